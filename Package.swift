@@ -1,0 +1,90 @@
+// swift-tools-version:6.1
+
+import PackageDescription
+
+let package = Package(
+    name: "jobrun",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "jobrun", targets: ["jobrun"]),
+        .library(name: "JobRun", targets: ["JobRun"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // libzmq, as Debian's libzmq3-dev installs it. Only `ZeroMQ` imports it.
+        .systemLibrary(
+            name: "CZeroMQ",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        // The thin Swift wrapper over the libzmq C API.
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        // JSON values, a byte-level parser with line/column errors, and a writer.
+        .target(name: "JSONValue"),
+        // Settings file (`config/jobrun.conf`) parsing and defaults.
+        .target(name: "Settings"),
+        // Task files (JSON and JSONL), streamed and validated.
+        .target(name: "TaskFile", dependencies: ["JSONValue"]),
+        // Wire messages between coordinator and workers, and their binary codec. No ZeroMQ.
+        .target(name: "WireProtocol"),
+        // The coordinator's scheduling decisions: a pure state machine, no IO, no clock.
+        .target(name: "Scheduler", dependencies: ["WireProtocol"]),
+        // Monotonic and wall clocks, and RFC 3339 timestamps.
+        .target(name: "Clock"),
+        // Signals delivered as bytes on a pipe that an event loop can poll.
+        .target(name: "ProcessSignals"),
+        // The few spawning calls Swift cannot make itself (each says why in its header).
+        .target(name: "CChildProcess"),
+        // Spawning child processes (posix_spawn), collecting their output and exit status.
+        .target(name: "ChildProcess", dependencies: ["CChildProcess"]),
+        // The public handler API task kinds are written against, and the built-in kinds.
+        .target(
+            name: "JobRun",
+            dependencies: [
+                "JSONValue",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The worker process: connects to a coordinator and runs tasks with registered handlers.
+        .target(
+            name: "Worker",
+            dependencies: [
+                "ZeroMQ", "WireProtocol", "JobRun", "JSONValue", "TaskFile", "ChildProcess", "Clock", "ProcessSignals",
+            ]
+        ),
+        // The coordinator process: reads the task file, runs workers, records results, shows progress.
+        .target(
+            name: "Coordinator",
+            dependencies: [
+                "ZeroMQ", "WireProtocol", "Scheduler", "TaskFile", "JSONValue", "ChildProcess", "Settings", "JobRun",
+                "Clock", "ProcessSignals",
+            ]
+        ),
+        // The command line: parses commands and hands them to the coordinator or the worker.
+        .executableTarget(
+            name: "jobrun",
+            dependencies: [
+                "Coordinator", "Worker", "Settings", "JobRun",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
+        .testTarget(name: "TaskFileTests", dependencies: ["TaskFile", "JSONValue"]),
+        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"]),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "WireProtocol"]),
+        .testTarget(name: "JobRunTests", dependencies: ["JobRun", "JSONValue"]),
+        .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"]),
+        .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["JSONValue", "ZeroMQ"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,125 @@
+import CChildProcess
+import Glibc
+
+/// Starts a prepared `LaunchPlan`: `posix_spawn` normally, the `clone`-based C helper when a
+/// parent-death signal is wanted. Both give the child default signal actions, an empty signal
+/// mask, the requested standard streams and nothing else (every other descriptor this module
+/// opens is close-on-exec).
+enum Launcher {
+    /// Where one of the child's standard streams comes from.
+    enum StreamSource {
+        /// The parent's descriptor of the same number.
+        case inherit
+        /// `/dev/null`.
+        case devNull
+        /// This descriptor (3 or higher), installed under the stream's number.
+        case descriptor(Int32)
+    }
+
+    /// Starts the child and returns its pid; by then it has executed the program (vfork
+    /// semantics), so exec failures are thrown here as `SpawnError`.
+    static func launch(
+        _ plan: borrowing LaunchPlan,
+        stdin: StreamSource, stdout: StreamSource, stderr: StreamSource,
+        newProcessGroup: Bool, parentDeathSignal: Int32?
+    ) throws(SpawnError) -> pid_t {
+        if let parentDeathSignal {
+            return try launchWithDeathSignal(
+                plan, streams: [stdin, stdout, stderr], newProcessGroup: newProcessGroup,
+                deathSignal: parentDeathSignal)
+        }
+        return try posixSpawn(plan, streams: [stdin, stdout, stderr], newProcessGroup: newProcessGroup)
+    }
+
+    private static func posixSpawn(
+        _ plan: borrowing LaunchPlan, streams: [StreamSource], newProcessGroup: Bool
+    ) throws(SpawnError) -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var flags = Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+        if newProcessGroup {
+            flags |= Int32(POSIX_SPAWN_SETPGROUP)
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+        // Every signal back to its default action: ignored ones would otherwise survive execve.
+        var everySignal = sigset_t()
+        sigfillset(&everySignal)
+        posix_spawnattr_setsigdefault(&attributes, &everySignal)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for (target, source) in streams.enumerated() {
+            let result: Int32
+            switch source {
+            case .inherit:
+                continue
+            case .devNull:
+                result = posix_spawn_file_actions_addopen(&actions, Int32(target), "/dev/null", O_RDWR, 0)
+            case .descriptor(let fd):
+                result = posix_spawn_file_actions_adddup2(&actions, fd, Int32(target))
+            }
+            guard result == 0 else {
+                throw .system(plan.executable, "preparing the standard streams", errorNumber: result)
+            }
+        }
+        if let directory = plan.workingDirectory {
+            let result = cchildprocess_file_actions_addchdir(&actions, directory)
+            guard result == 0 else {
+                throw .system(plan.executable, "preparing the working directory", errorNumber: result)
+            }
+        }
+
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, plan.path, &actions, &attributes, plan.argv.pointers, plan.environmentPointer)
+        guard result == 0 else {
+            throw plan.launchError(result)
+        }
+        return pid
+    }
+
+    private static func launchWithDeathSignal(
+        _ plan: borrowing LaunchPlan, streams: [StreamSource], newProcessGroup: Bool, deathSignal: Int32
+    ) throws(SpawnError) -> pid_t {
+        let stdio: [Int32] = streams.map { source in
+            switch source {
+            case .inherit: CCHILDPROCESS_INHERIT
+            case .devNull: CCHILDPROCESS_DEV_NULL
+            case .descriptor(let fd): fd
+            }
+        }
+        var pid: pid_t = 0
+        var failedStep: Int32 = 0
+        let result = stdio.withUnsafeBufferPointer { stdio in
+            withOptionalCString(plan.workingDirectory) { directory in
+                cchildprocess_spawn_with_death_signal(
+                    &pid, &failedStep, plan.path, plan.argv.pointers, plan.environmentPointer,
+                    stdio.baseAddress, directory, newProcessGroup ? 1 : 0, deathSignal)
+            }
+        }
+        guard result == 0 else {
+            switch failedStep {
+            case CCHILDPROCESS_STEP_EXEC:
+                throw plan.launchError(result)
+            case CCHILDPROCESS_STEP_CHDIR:
+                throw plan.launchError(result, failedInChdir: true)
+            default:
+                throw .system(plan.executable, "preparing the child process", errorNumber: result)
+            }
+        }
+        return pid
+    }
+
+    /// Calls `body` with a C string for `string`, or with `nil`.
+    private static func withOptionalCString<Result>(
+        _ string: String?, _ body: (UnsafePointer<CChar>?) -> Result
+    ) -> Result {
+        guard let string else { return body(nil) }
+        return string.withCString { body($0) }
+    }
+}

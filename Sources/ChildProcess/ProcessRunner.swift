@@ -1,0 +1,122 @@
+import Glibc
+
+/// Runs child processes to completion and collects their output: the worker's way to run
+/// `exec` and `shell` tasks.
+public enum ProcessRunner {
+    /// Runs a child to completion on the calling thread and returns its status and output.
+    ///
+    /// It blocks, so callers give it a dedicated thread. It feeds `configuration.stdin`, reads
+    /// stdout and stderr together with `poll(2)` (no deadlock whatever the sizes), keeps up to
+    /// `outputCap` bytes of each, and reaps the child. It returns once both output streams reach end
+    /// of file and the child has exited: background processes that keep the child's stdout or
+    /// stderr open delay it (signal the process group to end them).
+    ///
+    /// `started` is called on this thread with the running process right after it starts, so it
+    /// can be handed to another thread that may `signal` it (for example SIGTERM on cancellation).
+    ///
+    /// A child that exits without reading its stdin is fine: writing stops at `EPIPE`, and the
+    /// `SIGPIPE` that raises is discarded on this thread. Throws `SpawnError` when the child cannot
+    /// be started; what happens afterwards is reported in the returned `ExitStatus`.
+    public static func run(
+        _ configuration: SpawnConfiguration,
+        started: (SpawnedProcess) -> Void = { _ in }
+    ) throws(SpawnError) -> ProcessOutput {
+        let plan = try LaunchPlan(configuration)
+        var streams = try ChildStreams(configuration)
+        let pid: pid_t
+        do {
+            pid = try Launcher.launch(
+                plan, stdin: streams.childStdin, stdout: streams.childStdout, stderr: streams.childStderr,
+                newProcessGroup: configuration.newProcessGroup,
+                parentDeathSignal: configuration.parentDeathSignal)
+        } catch {
+            streams.closeAll()
+            throw error
+        }
+        streams.closeChildEnds()
+        let process = SpawnedProcess(pid: pid, leadsProcessGroup: configuration.newProcessGroup)
+        started(process)
+
+        var pump = OutputPump(
+            stdout: streams.parentStdout, stderr: streams.parentStderr, stdin: streams.parentStdin,
+            input: configuration.stdin ?? [], inputOffset: streams.inputWritten, cap: configuration.outputCap)
+        pump.run()
+        let status = process.wait()
+        return ProcessOutput(
+            status: status,
+            stdout: pump.stdout.bytes, stderr: pump.stderr.bytes,
+            stdoutTruncated: pump.stdout.truncated, stderrTruncated: pump.stderr.truncated,
+            stdoutBytes: pump.stdout.total, stderrBytes: pump.stderr.total)
+    }
+}
+
+/// The pipes between `ProcessRunner.run` and one child. Stdin that fits in the pipe is written
+/// before the child starts, so the common small-input case needs no feeding (and no `SIGPIPE`
+/// handling) afterwards.
+private struct ChildStreams {
+    var childStdin = Launcher.StreamSource.devNull
+    var childStdout = Launcher.StreamSource.inherit
+    var childStderr = Launcher.StreamSource.inherit
+    /// Parent ends, -1 when there is none (or, for stdin, when everything was written up front).
+    var parentStdin: Int32 = -1
+    var parentStdout: Int32 = -1
+    var parentStderr: Int32 = -1
+    /// How many stdin bytes went into the pipe before the child started.
+    var inputWritten = 0
+
+    init(_ configuration: SpawnConfiguration) throws(SpawnError) {
+        let executable = configuration.executable
+        do {
+            if let input = configuration.stdin, !input.isEmpty {
+                let pipe = try Descriptors.pipe(for: executable)
+                childStdin = .descriptor(pipe.read)
+                parentStdin = pipe.write
+                Descriptors.setNonBlocking(pipe.write)
+                prefill(input)
+            }
+            if configuration.captureOutput {
+                let out = try Descriptors.pipe(for: executable)
+                childStdout = .descriptor(out.write)
+                parentStdout = out.read
+                let err = try Descriptors.pipe(for: executable)
+                childStderr = .descriptor(err.write)
+                parentStderr = err.read
+            }
+        } catch {
+            closeAll()
+            throw error
+        }
+    }
+
+    /// Writes as much of `input` as the empty pipe takes; closes the write end if that is all of it.
+    /// Nothing can fail with `EPIPE` here, since this process still holds the read end.
+    private mutating func prefill(_ input: [UInt8]) {
+        while inputWritten < input.count {
+            guard case .wrote(let count) = Descriptors.write(parentStdin, input, from: inputWritten) else {
+                return
+            }
+            inputWritten += count
+        }
+        Descriptors.close(&parentStdin)
+    }
+
+    /// Closes the ends the child received (it has its own copies now).
+    mutating func closeChildEnds() {
+        for source in [childStdin, childStdout, childStderr] {
+            if case .descriptor(let fd) = source {
+                Descriptors.close(fd)
+            }
+        }
+        childStdin = .devNull
+        childStdout = .inherit
+        childStderr = .inherit
+    }
+
+    /// Closes every descriptor (after a failed start).
+    mutating func closeAll() {
+        closeChildEnds()
+        Descriptors.close(&parentStdin)
+        Descriptors.close(&parentStdout)
+        Descriptors.close(&parentStderr)
+    }
+}

@@ -1,0 +1,165 @@
+#if canImport(Glibc)
+import JSONValue
+import ChildProcess
+import Settings
+import Glibc
+#endif
+import Clock
+import Scheduler
+import TaskFile
+import WireProtocol
+import ZeroMQ
+
+extension CoordinatorService {
+    /// Handles queued messages on the shared result socket (bounded per turn so ticks keep their pace).
+    func receiveResults(on socket: ZMQSocket) throws {
+        for _ in 0..<1024 {
+            guard let frame = try socket.receive(dontWait: true) else { return }
+            guard let message = try? WireMessage(decoding: frame) else {
+                statistics.rejectedFrames += 1
+                continue
+            }
+            let at = now()
+            switch message {
+            case .ready(let id):
+                guard let worker = workers[id], !worker.isReady else { statistics.rejectedFrames += 1; continue }
+                worker.isReady = true
+                perform(scheduler.handle(.workerJoined(workerID: id, slots: worker.slots), now: at), batch: nil)
+            case .results(let id, let list):
+                guard identities[id] != nil else { statistics.rejectedFrames += 1; continue }
+                let finished = list.map {
+                    FinishedTask(sequence: $0.sequence, attempt: $0.attempt, durationMicroseconds: $0.durationMicroseconds)
+                }
+                perform(scheduler.handle(.resultsArrived(workerID: id, finished), now: at), batch: list)
+            case .returned(let id, let sequences):
+                guard workers[id] != nil else { statistics.rejectedFrames += 1; continue }
+                perform(scheduler.handle(.tasksReturned(workerID: id, sequences), now: at), batch: nil)
+            case .heartbeat(let id):
+                guard workers[id] != nil else { statistics.rejectedFrames += 1; continue }
+                perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil)
+            default:
+                statistics.rejectedFrames += 1
+            }
+        }
+    }
+
+    /// Carries out the scheduler's actions in order; `batch` is the result batch the actions refer to.
+    func perform(_ actions: [SchedulerAction], batch: [TaskResult]?) {
+        for action in actions {
+            switch action {
+            case .loadTasks(let count):
+                loadTasks(count)
+            case .dispatch(let id, let tasks):
+                guard let worker = workers[id] else { continue }
+                let assignments = tasks.map { task in
+                    TaskAssignment(sequence: task.sequence, attempt: task.attempt, spec: pending[task.sequence]?.spec ?? [])
+                }
+                send(.assign(assignments), to: worker)
+            case .record(let id, let indices):
+                guard let batch else { continue }
+                for index in indices { record(batch[index], from: id) }
+            case .dropStaleResults(_, let count):
+                statistics.droppedResults += count
+            case .reclaim(let id, let count):
+                guard let worker = workers[id] else { continue }
+                send(.reclaim(count: UInt32(clamping: count)), to: worker)
+            case .sendHeartbeats:
+                for worker in workers.values where worker.isReady { send(.heartbeat(workerID: 0), to: worker) }
+            case .drain(let id, let cancelRunning):
+                guard let worker = workers[id] else { continue }
+                send(.drain(graceMilliseconds: UInt32(settings.killGraceMilliseconds), cancelRunning: cancelRunning), to: worker)
+            case .workerLost(let id, let requeued, let reason):
+                loseWorker(id, requeued: requeued, reason: reason)
+            case .finish(let ending):
+                self.ending = ending
+            }
+        }
+    }
+
+    private func send(_ message: WireMessage, to worker: WorkerConnection) {
+        do {
+            try worker.outbound.send(message.encoded(), on: worker.socket)
+        } catch {
+            progress.message("jobrun: cannot send to worker \(worker.identity.name): \(error)")
+        }
+    }
+
+    private func loadTasks(_ count: Int) {
+        guard let reader else { return }
+        var sequences: [UInt64] = []
+        sequences.reserveCapacity(count)
+        var ended = false
+        do {
+            while sequences.count < count {
+                guard let task = try reader.next() else {
+                    ended = true
+                    break
+                }
+                let sequence = UInt64(task.position)
+                pending[sequence] = PendingTask(id: task.id, spec: task.spec.json.serialized)
+                sequences.append(sequence)
+            }
+        } catch {
+            inputFailure = "\(error)"
+            progress.message("jobrun: reading the task file failed during the run: \(error); no further tasks are started")
+            ended = true
+        }
+        perform(scheduler.handle(.tasksLoaded(sequences, inputEnded: ended), now: now()), batch: nil)
+    }
+
+    private func record(_ result: TaskResult, from id: UInt32) {
+        guard let task = pending.removeValue(forKey: result.sequence), let identity = identities[id] else { return }
+        var body = result.body
+        var succeeded = result.succeeded
+        if !ResultLine.isValidBody(body) {
+            succeeded = false
+            body = Array(#"{"error":"the worker sent a malformed result"}"#.utf8)
+        }
+        results?.append { line in
+            ResultLine.append(
+                id: task.id, status: succeeded ? "ok" : "failed", result: result, body: body, worker: identity, to: &line
+            )
+        }
+        if succeeded { statistics.succeeded += 1 } else { statistics.failed += 1 }
+        statistics.recordedByWorker[id, default: 0] += 1
+    }
+
+    private func loseWorker(_ id: UInt32, requeued: Int, reason: LossReason) {
+        guard let worker = workers.removeValue(forKey: id) else { return }
+        worker.socket.close()
+        statistics.workersLost += 1
+        let why: String
+        switch reason {
+        case .exited: why = lossDetails.removeValue(forKey: id) ?? "exited"
+        case .silent:
+            why = "stopped answering for \(settings.heartbeatMilliseconds * settings.heartbeatMisses) ms"
+            if let local = localProcesses.first(where: { $0.workerID == id && $0.exitStatus == nil }) {
+                local.process.signal(SIGKILL, wholeGroup: false)
+            }
+        }
+        if ending == nil {
+            progress.message("jobrun: worker \(worker.identity.name) \(why); \(requeued) of its tasks went back to the queue")
+        }
+        abandonIfNoWorkers()
+    }
+
+    func handleSignals(_ numbers: [Int32]) {
+        for number in numbers {
+            if number == SIGCHLD {
+                reapLocalWorkers()
+                continue
+            }
+            guard number == SIGINT || number == SIGTERM else { continue }
+            interruptCount += 1
+            if interruptCount == 1 {
+                progress.message(
+                    "jobrun: interrupted; letting running tasks finish for up to \(settings.interruptGraceMilliseconds) ms "
+                        + "(press Ctrl-C again to stop them now)"
+                )
+            } else if interruptCount == 2 {
+                progress.message("jobrun: stopping running tasks")
+            }
+            perform(scheduler.handle(.interrupt, now: now()), batch: nil)
+        }
+    }
+}

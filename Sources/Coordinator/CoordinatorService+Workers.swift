@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+import JSONValue
+import Settings
+import Glibc
+#endif
+import ChildProcess
+import Clock
+import Scheduler
+import WireProtocol
+import ZeroMQ
+
+extension CoordinatorService {
+    /// Starts the local worker processes; they register on `registerEndpoint`.
+    func startLocalWorkers(registerEndpoint: String) throws(CoordinatorError) {
+        guard let program = configuration.workerCommand.first else { throw CoordinatorError("no worker command") }
+        for _ in 0..<configuration.workerCount {
+            var spawn = SpawnConfiguration(
+                executable: program,
+                arguments: Array(configuration.workerCommand.dropFirst())
+                    + ["--connect", registerEndpoint, "--slots", String(configuration.slotsPerWorker)]
+            )
+            spawn.environment = ["JOBRUN_TOKEN": token, "JOBRUN_PARENT_PID": String(getpid())]
+            spawn.captureOutput = false
+            // Main-thread spawn: the worker hears SIGTERM if this process dies, even by SIGKILL.
+            spawn.parentDeathSignal = SIGTERM
+            do {
+                localProcesses.append(LocalWorkerProcess(process: try SpawnedProcess.spawn(spawn)))
+            } catch {
+                throw CoordinatorError("cannot start a worker: \(error)")
+            }
+        }
+    }
+
+    /// Admits workers that say `hello` with this job's token, giving each its own task socket.
+    func receiveRegistrations(on register: ZMQSocket) throws {
+        for _ in 0..<64 {
+            guard let frames = try register.receiveMultipart(dontWait: true) else { return }
+            guard frames.count == 2, case .hello(let hello)? = try? WireMessage(decoding: frames[1]) else {
+                statistics.rejectedFrames += 1
+                if frames.count == 2, case .unsupportedVersion? = Self.decodingError(frames[1]) {
+                    try register.sendMultipart([frames[0], WireMessage.refusal(reason: Self.versionRefusal).encoded()])
+                }
+                continue
+            }
+            if let reason = refusalReason(for: hello) {
+                try register.sendMultipart([frames[0], WireMessage.refusal(reason: reason).encoded()])
+                progress.message("jobrun: refused a worker (\(hello.host) pid \(hello.pid)): \(reason)")
+                continue
+            }
+            let id = nextWorkerID
+            nextWorkerID += 1
+            let socket = try ZMQSocket(context: context!, type: .push)
+            try socket.setSendHighWaterMark(0)
+            try socket.bind(runtime!.endpoint("w\(id)"))
+            let connection = WorkerConnection(
+                id: id, identity: WorkerIdentity(host: hello.host, pid: hello.pid), slots: Int(max(hello.slots, 1)),
+                socket: socket
+            )
+            workers[id] = connection
+            identities[id] = connection.identity
+            if let index = localProcesses.firstIndex(where: { $0.process.pid == hello.pid && $0.workerID == nil }) {
+                localProcesses[index].workerID = id
+            }
+            let welcome = Welcome(
+                workerID: id, taskEndpoint: runtime!.endpoint("w\(id)"), resultEndpoint: runtime!.endpoint("results"),
+                heartbeatMilliseconds: UInt32(settings.heartbeatMilliseconds),
+                heartbeatMisses: UInt32(settings.heartbeatMisses), outputCapBytes: UInt32(settings.outputCapBytes)
+            )
+            try register.sendMultipart([frames[0], WireMessage.welcome(welcome).encoded()])
+        }
+    }
+
+    static let versionRefusal = "this coordinator speaks jobrun protocol version \(WireMessage.protocolVersion); "
+        + "run the same jobrun version on both sides"
+
+    static func decodingError(_ frame: [UInt8]) -> WireDecodingError? {
+        do {
+            _ = try WireMessage(decoding: frame)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    private func refusalReason(for hello: Hello) -> String? {
+        if hello.protocolVersion != WireMessage.protocolVersion { return Self.versionRefusal }
+        if hello.token != token { return "unknown worker token; workers join a job through the coordinator that started them" }
+        if !localProcesses.contains(where: { $0.process.pid == hello.pid && $0.workerID == nil }) {
+            return "process \(hello.pid) is not a worker this coordinator started, or it registered already"
+        }
+        return nil
+    }
+
+    /// Reaps local worker processes that exited and tells the scheduler about registered ones.
+    func reapLocalWorkers() {
+        for index in localProcesses.indices where localProcesses[index].exitStatus == nil {
+            guard let status = localProcesses[index].process.tryWait() else { continue }
+            let description = ExitStatusDescription(status)
+            localProcesses[index].exitStatus = description
+            if let id = localProcesses[index].workerID, workers[id] != nil {
+                lossDetails[id] = description.text
+                perform(scheduler.handle(.workerExited(workerID: id), now: now()), batch: nil)
+            } else if localProcesses[index].workerID == nil, ending == nil {
+                progress.message("jobrun: worker process \(localProcesses[index].process.pid) \(description.text) before registering")
+            }
+        }
+        abandonIfNoWorkers()
+    }
+
+    /// Ends the job when no worker is connected and none is still starting.
+    func abandonIfNoWorkers() {
+        guard ending == nil, workers.isEmpty else { return }
+        let starting = localProcesses.contains { $0.exitStatus == nil && $0.workerID == nil }
+        if !starting { perform(scheduler.abandon(), batch: nil) }
+    }
+
+    /// Gives up when no worker registers in time.
+    func checkStartup(now: UInt64) {
+        guard ending == nil, identities.isEmpty,
+            now - statistics.startedAt > UInt64(settings.workerStartTimeoutMilliseconds) * 1_000_000
+        else { return }
+        progress.message(
+            "jobrun: no worker registered within \(settings.workerStartTimeoutMilliseconds) ms "
+                + "(worker command: \(configuration.workerCommand.joined(separator: " ")))"
+        )
+        for local in localProcesses where local.exitStatus == nil { local.process.signal(SIGKILL, wholeGroup: false) }
+        perform(scheduler.abandon(), batch: nil)
+    }
+
+    /// Tells every worker to exit and waits for local ones (bounded), killing any that linger.
+    func shutdownWorkers() {
+        let shutdown = WireMessage.shutdown.encoded()
+        for worker in workers.values {
+            try? worker.outbound.send(shutdown, on: worker.socket)
+            try? worker.outbound.flush(on: worker.socket)
+        }
+        let deadline = Clocks.monotonicNanoseconds() + 3_000_000_000
+        var signalled = false
+        while localProcesses.contains(where: { $0.exitStatus == nil }) {
+            for index in localProcesses.indices where localProcesses[index].exitStatus == nil {
+                if let status = localProcesses[index].process.tryWait() {
+                    localProcesses[index].exitStatus = ExitStatusDescription(status)
+                }
+            }
+            if Clocks.monotonicNanoseconds() > deadline {
+                if signalled { break }
+                for local in localProcesses where local.exitStatus == nil { local.process.signal(SIGKILL, wholeGroup: false) }
+                signalled = true
+            }
+            usleep(2000)
+        }
+        for local in localProcesses where local.exitStatus == nil { _ = local.process.wait() }
+    }
+}

@@ -1,0 +1,199 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ChildProcess
+import Clock
+import JobRun
+import JSONValue
+import ProcessSignals
+import Scheduler
+import Settings
+import TaskFile
+import WireProtocol
+import ZeroMQ
+
+/// Runs one job in the foreground: checks the task file, starts local workers, drives the scheduler, records
+/// results and reports progress. Returns the process exit status (`SubmitExitCode`).
+///
+/// Threads: everything happens on the calling thread, which owns every ZeroMQ socket and waits in `zmq_poll` on
+/// them, on the signal pipe, and on per-worker sockets with queued frames. The scheduler decides; this type only
+/// carries out its actions.
+public final class CoordinatorService {
+    let configuration: JobConfiguration
+    let settings: Settings
+    var scheduler: SchedulerState!
+    var statistics: JobStatistics!
+    var progress: ProgressDisplay
+    var reader: TaskFileReader?
+    /// Spec bytes and ids of loaded tasks without a recorded result, by sequence number.
+    var pending: [UInt64: PendingTask] = [:]
+    var nextSequence: UInt64 = 0
+    var workers: [UInt32: WorkerConnection] = [:]
+    /// Every worker that ever registered, kept after it is lost so its late results can still be recorded.
+    var identities: [UInt32: WorkerIdentity] = [:]
+    /// Why a worker is about to be reported lost (its exit status), by id.
+    var lossDetails: [UInt32: String] = [:]
+    /// Set when reading the task file failed mid-run.
+    var inputFailure: String?
+    var interruptCount = 0
+    var localProcesses: [LocalWorkerProcess] = []
+    var nextWorkerID: UInt32 = 1
+    var ending: JobEnding?
+    var runtime: RuntimeDirectory?
+    var results: ResultWriter?
+    var token = ""
+    var context: ZMQContext?
+    var registerSocket: ZMQSocket?
+    var resultSocket: ZMQSocket?
+
+    struct PendingTask {
+        let id: TaskID
+        let spec: [UInt8]
+    }
+
+    public init(configuration: JobConfiguration) {
+        self.configuration = configuration
+        self.settings = configuration.settings
+        self.progress = ProgressDisplay(
+            quiet: configuration.quiet, refreshMilliseconds: configuration.settings.progressRefreshMilliseconds,
+            plainMilliseconds: configuration.settings.plainProgressMilliseconds
+        )
+    }
+
+    /// Runs the job to its end and returns the exit status.
+    public func run() -> Int32 {
+        let taskFile = TaskFile(path: configuration.taskFilePath, validateKind: Self.kindValidator(configuration.handlers))
+        let check = taskFile.check()
+        guard check.isValid else {
+            for problem in check.problems { Self.printError("\(problem)") }
+            if check.omittedProblemCount > 0 { Self.printError("… and \(check.omittedProblemCount) more problems") }
+            Self.printError("jobrun: nothing was run; fix the task file and submit again")
+            return SubmitExitCode.usage
+        }
+        do {
+            try ResultWriter.checkWritable(configuration.outputPath, overwrite: configuration.overwriteOutput)
+            reader = try taskFile.makeReader()
+        } catch let error as CoordinatorError {
+            Self.printError("jobrun: \(error)")
+            return SubmitExitCode.usage
+        } catch {
+            Self.printError("jobrun: \(error)")
+            return SubmitExitCode.usage
+        }
+        defer { reader?.close() }
+        let start = Clocks.monotonicNanoseconds()
+        scheduler = SchedulerState(configuration: Self.schedulerConfiguration(settings), totalTasks: check.taskCount)
+        statistics = JobStatistics(totalTasks: check.taskCount, startedAt: start)
+        do {
+            return try runJob()
+        } catch {
+            progress.finish()
+            Self.printError("jobrun: \(error)")
+            shutdownWorkers()
+            return SubmitExitCode.failures
+        }
+    }
+
+    private func runJob() throws -> Int32 {
+        SignalPipe.ignore(SIGPIPE)
+        guard let signals = SignalPipe.install(for: [SIGINT, SIGTERM, SIGCHLD]) else {
+            throw CoordinatorError("cannot create the signal pipe: \(String(cString: strerror(errno)))")
+        }
+        let runtime = try RuntimeDirectory()
+        self.runtime = runtime
+        defer { runtime.remove() }
+        let context = try ZMQContext()
+        self.context = context
+        defer { context.terminate() }
+        let register = try ZMQSocket(context: context, type: .router)
+        let resultsIn = try ZMQSocket(context: context, type: .pull)
+        registerSocket = register
+        resultSocket = resultsIn
+        defer {
+            for worker in workers.values { worker.socket.close() }
+            register.close()
+            resultsIn.close()
+        }
+        try register.setMaxMessageSize(1 << 20)
+        try resultsIn.setMaxMessageSize(Int64(settings.maxFrameBytes))
+        try resultsIn.setReceiveHighWaterMark(0)
+        try register.bind(runtime.endpoint("register"))
+        try resultsIn.bind(runtime.endpoint("results"))
+        let output = try ResultWriter(path: configuration.outputPath)
+        results = output
+        token = Self.randomToken()
+        try startLocalWorkers(registerEndpoint: runtime.endpoint("register"))
+
+        perform(scheduler.handle(.tick, now: now()), batch: nil)
+        var nextTick: UInt64 = 0
+        var items: [PollItem] = []
+        let tickNanoseconds: UInt64 = 50_000_000
+        while ending == nil {
+            items.removeAll(keepingCapacity: true)
+            items.append(PollItem(socket: register, events: .readable))
+            items.append(PollItem(socket: resultsIn, events: .readable))
+            items.append(PollItem(fileDescriptor: signals.fileDescriptor, events: .readable))
+            let blocked = workers.values.filter { !$0.outbound.isEmpty }
+            for worker in blocked { items.append(PollItem(socket: worker.socket, events: .writable)) }
+            let current = Clocks.monotonicNanoseconds()
+            let wait = nextTick > current ? Int((nextTick - current) / 1_000_000) + 1 : 0
+            _ = try zmqPoll(&items, timeoutMilliseconds: wait)
+            if items[2].returnedEvents.contains(.readable) { handleSignals(signals.drain()) }
+            if items[0].returnedEvents.contains(.readable) { try receiveRegistrations(on: register) }
+            if items[1].returnedEvents.contains(.readable) { try receiveResults(on: resultsIn) }
+            for (index, worker) in blocked.enumerated() where items[3 + index].returnedEvents.contains(.writable) {
+                try worker.outbound.flush(on: worker.socket)
+            }
+            let after = Clocks.monotonicNanoseconds()
+            if after >= nextTick {
+                nextTick = after + tickNanoseconds
+                reapLocalWorkers()
+                checkStartup(now: after)
+                perform(scheduler.handle(.tick, now: Instant(nanoseconds: after)), batch: nil)
+                progress.update(statistics, busyWorkers: scheduler.busyWorkerCount, workers: scheduler.workerCount, now: after)
+            }
+            try output.sync(now: after, intervalNanoseconds: 1_000_000_000)
+        }
+        try output.close()
+        shutdownWorkers()
+        progress.finish()
+        return finalReport()
+    }
+
+    func now() -> Instant { Instant(nanoseconds: Clocks.monotonicNanoseconds()) }
+
+    static func schedulerConfiguration(_ settings: Settings) -> SchedulerState.Configuration {
+        SchedulerState.Configuration(
+            maxBatch: settings.maxBatch, prefetchTargetMicroseconds: settings.prefetchTargetMicroseconds,
+            initialPrefetch: settings.initialPrefetch, readAhead: settings.readAhead,
+            heartbeatMilliseconds: settings.heartbeatMilliseconds, heartbeatMisses: settings.heartbeatMisses,
+            interruptGraceMilliseconds: settings.interruptGraceMilliseconds, killGraceMilliseconds: settings.killGraceMilliseconds
+        )
+    }
+
+    /// Checks `run` fields against the kinds the coordinator knows.
+    static func kindValidator(_ handlers: HandlerRegistry) -> KindValidator {
+        { kind, arguments in
+            guard let handler = handlers[kind] else { return .unknownKind(known: handlers.names) }
+            do throws(ArgumentError) {
+                try handler.validate(arguments)
+                return .valid
+            } catch {
+                return .invalid(field: error.field.isEmpty ? "args" : "args.\(error.field)", message: error.message)
+            }
+        }
+    }
+
+    static func randomToken() -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        if let random = fopen("/dev/urandom", "r") {
+            _ = fread(&bytes, 1, bytes.count, random)
+            fclose(random)
+        }
+        return bytes.map { String($0, radix: 16) }.joined()
+    }
+
+    static func printError(_ text: String) {
+        ProgressDisplay.write(text + "\n")
+    }
+}

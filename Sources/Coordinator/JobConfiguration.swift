@@ -1,0 +1,62 @@
+public import JobRun
+public import Settings
+
+/// Everything `jobrun submit` decided before the job starts.
+public struct JobConfiguration: Sendable {
+    /// The task file (JSON or JSONL).
+    public var taskFilePath: String
+    /// Where result lines go; `-` is standard output.
+    public var outputPath: String
+    /// Replace an existing results file instead of refusing to touch it.
+    public var overwriteOutput: Bool
+    /// Local worker processes to start.
+    public var workerCount: Int
+    /// CPU slots per worker.
+    public var slotsPerWorker: Int
+    /// The program and leading arguments that start a worker (`jobrun worker` by default); the coordinator appends
+    /// `--connect ENDPOINT`.
+    public var workerCommand: [String]
+    /// Tunables.
+    public var settings: Settings
+    /// Show nothing but errors.
+    public var quiet: Bool
+    /// The task kinds the coordinator checks `run` fields against before starting.
+    public var handlers: HandlerRegistry
+
+    public init(
+        taskFilePath: String, outputPath: String, overwriteOutput: Bool = false, workerCount: Int,
+        slotsPerWorker: Int = 1, workerCommand: [String], settings: Settings, quiet: Bool = false,
+        handlers: HandlerRegistry = .builtIn
+    ) {
+        self.taskFilePath = taskFilePath
+        self.outputPath = outputPath
+        self.overwriteOutput = overwriteOutput
+        self.workerCount = workerCount
+        self.slotsPerWorker = slotsPerWorker
+        self.workerCommand = workerCommand
+        self.settings = settings
+        self.quiet = quiet
+        self.handlers = handlers
+    }
+
+    /// The default results path for a task file: `<stem>.results.jsonl` beside it.
+    public static func defaultOutputPath(forTaskFile path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let stem = name.lastIndex(of: ".").map { $0 == name.startIndex ? name : String(name[..<$0]) } ?? name
+        return directory + stem + ".results.jsonl"
+    }
+}
+
+/// Process exit statuses of `jobrun submit`.
+public enum SubmitExitCode {
+    /// Every task succeeded.
+    public static let success: Int32 = 0
+    /// At least one task failed, or the job could not finish (no worker left).
+    public static let failures: Int32 = 1
+    /// Bad usage or bad input: nothing ran.
+    public static let usage: Int32 = 2
+    /// Interrupted by Ctrl-C or SIGTERM.
+    public static let interrupted: Int32 = 130
+}

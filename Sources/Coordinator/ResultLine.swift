@@ -1,0 +1,79 @@
+import ChildProcess
+import Settings
+import Clock
+import JSONValue
+import TaskFile
+import WireProtocol
+
+/// Composes one line of the results file from the coordinator's facts and the worker's result body.
+///
+/// Field order is fixed: `id`, `status`, `attempts`, `worker`, `host`, `started_at`, `duration_ms`, then the body's
+/// members (`result`, or `exit_code`/`signal`/`stdout`/`stderr`/..., and `error` when failed).
+enum ResultLine {
+    /// Appends the line for `result`. `body` must already be validated as a JSON object.
+    static func append(
+        id: TaskID, status: String, result: TaskResult, body: [UInt8], worker: WorkerIdentity, to line: inout [UInt8]
+    ) {
+        line.append(contentsOf: #"{"id":"#.utf8)
+        JSONWriter.append(id.original, to: &line)
+        line.append(contentsOf: #","status":""#.utf8)
+        line.append(contentsOf: status.utf8)
+        line.append(contentsOf: #"","attempts":"#.utf8)
+        line.append(contentsOf: String(result.attempt).utf8)
+        line.append(contentsOf: #","worker":"#.utf8)
+        line.append(contentsOf: worker.nameJSON)
+        line.append(contentsOf: #","host":"#.utf8)
+        line.append(contentsOf: worker.hostJSON)
+        line.append(contentsOf: #","started_at":""#.utf8)
+        line.append(contentsOf: Clocks.rfc3339(microseconds: result.startedAtMicroseconds).utf8)
+        line.append(contentsOf: #"","duration_ms":"#.utf8)
+        appendMilliseconds(result.durationMicroseconds, to: &line)
+        // The body is `{...}`: splice its members after ours.
+        let members = body[1..<(body.count - 1)]
+        if members.contains(where: { !isJSONWhitespace($0) }) {
+            line.append(UInt8(ascii: ","))
+            line.append(contentsOf: members)
+        }
+        line.append(UInt8(ascii: "}"))
+    }
+
+    /// Microseconds as milliseconds with three decimals, e.g. `12.345`.
+    static func appendMilliseconds(_ microseconds: UInt64, to line: inout [UInt8]) {
+        line.append(contentsOf: String(microseconds / 1000).utf8)
+        line.append(UInt8(ascii: "."))
+        let fraction = Int(microseconds % 1000)
+        if fraction < 100 { line.append(UInt8(ascii: "0")) }
+        if fraction < 10 { line.append(UInt8(ascii: "0")) }
+        line.append(contentsOf: String(fraction).utf8)
+    }
+
+    private static func isJSONWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+
+    /// Whether a worker's body is a well-formed JSON object, safe to splice into a line.
+    static func isValidBody(_ body: [UInt8]) -> Bool {
+        guard body.first == UInt8(ascii: "{"), body.last == UInt8(ascii: "}") else { return false }
+        return body.withUnsafeBytes { raw in (try? JSONParser.validate(raw)) != nil }
+    }
+}
+
+/// How a worker is named in result lines and messages.
+struct WorkerIdentity {
+    /// `host:pid`.
+    let name: String
+    let host: String
+    let nameJSON: [UInt8]
+    let hostJSON: [UInt8]
+
+    init(host: String, pid: Int32) {
+        self.host = host
+        self.name = "\(host):\(pid)"
+        var nameBytes: [UInt8] = []
+        JSONWriter.appendString(name, to: &nameBytes)
+        var hostBytes: [UInt8] = []
+        JSONWriter.appendString(host, to: &hostBytes)
+        nameJSON = nameBytes
+        hostJSON = hostBytes
+    }
+}

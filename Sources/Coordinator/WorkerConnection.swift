@@ -1,0 +1,46 @@
+import JSONValue
+import Settings
+import ChildProcess
+import ZeroMQ
+
+/// The coordinator's side of one registered worker: its task socket and what it has done.
+final class WorkerConnection {
+    let id: UInt32
+    let identity: WorkerIdentity
+    let slots: Int
+    /// This worker's own PUSH socket (bound), carrying its tasks and the coordinator's heartbeats.
+    let socket: ZMQSocket
+    var outbound = OutboundQueue()
+    /// Whether the worker has connected its sockets (sent `ready`).
+    var isReady = false
+    /// Tasks recorded from this worker.
+    var recorded = 0
+
+    init(id: UInt32, identity: WorkerIdentity, slots: Int, socket: ZMQSocket) {
+        self.id = id
+        self.identity = identity
+        self.slots = slots
+        self.socket = socket
+    }
+}
+
+/// A worker process the coordinator started itself.
+struct LocalWorkerProcess {
+    let process: SpawnedProcess
+    /// Set when the process registered.
+    var workerID: UInt32?
+    /// Set once it has exited and been reaped.
+    var exitStatus: ExitStatusDescription?
+}
+
+/// A reaped process's status in words, e.g. `exited with status 1`, `killed by SIGKILL`.
+struct ExitStatusDescription {
+    let text: String
+    init(_ status: ChildProcess.ExitStatus) {
+        if let code = status.exitCode {
+            text = "exited with status \(code)"
+        } else {
+            text = "killed by \(status.signalName ?? "signal \(status.signal ?? 0)")"
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/// A point in time on the coordinator's monotonic clock, in nanoseconds. The scheduler never reads a clock:
+/// its driver passes `now` with every event, so tests can drive it with a manual clock.
+public struct Instant: Sendable, Hashable, Comparable {
+    public var nanoseconds: UInt64
+    public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
+    public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+    /// This instant moved forward by `milliseconds`.
+    public func advanced(byMilliseconds milliseconds: Int) -> Instant {
+        Instant(nanoseconds: nanoseconds + UInt64(max(milliseconds, 0)) * 1_000_000)
+    }
+}
+
+/// What a worker reported about one finished task, as far as scheduling cares.
+public struct FinishedTask: Sendable, Equatable {
+    public var sequence: UInt64
+    public var attempt: UInt32
+    public var durationMicroseconds: UInt64
+    public init(sequence: UInt64, attempt: UInt32, durationMicroseconds: UInt64) {
+        self.sequence = sequence
+        self.attempt = attempt
+        self.durationMicroseconds = durationMicroseconds
+    }
+}
+
+/// Something that happened, fed to `SchedulerState.handle(_:now:)`.
+public enum SchedulerEvent: Sendable, Equatable {
+    /// Tasks read from the task file, by sequence number; `inputEnded` when the file has no more.
+    case tasksLoaded([UInt64], inputEnded: Bool)
+    /// A worker connected its sockets and can take `slots` tasks at once.
+    case workerJoined(workerID: UInt32, slots: Int)
+    /// Any message from a worker proves it alive; heartbeats carry nothing else.
+    case heartbeat(workerID: UInt32)
+    /// A batch of results arrived from a worker.
+    case resultsArrived(workerID: UInt32, [FinishedTask])
+    /// A worker gave back tasks it never started (after `reclaim` or `drain`).
+    case tasksReturned(workerID: UInt32, [UInt64])
+    /// A worker process is known to be gone (it exited, or could not be spawned).
+    case workerExited(workerID: UInt32)
+    /// Time passed: check heartbeats and timers.
+    case tick
+    /// The user asked to stop (Ctrl-C or SIGTERM). The first time, running tasks may finish within the grace;
+    /// the second time they are cancelled at once.
+    case interrupt
+}
+
+/// What the driver must do, returned by `SchedulerState.handle(_:now:)` in order.
+public enum SchedulerAction: Sendable, Equatable {
+    /// Read up to `count` more tasks from the task file and report them with `.tasksLoaded`.
+    case loadTasks(count: Int)
+    /// Send these tasks (sequence, attempt) to the worker, in one message.
+    case dispatch(workerID: UInt32, [DispatchedTask])
+    /// Record these results of the batch just reported (indices into it); the rest were duplicates or stale.
+    case record(workerID: UInt32, indices: [Int])
+    /// Count results that were dropped (late duplicates, or for tasks this worker does not hold).
+    case dropStaleResults(workerID: UInt32, count: Int)
+    /// Ask the worker to give back up to `count` tasks it has not started, for idle workers to take.
+    case reclaim(workerID: UInt32, count: Int)
+    /// Send a heartbeat to every worker.
+    case sendHeartbeats
+    /// Tell the worker to stop starting tasks; `cancelRunning` terminates the running ones too.
+    case drain(workerID: UInt32, cancelRunning: Bool)
+    /// The worker is presumed gone (silent too long, or exited): forget it and close its sockets.
+    /// Its tasks went back to the queue.
+    case workerLost(workerID: UInt32, requeued: Int, reason: LossReason)
+    /// The job is over.
+    case finish(JobEnding)
+}
+
+/// A task as sent: its sequence number and which attempt this is.
+public struct DispatchedTask: Sendable, Equatable {
+    public var sequence: UInt64
+    public var attempt: UInt32
+    public init(sequence: UInt64, attempt: UInt32) {
+        self.sequence = sequence
+        self.attempt = attempt
+    }
+}
+
+/// Why a worker was given up on.
+public enum LossReason: Sendable, Equatable {
+    case silent
+    case exited
+}
+
+/// How a job ended.
+public enum JobEnding: Sendable, Equatable {
+    /// Every task has a recorded result.
+    case completed
+    /// The user interrupted; `unfinished` tasks have no result.
+    case interrupted(unfinished: Int)
+    /// No worker is left to run the remaining tasks.
+    case noWorkers(unfinished: Int)
+}

@@ -1,0 +1,148 @@
+/// The coordinator's scheduling decisions, as a pure state machine: no IO, no clock, no randomness.
+///
+/// The driver (the coordinator service) feeds it events with the current time and carries out the actions it
+/// returns, in order. Tasks are known by sequence number only; the driver keeps their specs and results.
+///
+/// Guarantees: a task is held by at most one worker at a time; every loaded task ends recorded exactly once
+/// (late or duplicate results are dropped); a worker presumed lost gives its tasks back to the queue; a worker
+/// never holds more than its slots plus a prefetch that follows the measured task duration.
+public struct SchedulerState: Sendable {
+    /// The knobs the scheduler follows (see `config/jobrun.conf`).
+    public struct Configuration: Sendable, Equatable {
+        public var maxBatch: Int
+        public var prefetchTargetMicroseconds: Int
+        public var initialPrefetch: Int
+        public var readAhead: Int
+        public var heartbeatMilliseconds: Int
+        public var heartbeatMisses: Int
+        public var interruptGraceMilliseconds: Int
+        public var killGraceMilliseconds: Int
+
+        public init(
+            maxBatch: Int = 1024, prefetchTargetMicroseconds: Int = 20_000, initialPrefetch: Int = 1,
+            readAhead: Int = 8192, heartbeatMilliseconds: Int = 1000, heartbeatMisses: Int = 3,
+            interruptGraceMilliseconds: Int = 3000, killGraceMilliseconds: Int = 2000
+        ) {
+            self.maxBatch = maxBatch
+            self.prefetchTargetMicroseconds = prefetchTargetMicroseconds
+            self.initialPrefetch = initialPrefetch
+            self.readAhead = readAhead
+            self.heartbeatMilliseconds = heartbeatMilliseconds
+            self.heartbeatMisses = heartbeatMisses
+            self.interruptGraceMilliseconds = interruptGraceMilliseconds
+            self.killGraceMilliseconds = killGraceMilliseconds
+        }
+    }
+
+    struct WorkerRecord: Sendable {
+        var slots: Int
+        var held: Set<UInt64> = []
+        var lastHeard: Instant
+        var drainSent = false
+        /// A `reclaim` is on its way; no other is sent until the worker answers.
+        var reclaimPending = false
+        var cancelSent = false
+    }
+
+    enum Phase: Sendable, Equatable {
+        case running
+        /// Interrupted: no new dispatch; running tasks may finish until the grace ends.
+        case draining(since: Instant)
+        /// Running tasks have been told to stop.
+        case cancelling(since: Instant)
+        case finished
+    }
+
+    public let configuration: Configuration
+    /// Tasks in the task file, as counted by the check before the run.
+    public let totalTasks: Int
+
+    var queue = TaskQueue()
+    /// Attempts made so far for every loaded task that has no recorded result yet.
+    var attempts: [UInt64: UInt32] = [:]
+    /// The worker holding each dispatched task.
+    var holder: [UInt64: UInt32] = [:]
+    var workers: [UInt32: WorkerRecord] = [:]
+    var phase = Phase.running
+    var loadPending = false
+    var inputEnded = false
+    var lastHeartbeatSent: Instant?
+    /// Tasks with a recorded result.
+    public internal(set) var recordedCount = 0
+    /// Exponentially weighted mean of reported task durations, once any is known.
+    public internal(set) var meanDurationMicroseconds: Double?
+
+    public init(configuration: Configuration, totalTasks: Int) {
+        self.configuration = configuration
+        self.totalTasks = totalTasks
+    }
+
+    /// Tasks dispatched to some worker and not yet recorded.
+    public var inFlightCount: Int { holder.count }
+    /// Registered workers.
+    public var workerCount: Int { workers.count }
+    /// Workers holding at least one task.
+    public var busyWorkerCount: Int { workers.values.count { !$0.held.isEmpty } }
+    /// Tasks held by one worker.
+    public func heldCount(workerID: UInt32) -> Int { workers[workerID]?.held.count ?? 0 }
+
+    /// How many tasks a worker may hold: its slots plus a prefetch sized so that it holds about
+    /// `prefetchTargetMicroseconds` of queued work (none for tasks longer than that).
+    public func holdLimit(slots: Int) -> Int {
+        guard let mean = meanDurationMicroseconds else { return slots + configuration.initialPrefetch }
+        let prefetch = Double(configuration.prefetchTargetMicroseconds) / max(mean, 1)
+        return slots + Int(min(prefetch.rounded(.down), Double(configuration.maxBatch)))
+    }
+
+    /// Applies one event and returns what the driver must do, in order.
+    public mutating func handle(_ event: SchedulerEvent, now: Instant) -> [SchedulerAction] {
+        guard phase != .finished else { return [] }
+        var actions: [SchedulerAction] = []
+        switch event {
+        case .tasksLoaded(let sequences, let ended):
+            loadPending = false
+            inputEnded = inputEnded || ended
+            for sequence in sequences where attempts[sequence] == nil {
+                attempts[sequence] = 0
+            }
+            if phase == .running { queue.append(contentsOf: sequences) }
+        case .workerJoined(let workerID, let slots):
+            if workers[workerID] == nil {
+                workers[workerID] = WorkerRecord(slots: max(slots, 1), lastHeard: now)
+                if phase != .running { actions.append(.drain(workerID: workerID, cancelRunning: false)) }
+            }
+        case .heartbeat(let workerID):
+            workers[workerID]?.lastHeard = now
+        case .resultsArrived(let workerID, let finished):
+            workers[workerID]?.lastHeard = now
+            acceptResults(finished, from: workerID, into: &actions)
+        case .tasksReturned(let workerID, let sequences):
+            workers[workerID]?.lastHeard = now
+            workers[workerID]?.reclaimPending = false
+            for sequence in sequences where holder[sequence] == workerID {
+                holder[sequence] = nil
+                workers[workerID]?.held.remove(sequence)
+                if phase == .running { queue.requeue(CollectionOfOne(sequence)) }
+            }
+        case .workerExited(let workerID):
+            loseWorker(workerID, reason: .exited, into: &actions)
+        case .tick:
+            checkHeartbeats(now: now, into: &actions)
+            checkInterruptGrace(now: now, into: &actions)
+        case .interrupt:
+            interrupt(now: now, into: &actions)
+        }
+        dispatch(into: &actions)
+        rebalance(into: &actions)
+        requestTasksIfNeeded(into: &actions)
+        finishIfDone(into: &actions)
+        return actions
+    }
+
+    /// The driver has no worker left and cannot start one: end the job.
+    public mutating func abandon() -> [SchedulerAction] {
+        guard phase != .finished else { return [] }
+        phase = .finished
+        return [.finish(.noWorkers(unfinished: totalTasks - recordedCount))]
+    }
+}

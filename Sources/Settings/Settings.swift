@@ -1,0 +1,60 @@
+/// The tunable settings of a job, as read from a settings file (`config/jobrun.conf` documents every key).
+///
+/// Values here are the built-in defaults; a settings file overrides any subset of them.
+public struct Settings: Sendable, Equatable {
+    /// Most tasks sent to a worker in one message.
+    public var maxBatch = 1024
+    /// How much work, in microseconds of measured task time, a worker should hold beyond its running tasks.
+    /// Short tasks travel many to a message; tasks longer than this are sent one at a time.
+    public var prefetchTargetMicroseconds = 20_000
+    /// Tasks a worker may hold beyond its slots before any task duration has been measured.
+    public var initialPrefetch = 1
+    /// Tasks the coordinator reads ahead of dispatch (the in-memory window of a streamed task file).
+    public var readAhead = 8192
+    /// How often coordinator and workers send heartbeats.
+    public var heartbeatMilliseconds = 1000
+    /// Missed heartbeats after which the other side is presumed gone.
+    public var heartbeatMisses = 3
+    /// Bytes of stdout and of stderr kept per exec/shell task.
+    public var outputCapBytes = 65_536
+    /// After Ctrl-C, how long running tasks may go on before they are terminated.
+    public var interruptGraceMilliseconds = 3000
+    /// How long a worker waits for a task's child processes to exit after SIGTERM before SIGKILL.
+    public var killGraceMilliseconds = 2000
+    /// Slowest redraw of the live progress line on a terminal.
+    public var progressRefreshMilliseconds = 100
+    /// How often a plain progress line is printed when stderr is not a terminal.
+    public var plainProgressMilliseconds = 5000
+    /// How long to wait for local workers to register before giving up.
+    public var workerStartTimeoutMilliseconds = 15_000
+    /// Largest frame accepted on any socket; bigger frames are dropped by ZeroMQ.
+    public var maxFrameBytes = 64 * 1024 * 1024
+
+    /// The built-in defaults.
+    public init() {}
+
+    /// Every key a settings file may set, with how to apply it. Key paths are immutable values, so sharing this
+    /// constant across threads is safe.
+    nonisolated(unsafe) static let keys: [String: WritableKeyPath<Settings, Int>] = [
+        "max_batch": \.maxBatch,
+        "prefetch_target_us": \.prefetchTargetMicroseconds,
+        "initial_prefetch": \.initialPrefetch,
+        "read_ahead": \.readAhead,
+        "heartbeat_ms": \.heartbeatMilliseconds,
+        "heartbeat_misses": \.heartbeatMisses,
+        "output_cap_bytes": \.outputCapBytes,
+        "interrupt_grace_ms": \.interruptGraceMilliseconds,
+        "kill_grace_ms": \.killGraceMilliseconds,
+        "progress_refresh_ms": \.progressRefreshMilliseconds,
+        "plain_progress_ms": \.plainProgressMilliseconds,
+        "worker_start_timeout_ms": \.workerStartTimeoutMilliseconds,
+        "max_frame_bytes": \.maxFrameBytes,
+    ]
+
+    /// The smallest value each key accepts (all keys are integers).
+    static let minimums: [String: Int] = [
+        "max_batch": 1, "heartbeat_ms": 50, "heartbeat_misses": 2, "output_cap_bytes": 0, "read_ahead": 1,
+        "progress_refresh_ms": 10, "plain_progress_ms": 100, "worker_start_timeout_ms": 100,
+        "max_frame_bytes": 65_536,
+    ]
+}

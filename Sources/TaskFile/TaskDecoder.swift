@@ -1,0 +1,167 @@
+import JSONValue
+
+/// Turns the task file's scanned values into `TaskDefinition`s: checks every field, applies the defaults,
+/// validates built-in kinds and tracks ids for duplicates. Used by both `TaskFile.check` (which collects every
+/// problem) and `TaskFileReader` (which stops at the first). Not thread-safe.
+struct TaskDecoder {
+    /// Where an id was first used.
+    private struct FirstUse {
+        var position: Int
+        var line: Int
+        var explicit: Bool
+        var isString: Bool
+    }
+
+    let path: String
+    let validateKind: KindValidator
+    /// Whether to remember where each id was first used (for messages), or only that it was.
+    let remembersFirstUse: Bool
+
+    private var defaults = TaskFields()
+    /// Whether problems that depend on the defaults would be misleading (the defaults are broken or unknown).
+    private var defaultsUnreliable = false
+    /// The kind check of the defaults' own `run` + `args`, done once for every task that inherits both.
+    private var inheritedKindIsValid = true
+    private var firstUses: [String: FirstUse] = [:]
+    private var usedKeys: Set<String> = []
+
+    init(path: String, validateKind: @escaping KindValidator, remembersFirstUse: Bool) {
+        self.path = path
+        self.validateKind = validateKind
+        self.remembersFirstUse = remembersFirstUse
+    }
+
+    /// Notes that the defaults cannot be known (the file is broken before them).
+    mutating func defaultsAreUnknown() {
+        defaultsUnreliable = true
+    }
+
+    /// Checks and adopts the `defaults` object found at `position`; returns its problems.
+    mutating func setDefaults(_ value: JSONValue, at position: JSONTextPosition) -> [TaskFileProblem] {
+        func problem(_ error: TaskSpecError) -> TaskFileProblem {
+            TaskFileProblem(
+                path: path, line: position.line, column: position.column, task: nil,
+                field: "defaults" + (error.field.map { ".\($0)" } ?? ""), message: error.message)
+        }
+        guard case .object(let object) = value else {
+            defaultsUnreliable = true
+            return [
+                TaskFileProblem(
+                    path: path, at: position, field: "defaults",
+                    message: "expected an object of fields every task gets unless it sets them, got "
+                        + value.briefDescription)
+            ]
+        }
+        var errors: [TaskSpecError] = []
+        let decoded = TaskFieldTable.decode(object, scope: .defaults, errors: &errors)
+        defaults = decoded.fields
+        // Two commands, or `args` without `run`, are wrong in the defaults too; `env`, `cwd` and `stdin` next
+        // to `run` are fine there, since they only apply to tasks that run a process.
+        let commandErrors =
+            decoded.commandFieldFailed
+            ? []
+            : defaults.combinationProblems(requireCommand: false).filter { $0.field == "args" || defaults.commandNames.contains($0.field ?? "") }
+        errors += commandErrors
+        if decoded.commandFieldFailed || !commandErrors.isEmpty { defaultsUnreliable = true }
+        if !defaultsUnreliable, let kind = defaults.run {
+            let kindErrors = kindProblems(kind: kind, args: defaults.args ?? .object(JSONObject()))
+            inheritedKindIsValid = kindErrors.isEmpty
+            errors += kindErrors
+        }
+        return errors.map(problem)
+    }
+
+    /// Checks task entry `value` at `position` in the task list, starting at `start`; returns the definition
+    /// when it is valid, and every problem found.
+    mutating func decodeTask(
+        _ value: JSONValue, position: Int, at start: JSONTextPosition
+    ) -> (definition: TaskDefinition?, problems: [TaskFileProblem]) {
+        guard case .object(let object) = value else {
+            let problem = TaskFileProblem(
+                path: path, line: start.line, column: start.column, task: "task at position \(position)",
+                field: nil, message: "expected a task object, got \(value.briefDescription)")
+            return (nil, [problem])
+        }
+        var errors: [TaskSpecError] = []
+        let decoded = TaskFieldTable.decode(object, scope: .taskFile, errors: &errors)
+        let own = decoded.fields
+
+        var id = TaskID(position: position)
+        var explicitID = false
+        if let raw = own.id {
+            if let given = TaskID(json: raw), !given.key.isEmpty {
+                id = given
+                explicitID = true
+            } else {
+                errors.append(
+                    TaskSpecError(
+                        field: "id",
+                        message: "expected a non-empty string or an integer, got \(raw.briefDescription)"))
+            }
+        }
+
+        let fields = own.merged(over: defaults)
+        if !decoded.commandFieldFailed && !(defaultsUnreliable && !own.hasCommand) {
+            errors += fields.combinationProblems()
+        }
+        if errors.isEmpty, let kind = fields.run {
+            let inherits = !own.hasCommand && own.args == nil
+            if !inherits {
+                errors += kindProblems(kind: kind, args: fields.args ?? .object(JSONObject()))
+            } else if !inheritedKindIsValid {
+                // Reported once, for the defaults.
+                return (nil, [])
+            }
+        }
+        if let duplicate = duplicateProblem(id, explicit: explicitID, position: position, line: start.line) {
+            errors.append(duplicate)
+        }
+
+        guard errors.isEmpty else {
+            let label = explicitID ? "task \(id)" : "task at position \(position)"
+            let problems = errors.map {
+                TaskFileProblem(
+                    path: path, line: start.line, column: start.column, task: label, field: $0.field,
+                    message: $0.message)
+            }
+            return (nil, problems)
+        }
+        return (TaskDefinition(position: position, line: start.line, id: id, spec: fields.makeSpec()), [])
+    }
+
+    /// The validator's verdict as field errors.
+    private func kindProblems(kind: String, args: JSONValue) -> [TaskSpecError] {
+        switch validateKind(kind, args) {
+        case .valid:
+            return []
+        case .unknownKind(let known):
+            let list = known.isEmpty ? "no built-in kinds are available" : "known kinds: \(known.joined(separator: ", "))"
+            return [TaskSpecError(field: "run", message: "unknown kind \(JSONValue.string(kind).text); \(list)")]
+        case .invalid(let field, let message):
+            return [TaskSpecError(field: field.isEmpty ? "args" : "args.\(field)", message: message)]
+        }
+    }
+
+    /// Records `id`'s use; a problem when it was used before.
+    private mutating func duplicateProblem(
+        _ id: TaskID, explicit: Bool, position: Int, line: Int
+    ) -> TaskSpecError? {
+        let note = " (a task without \"id\" uses its position as its id)"
+        if !remembersFirstUse {
+            guard !usedKeys.insert(id.key).inserted else { return nil }
+            return TaskSpecError(
+                field: explicit ? "id" : nil,
+                message: "duplicate id \(id): an earlier task has the same id\(explicit ? "" : note)")
+        }
+        let isString = id.original.stringValue != nil
+        let use = FirstUse(position: position, line: line, explicit: explicit, isString: isString)
+        guard let first = firstUses.updateValue(use, forKey: id.key) else { return nil }
+        firstUses[id.key] = first
+        var message =
+            "duplicate id \(id): the task at position \(first.position) (line \(first.line)) already uses it"
+        if !explicit || !first.explicit { message += note }
+        if isString != first.isString { message += "; the number \(id.key) and the string \"\(id.key)\" are the same id" }
+        message += "; give every task a unique id"
+        return TaskSpecError(field: explicit ? "id" : nil, message: message)
+    }
+}

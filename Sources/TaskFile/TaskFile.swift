@@ -1,0 +1,103 @@
+/// A task file on disk: JSON (`{"tasks": [...], "defaults": {...}}`) or JSONL (one task object per line,
+/// chosen when the path ends in `.jsonl`).
+///
+/// Use it in two passes: `check()` reads the whole file and reports every problem; `makeReader()` then
+/// streams the tasks. Both stream with bounded memory (a read chunk plus the largest task), so files with
+/// millions of tasks are fine. A `TaskFile` is an immutable description and `Sendable`; each pass opens the
+/// file itself.
+public struct TaskFile: Sendable {
+    /// The syntax of a task file.
+    public enum Format: Sendable {
+        /// One JSON object with a `"tasks"` array and optional `"defaults"`.
+        case json
+        /// One JSON task object per line; blank lines are skipped.
+        case jsonl
+    }
+
+    /// The path as given.
+    public let path: String
+    /// The format, from the path's extension.
+    public let format: Format
+    /// Checks `run` kinds and their arguments.
+    private let validateKind: KindValidator
+    /// The read chunk size (smaller in tests to exercise chunk boundaries).
+    let chunkSize: Int
+
+    /// Describes the task file at `path`; the format is JSONL when the path ends in `.jsonl` (any case), JSON
+    /// otherwise. Nothing is read yet.
+    public init(path: String, validateKind: @escaping KindValidator) {
+        self.init(path: path, validateKind: validateKind, chunkSize: 256 << 10)
+    }
+
+    init(path: String, validateKind: @escaping KindValidator, chunkSize: Int) {
+        self.path = path
+        self.validateKind = validateKind
+        self.chunkSize = max(chunkSize, 16)
+        format = path.lowercased().hasSuffix(".jsonl") ? .jsonl : .json
+    }
+
+    /// Pass 1: reads the whole file and returns every problem, in file order, up to `maxProblems` (the rest
+    /// are only counted). A missing or unreadable file is a problem too; this never throws.
+    ///
+    /// For JSON, a syntax error ends the check (nothing after it can be understood); for JSONL, each bad line
+    /// is reported and checking goes on.
+    public func check(maxProblems: Int = 50) -> TaskFileCheck {
+        var problems: [TaskFileProblem] = []
+        var omitted = 0
+        func record(_ found: [TaskFileProblem]) {
+            for problem in found {
+                if problems.count < maxProblems { problems.append(problem) } else { omitted += 1 }
+            }
+        }
+        let file: OpenTaskFile
+        do {
+            file = try OpenTaskFile(path: path)
+        } catch {
+            return TaskFileCheck(taskCount: 0, problems: [error], omittedProblemCount: 0)
+        }
+        defer { file.close() }
+        let scanner = makeScanner(file)
+        var decoder = TaskDecoder(path: path, validateKind: validateKind, remembersFirstUse: true)
+        var taskCount = 0
+        scanning: while true {
+            switch scanner.next() {
+            case .defaults(let value, let position):
+                record(decoder.setDefaults(value, at: position))
+            case .defaultsUnknown:
+                decoder.defaultsAreUnknown()
+            case .task(let value, let position):
+                record(decoder.decodeTask(value, position: taskCount, at: position).problems)
+                taskCount += 1
+            case .malformedTask(let problem):
+                record([problem])
+                taskCount += 1
+            case .problem(let problem):
+                record([problem])
+            case .failure(let problem):
+                record([problem])
+                break scanning
+            case .end:
+                break scanning
+            }
+        }
+        return TaskFileCheck(taskCount: taskCount, problems: problems, omittedProblemCount: omitted)
+    }
+
+    /// Pass 2: opens the file for streaming its tasks in file order, with the defaults applied.
+    ///
+    /// The reader checks everything again as it goes, so a file that changed since `check()` and is now
+    /// invalid makes `next()` throw.
+    /// - Throws: `TaskFileProblem` when the file cannot be opened.
+    public func makeReader() throws(TaskFileProblem) -> TaskFileReader {
+        let file = try OpenTaskFile(path: path)
+        let decoder = TaskDecoder(path: path, validateKind: validateKind, remembersFirstUse: false)
+        return TaskFileReader(file: file, scanner: makeScanner(file), decoder: decoder)
+    }
+
+    private func makeScanner(_ file: OpenTaskFile) -> any TaskScanner {
+        switch format {
+        case .json: JSONTaskScanner(file: file, chunkSize: chunkSize)
+        case .jsonl: JSONLTaskScanner(file: file, chunkSize: chunkSize)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import JSONValue
+
+/// Streams the tasks of a task file in file order, with the defaults applied; made by
+/// `TaskFile.makeReader()`.
+///
+/// Owns the open file until `close()`, the end of the tasks, the first problem or deinit. Not thread-safe and
+/// not `Sendable`: use it from one thread or task at a time.
+public final class TaskFileReader {
+    private let file: OpenTaskFile
+    private let scanner: any TaskScanner
+    private var decoder: TaskDecoder
+    private var nextPosition = 0
+    private var failure: TaskFileProblem?
+    private var finished = false
+
+    init(file: OpenTaskFile, scanner: any TaskScanner, decoder: TaskDecoder) {
+        self.file = file
+        self.scanner = scanner
+        self.decoder = decoder
+    }
+
+    /// The next task, or `nil` after the last one (and after `close()`).
+    ///
+    /// - Throws: the first `TaskFileProblem` met (the file changed since it was checked and is now invalid);
+    ///   every later call throws the same problem.
+    public func next() throws(TaskFileProblem) -> TaskDefinition? {
+        if let failure { throw failure }
+        while !finished {
+            switch scanner.next() {
+            case .defaults(let value, let position):
+                if let problem = decoder.setDefaults(value, at: position).first { try fail(problem) }
+            case .defaultsUnknown:
+                decoder.defaultsAreUnknown()
+            case .task(let value, let position):
+                let (definition, problems) = decoder.decodeTask(value, position: nextPosition, at: position)
+                nextPosition += 1
+                if let problem = problems.first { try fail(problem) }
+                guard let definition else {
+                    try fail(
+                        TaskFileProblem(
+                            path: file.path, line: position.line, column: position.column,
+                            task: "task at position \(nextPosition - 1)", field: nil,
+                            message: "the task is not valid; run the check again"))
+                }
+                return definition
+            case .malformedTask(let problem), .problem(let problem), .failure(let problem):
+                try fail(problem)
+            case .end:
+                close()
+            }
+        }
+        return nil
+    }
+
+    /// Closes the file; `next()` then returns `nil`. Safe to call more than once.
+    public func close() {
+        finished = true
+        file.close()
+    }
+
+    private func fail(_ problem: TaskFileProblem) throws(TaskFileProblem) -> Never {
+        failure = problem
+        close()
+        throw problem
+    }
+}
+
+@available(*, unavailable, message: "a TaskFileReader owns an open file and must stay on one thread")
+extension TaskFileReader: Sendable {}

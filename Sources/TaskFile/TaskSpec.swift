@@ -1,0 +1,65 @@
+public import JSONValue
+
+/// Everything a worker needs to run one task (the task's id travels separately).
+///
+/// The wire form (`json`, `init(json:)`) uses the task-file field names: `exec`, `shell`, `run` + `args`,
+/// `env`, `cwd`, `stdin`.
+public struct TaskSpec: Sendable, Hashable {
+    /// What to run.
+    public var command: TaskCommand
+    /// Variables added to the worker's environment for `exec` and `shell` commands (empty for `run`).
+    public var environment: [String: String]
+    /// The directory to run `exec` and `shell` commands in; `nil` for the worker's own.
+    public var workingDirectory: String?
+    /// Text fed to the standard input of `exec` and `shell` commands; `nil` for no input.
+    public var stdin: String?
+
+    /// Creates a spec. No checks are made here; `init(json:)` checks the wire form.
+    public init(
+        command: TaskCommand, environment: [String: String] = [:], workingDirectory: String? = nil,
+        stdin: String? = nil
+    ) {
+        self.command = command
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.stdin = stdin
+    }
+
+    /// The wire form: an object with only the fields that are set (`env` when non-empty, with its keys
+    /// sorted; `args` always accompanies `run`).
+    public var json: JSONValue {
+        var object = JSONObject()
+        switch command {
+        case .exec(let argv):
+            object["exec"] = .array(argv.map { .string($0) })
+        case .shell(let line):
+            object["shell"] = .string(line)
+        case .run(let kind, let args):
+            object["run"] = .string(kind)
+            object["args"] = args
+        }
+        if !environment.isEmpty {
+            let members = environment.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }
+            object["env"] = .object(JSONObject(members))
+        }
+        if let workingDirectory { object["cwd"] = .string(workingDirectory) }
+        if let stdin { object["stdin"] = .string(stdin) }
+        return .object(object)
+    }
+
+    /// Decodes the wire form that `json` writes, checking every field as a task file would (except `id`,
+    /// which is not part of the wire form, and kind arguments, which the worker's handler checks).
+    ///
+    /// Safe for untrusted input: every malformed shape throws.
+    /// - Throws: `TaskSpecError` naming the first offending field.
+    public init(json: JSONValue) throws(TaskSpecError) {
+        guard case .object(let object) = json else {
+            throw TaskSpecError(field: nil, message: "expected a task object, got \(json.briefDescription)")
+        }
+        var errors: [TaskSpecError] = []
+        let decoded = TaskFieldTable.decode(object, scope: .wire, errors: &errors)
+        if let first = errors.first { throw first }
+        if let first = decoded.fields.combinationProblems().first { throw first }
+        self = decoded.fields.makeSpec()
+    }
+}

@@ -1,0 +1,131 @@
+/// Every message the coordinator and its workers exchange.
+///
+/// Channels (see the README's architecture section):
+/// - register (worker DEALER -> coordinator ROUTER): `hello`, answered by `welcome` or `refusal`;
+/// - tasks (coordinator PUSH -> worker PULL, one pair per worker): `assign`, `reclaim`, `heartbeat`, `drain`,
+///   `shutdown`;
+/// - results (worker PUSH -> coordinator PULL, shared): `ready`, `results`, `returned`, `heartbeat`.
+///
+/// A frame is `[version][type][body]`. A `refusal` keeps its layout in every version, so a worker of another
+/// version can still read why it was turned away.
+public enum WireMessage: Sendable, Equatable {
+    /// A worker introduces itself.
+    case hello(Hello)
+    /// The coordinator admits a worker and tells it where to connect.
+    case welcome(Welcome)
+    /// The coordinator turns a worker away, with a reason meant for its user.
+    case refusal(reason: String)
+    /// A worker has connected its task and result sockets and can take work.
+    case ready(workerID: UInt32)
+    /// Tasks for a worker to run, in order.
+    case assign([TaskAssignment])
+    /// Finished tasks, batched.
+    case results(workerID: UInt32, [TaskResult])
+    /// Tasks a draining worker gives back without having started them.
+    case returned(workerID: UInt32, sequences: [UInt64])
+    /// Liveness: from the coordinator `workerID` is 0; from a worker it is the worker's id.
+    case heartbeat(workerID: UInt32)
+    /// Stop starting tasks: finish the running ones, give back the rest. `cancelRunning` also
+    /// terminates running tasks after `graceMilliseconds`.
+    case drain(graceMilliseconds: UInt32, cancelRunning: Bool)
+    /// Exit now.
+    case shutdown
+    /// Give back up to `count` tasks not yet started (the most recently queued first), answered by `returned`
+    /// (possibly empty). Lets an idle worker take over work another worker holds but has not begun.
+    case reclaim(count: UInt32)
+
+    /// The protocol version this build speaks.
+    public static let protocolVersion: UInt8 = 1
+}
+
+/// What a worker says about itself when it registers.
+public struct Hello: Sendable, Equatable {
+    /// The protocol version the worker speaks.
+    public var protocolVersion: UInt8
+    /// The worker's host name.
+    public var host: String
+    /// The worker's process id.
+    public var pid: Int32
+    /// How many CPU-bound tasks the worker runs at once.
+    public var slots: UInt32
+    /// A token that ties a locally spawned worker to its coordinator (empty for others).
+    public var token: String
+
+    public init(protocolVersion: UInt8 = WireMessage.protocolVersion, host: String, pid: Int32, slots: UInt32, token: String) {
+        self.protocolVersion = protocolVersion
+        self.host = host
+        self.pid = pid
+        self.slots = slots
+        self.token = token
+    }
+}
+
+/// The coordinator's answer to a welcome worker: its id, where to connect, and the job's settings it needs.
+public struct Welcome: Sendable, Equatable {
+    public var workerID: UInt32
+    /// The endpoint of this worker's own task socket (coordinator PUSH, bound).
+    public var taskEndpoint: String
+    /// The endpoint of the shared result socket (coordinator PULL, bound).
+    public var resultEndpoint: String
+    /// How often each side sends a heartbeat.
+    public var heartbeatMilliseconds: UInt32
+    /// How many missed heartbeats make the other side presumed gone.
+    public var heartbeatMisses: UInt32
+    /// Bytes of stdout and of stderr kept per exec/shell task.
+    public var outputCapBytes: UInt32
+
+    public init(
+        workerID: UInt32, taskEndpoint: String, resultEndpoint: String,
+        heartbeatMilliseconds: UInt32, heartbeatMisses: UInt32, outputCapBytes: UInt32
+    ) {
+        self.workerID = workerID
+        self.taskEndpoint = taskEndpoint
+        self.resultEndpoint = resultEndpoint
+        self.heartbeatMilliseconds = heartbeatMilliseconds
+        self.heartbeatMisses = heartbeatMisses
+        self.outputCapBytes = outputCapBytes
+    }
+}
+
+/// One task sent to a worker.
+public struct TaskAssignment: Sendable, Equatable {
+    /// The coordinator's handle for the task (its position in the task file).
+    public var sequence: UInt64
+    /// Which execution of the task this is, from 1.
+    public var attempt: UInt32
+    /// The task's specification as compact JSON (exec/shell/run and their fields).
+    public var spec: [UInt8]
+
+    public init(sequence: UInt64, attempt: UInt32, spec: [UInt8]) {
+        self.sequence = sequence
+        self.attempt = attempt
+        self.spec = spec
+    }
+}
+
+/// One finished task, as a worker reports it.
+public struct TaskResult: Sendable, Equatable {
+    public var sequence: UInt64
+    public var attempt: UInt32
+    /// Whether the task succeeded.
+    public var succeeded: Bool
+    /// When it started, in microseconds since the Unix epoch (UTC).
+    public var startedAtMicroseconds: Int64
+    /// How long it ran.
+    public var durationMicroseconds: UInt64
+    /// A JSON object whose members complete the result line (`result`, or `exit_code`/`stdout`/...; `error`).
+    /// The coordinator validates it before writing it anywhere.
+    public var body: [UInt8]
+
+    public init(
+        sequence: UInt64, attempt: UInt32, succeeded: Bool,
+        startedAtMicroseconds: Int64, durationMicroseconds: UInt64, body: [UInt8]
+    ) {
+        self.sequence = sequence
+        self.attempt = attempt
+        self.succeeded = succeeded
+        self.startedAtMicroseconds = startedAtMicroseconds
+        self.durationMicroseconds = durationMicroseconds
+        self.body = body
+    }
+}

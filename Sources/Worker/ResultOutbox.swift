@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+import WireProtocol
+
+/// Finished tasks waiting for the worker's socket thread to send them, plus the pipe that wakes that thread.
+///
+/// No wake-up is lost: `append` writes a byte to the pipe whenever the outbox goes from empty to non-empty, and the
+/// socket thread empties the pipe *before* it takes the results. A result appended after the take finds the
+/// outbox empty and writes again; one appended between the read and the take is taken in the same round.
+final class ResultOutbox: Sendable {
+    /// Poll this for readability; then call `takeAll()`.
+    let fileDescriptor: Int32
+    private let writeEnd: Int32
+    private let results = Mutex<[TaskResult]>([])
+
+    init?() {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { return nil }
+        for end in ends {
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+        }
+        fileDescriptor = ends[0]
+        writeEnd = ends[1]
+    }
+
+    deinit {
+        close(fileDescriptor)
+        close(writeEnd)
+    }
+
+    /// Adds a finished task (any thread).
+    func append(_ result: TaskResult) {
+        let wasEmpty = results.withLock { results in
+            results.append(result)
+            return results.count == 1
+        }
+        if wasEmpty {
+            var byte: UInt8 = 1
+            _ = write(writeEnd, &byte, 1)
+        }
+    }
+
+    /// Resets the wake-up and returns every queued result (socket thread only).
+    func takeAll() -> [TaskResult] {
+        var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        while withUnsafeMutableBytes(of: &buffer, { read(fileDescriptor, $0.baseAddress, $0.count) }) > 0 {}
+        return results.withLock { results in
+            defer { results.removeAll(keepingCapacity: true) }
+            return results
+        }
+    }
+}

@@ -1,0 +1,39 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ChildProcess
+import Synchronization
+
+/// The child processes of a worker's running exec/shell tasks, so they can be signalled on cancel or exit.
+final class RunningChildren: Sendable {
+    private struct State {
+        var processes: [UInt64: SpawnedProcess] = [:]
+        var cancelled = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Tracks a child; if the worker is already cancelling, the child is terminated at once.
+    func add(_ process: SpawnedProcess, sequence: UInt64) {
+        let cancelled = state.withLock { state in
+            state.processes[sequence] = process
+            return state.cancelled
+        }
+        if cancelled { process.signal(SIGTERM) }
+    }
+
+    func remove(sequence: UInt64) {
+        _ = state.withLock { $0.processes.removeValue(forKey: sequence) }
+    }
+
+    /// Marks the worker as cancelling and sends `signal` to every running child's process group.
+    func signalAll(_ signal: Int32) {
+        let processes = state.withLock { state in
+            state.cancelled = true
+            return Array(state.processes.values)
+        }
+        for process in processes { process.signal(signal) }
+    }
+
+    var isEmpty: Bool { state.withLock { $0.processes.isEmpty } }
+}

@@ -1,0 +1,29 @@
+public import JobRun
+
+/// How a worker process connects and what it offers.
+public struct WorkerConfiguration: Sendable {
+    /// The coordinator's register endpoint, such as `ipc:///run/user/0/jobrun-x/register` or `tcp://host:7700`.
+    public var registerEndpoint: String
+    /// CPU-bound tasks run at once.
+    public var slots: Int
+    /// The token a coordinator gave the workers it spawned (empty otherwise).
+    public var token: String
+    /// The coordinator's pid for a locally spawned worker: the worker exits as soon as its parent changes.
+    public var parentPID: Int32?
+    /// The task kinds this worker runs.
+    public var handlers: HandlerRegistry
+    /// How long to wait for the coordinator's welcome.
+    public var registrationTimeoutMilliseconds: Int
+
+    public init(
+        registerEndpoint: String, slots: Int = 1, token: String = "", parentPID: Int32? = nil,
+        handlers: HandlerRegistry = .builtIn, registrationTimeoutMilliseconds: Int = 15_000
+    ) {
+        self.registerEndpoint = registerEndpoint
+        self.slots = slots
+        self.token = token
+        self.parentPID = parentPID
+        self.handlers = handlers
+        self.registrationTimeoutMilliseconds = registrationTimeoutMilliseconds
+    }
+}

@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ChildProcess
+import Clock
+import JobRun
+import ProcessSignals
+import WireProtocol
+import ZeroMQ
+
+/// A worker process: registers with a coordinator, runs the tasks it is sent, and reports results.
+///
+/// Threads: the thread calling `run()` owns every ZeroMQ socket and runs the `zmq_poll` loop; tasks run in slot
+/// runners on Swift's cooperative pool (CPU work on one `CPUThread` per slot), and hand results back through the
+/// `ResultOutbox`, whose eventfd wakes the loop. The worker exits when told to, when its coordinator stays silent
+/// for `heartbeatMisses` periods, when its parent process changes (local workers), or on SIGTERM.
+public final class WorkerRuntime {
+    private let configuration: WorkerConfiguration
+    private let host: String
+    private let pid: Int32
+
+    public init(configuration: WorkerConfiguration) {
+        self.configuration = configuration
+        self.host = WorkerRuntime.hostName()
+        self.pid = getpid()
+    }
+
+    /// Runs until the worker should exit and returns the process exit status
+    /// (0 when the coordinator said so, 1 when it was lost, 2 when it refused this worker or never answered).
+    public func run() -> Int32 {
+        SignalPipe.ignore(SIGINT)  // the coordinator decides what Ctrl-C means for its tasks
+        SignalPipe.ignore(SIGPIPE)
+        guard let signals = SignalPipe.install(for: [SIGTERM, SIGHUP]), let outbox = ResultOutbox() else {
+            return fail("cannot create its wake-up descriptors: \(String(cString: strerror(errno)))", status: 1)
+        }
+        let context: ZMQContext
+        do {
+            context = try ZMQContext()
+        } catch {
+            return fail("cannot start ZeroMQ: \(error)", status: 1)
+        }
+        defer { context.terminate() }
+        let welcome: Welcome
+        switch register(context: context, signals: signals) {
+        case .success(let answer): welcome = answer
+        case .failure(let refusal): return fail(refusal.message, status: refusal.status)
+        }
+        let session = WorkerSession(
+            welcome: welcome, configuration: configuration, workerName: "\(host):\(pid)",
+            outbox: outbox, signals: signals
+        )
+        return session.run(context: context)
+    }
+
+    struct Refusal: Error {
+        var message: String
+        var status: Int32
+    }
+
+    /// Sends `hello` on the register channel and waits for the coordinator's answer.
+    private func register(context: ZMQContext, signals: SignalPipe) -> Result<Welcome, Refusal> {
+        do {
+            let socket = try ZMQSocket(context: context, type: .dealer)
+            defer { socket.close() }
+            try socket.setMaxMessageSize(1 << 20)
+            try socket.connect(configuration.registerEndpoint)
+            let hello = Hello(host: host, pid: pid, slots: UInt32(configuration.slots), token: configuration.token)
+            try socket.send(WireMessage.hello(hello).encoded())
+            let deadline = Clocks.monotonicNanoseconds() + UInt64(configuration.registrationTimeoutMilliseconds) * 1_000_000
+            var items = [PollItem(socket: socket, events: .readable), PollItem(fileDescriptor: signals.fileDescriptor, events: .readable)]
+            while Clocks.monotonicNanoseconds() < deadline {
+                if parentChanged { return .failure(Refusal(message: "its coordinator exited before answering", status: 1)) }
+                _ = try zmqPoll(&items, timeoutMilliseconds: 100)
+                if items[1].returnedEvents.contains(.readable), !signals.drain().isEmpty {
+                    return .failure(Refusal(message: "stopped by a signal before registering", status: 1))
+                }
+                while let frame = try socket.receive(dontWait: true) {
+                    switch try? WireMessage(decoding: frame) {
+                    case .welcome(let welcome)?: return .success(welcome)
+                    case .refusal(let reason)?: return .failure(Refusal(message: "the coordinator refused this worker: \(reason)", status: 2))
+                    default: continue
+                    }
+                }
+            }
+            return .failure(
+                Refusal(
+                    message: "no answer from a coordinator at \(configuration.registerEndpoint) within "
+                        + "\(configuration.registrationTimeoutMilliseconds) ms; is `jobrun submit` running there?",
+                    status: 2
+                )
+            )
+        } catch {
+            return .failure(Refusal(message: "cannot register at \(configuration.registerEndpoint): \(error)", status: 2))
+        }
+    }
+
+    private var parentChanged: Bool {
+        guard let parent = configuration.parentPID else { return false }
+        return getppid() != parent
+    }
+
+    private func fail(_ message: String, status: Int32) -> Int32 {
+        WorkerRuntime.report("jobrun worker \(host):\(pid): \(message)")
+        return status
+    }
+
+    static func report(_ line: String) {
+        var text = line + "\n"
+        text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    }
+
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,216 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Clock
+import JobRun
+import ProcessSignals
+import WireProtocol
+import ZeroMQ
+
+/// A registered worker's life: its sockets, its slot runners and the loop that connects them.
+final class WorkerSession {
+    private let welcome: Welcome
+    private let configuration: WorkerConfiguration
+    private let outbox: ResultOutbox
+    private let signals: SignalPipe
+    private let inbox = TaskInbox()
+    private let children = RunningChildren()
+    private let executor: TaskExecutor
+    private var runners: [Task<Void, Never>] = []
+    private var draining = false
+    private var lastHeardFromCoordinator: UInt64 = 0
+    private var lastHeartbeatSent: UInt64 = 0
+    private var cancelDeadline: UInt64?
+    private var outbound = OutboundQueue()
+    /// Frames that did not decode, dropped.
+    private(set) var rejectedFrames = 0
+
+    /// Results are sent in messages of at most about this many bytes.
+    private static let resultMessageBytes = 1 << 20
+
+    init(welcome: Welcome, configuration: WorkerConfiguration, workerName: String, outbox: ResultOutbox, signals: SignalPipe) {
+        self.welcome = welcome
+        self.configuration = configuration
+        self.outbox = outbox
+        self.signals = signals
+        self.executor = TaskExecutor(
+            handlers: configuration.handlers, workerName: workerName,
+            outputCap: Int(welcome.outputCapBytes), children: children
+        )
+    }
+
+    private enum Exit: Equatable {
+        case told, coordinatorSilent, parentGone, signalled, failed(String)
+    }
+
+    func run(context: ZMQContext) -> Int32 {
+        let tasks: ZMQSocket
+        let results: ZMQSocket
+        do {
+            tasks = try ZMQSocket(context: context, type: .pull)
+            results = try ZMQSocket(context: context, type: .push)
+            try results.setSendHighWaterMark(0)
+            try tasks.setMaxMessageSize(Int64(256 << 20))
+            try tasks.connect(welcome.taskEndpoint)
+            try results.connect(welcome.resultEndpoint)
+            try results.send(WireMessage.ready(workerID: welcome.workerID).encoded())
+        } catch {
+            WorkerRuntime.report("jobrun worker: cannot connect to the coordinator: \(error)")
+            return 1
+        }
+        startRunners()
+        let exit = loop(tasks: tasks, results: results)
+        stopRunners()
+        // Report whatever finished while stopping; the coordinator may still be listening.
+        flushResults(to: results)
+        try? outbound.flush(on: results)
+        tasks.close()
+        results.close()
+        switch exit {
+        case .told: return 0
+        case .signalled: return 0
+        case .parentGone, .coordinatorSilent:
+            WorkerRuntime.report("jobrun worker: \(exit == .parentGone ? "coordinator process exited" : "coordinator stopped answering"); exiting")
+            return 1
+        case .failed(let message):
+            WorkerRuntime.report("jobrun worker: \(message)")
+            return 1
+        }
+    }
+
+    private func startRunners() {
+        for slot in 0..<max(configuration.slots, 1) {
+            let cpu = CPUThread(label: "jobrun.cpu.\(slot)")
+            let inbox = self.inbox
+            let executor = self.executor
+            let outbox = self.outbox
+            runners.append(
+                Task.detached {
+                    while let assignment = await inbox.next() {
+                        outbox.append(await executor.execute(assignment, cpu: cpu))
+                    }
+                }
+            )
+        }
+    }
+
+    /// Cancels what still runs, gives children a grace to exit, and waits for the runners (bounded).
+    private func stopRunners() {
+        _ = inbox.close()
+        for runner in runners { runner.cancel() }
+        children.signalAll(SIGTERM)
+        let graceEnd = Clocks.monotonicNanoseconds() + 2_000_000_000
+        while !children.isEmpty, Clocks.monotonicNanoseconds() < graceEnd { usleep(10_000) }
+        children.signalAll(SIGKILL)
+    }
+
+    private func loop(tasks: ZMQSocket, results: ZMQSocket) -> Exit {
+        let periodNanoseconds = UInt64(welcome.heartbeatMilliseconds) * 1_000_000
+        let silenceLimit = periodNanoseconds * UInt64(max(welcome.heartbeatMisses, 2))
+        lastHeardFromCoordinator = Clocks.monotonicNanoseconds()
+        var items = [
+            PollItem(socket: tasks, events: .readable),
+            PollItem(fileDescriptor: outbox.fileDescriptor, events: .readable),
+            PollItem(fileDescriptor: signals.fileDescriptor, events: .readable),
+            PollItem(socket: results, events: []),
+        ]
+        while true {
+            items[3] = PollItem(socket: results, events: outbound.isEmpty ? [] : .writable)
+            do {
+                _ = try zmqPoll(&items, timeoutMilliseconds: 100)
+            } catch {
+                return .failed("poll failed: \(error)")
+            }
+            let now = Clocks.monotonicNanoseconds()
+            if items[2].returnedEvents.contains(.readable), !signals.drain().isEmpty { return .signalled }
+            if items[0].returnedEvents.contains(.readable) {
+                switch receiveAll(from: tasks, results: results, now: now) {
+                case .some(let exit): return exit
+                case .none: break
+                }
+            }
+            if items[1].returnedEvents.contains(.readable) { flushResults(to: results) }
+            if items[3].returnedEvents.contains(.writable) { try? outbound.flush(on: results) }
+            if now - lastHeartbeatSent >= periodNanoseconds {
+                lastHeartbeatSent = now
+                enqueue(.heartbeat(workerID: welcome.workerID), on: results)
+            }
+            if let parent = configuration.parentPID, getppid() != parent { return .parentGone }
+            if now - lastHeardFromCoordinator > silenceLimit { return .coordinatorSilent }
+            if let deadline = cancelDeadline, now >= deadline {
+                children.signalAll(SIGKILL)
+                cancelDeadline = nil
+            }
+        }
+    }
+
+    /// Handles every queued message from the coordinator; returns an exit when one says to stop.
+    private func receiveAll(from tasks: ZMQSocket, results: ZMQSocket, now: UInt64) -> Exit? {
+        while true {
+            let frame: [UInt8]
+            do {
+                guard let received = try tasks.receive(dontWait: true) else { return nil }
+                frame = received
+            } catch {
+                return .failed("receiving from the coordinator failed: \(error)")
+            }
+            lastHeardFromCoordinator = now
+            guard let message = try? WireMessage(decoding: frame) else {
+                rejectedFrames += 1
+                continue
+            }
+            switch message {
+            case .assign(let assignments):
+                let refused = draining ? assignments : inbox.push(assignments)
+                if !refused.isEmpty { giveBack(refused.map(\.sequence), results: results) }
+            case .drain(let grace, let cancelRunning):
+                if !draining {
+                    draining = true
+                    giveBack(inbox.close().map(\.sequence), results: results)
+                }
+                if cancelRunning {
+                    for runner in runners { runner.cancel() }
+                    children.signalAll(SIGTERM)
+                    cancelDeadline = now + UInt64(grace) * 1_000_000
+                }
+            case .reclaim(let count):
+                // Always answer, even with nothing, so the coordinator knows the reclaim is settled.
+                let taken = draining ? [] : inbox.takeLast(Int(count))
+                enqueue(.returned(workerID: welcome.workerID, sequences: taken.map(\.sequence)), on: results)
+            case .shutdown:
+                return .told
+            default:
+                break
+            }
+        }
+    }
+
+    private func giveBack(_ sequences: [UInt64], results: ZMQSocket) {
+        guard !sequences.isEmpty else { return }
+        enqueue(.returned(workerID: welcome.workerID, sequences: sequences), on: results)
+    }
+
+    private func enqueue(_ message: WireMessage, on results: ZMQSocket) {
+        do {
+            try outbound.send(message.encoded(), on: results)
+        } catch {
+            WorkerRuntime.report("jobrun worker: cannot send to the coordinator: \(error)")
+        }
+    }
+
+    /// Sends every finished result, in messages of bounded size.
+    private func flushResults(to results: ZMQSocket) {
+        let finished = outbox.takeAll()
+        var start = 0
+        while start < finished.count {
+            var end = start
+            var bytes = 0
+            while end < finished.count, end == start || bytes + finished[end].body.count < Self.resultMessageBytes {
+                bytes += finished[end].body.count + 24
+                end += 1
+            }
+            enqueue(.results(workerID: welcome.workerID, Array(finished[start..<end])), on: results)
+            start = end
+        }
+    }
+}

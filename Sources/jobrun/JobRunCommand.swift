@@ -1,0 +1,48 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `jobrun` command tree. Parsing only: each subcommand hands its options to the coordinator or the worker.
+@main
+struct JobRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobrun",
+        abstract: "Run a file of tasks on every core: parallel processes, concurrent IO inside each.",
+        subcommands: [SubmitCommand.self, WorkerCommand.self]
+    )
+
+    /// Parses the command line and runs the chosen command, mapping usage errors to exit status 2.
+    static func main() {
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Glibc.exit(0)
+            }
+            let message = fullMessage(for: error)
+            printError("jobrun: \(message)")
+            if !message.contains("--help") { printError("Run `jobrun --help` for usage.") }
+            Glibc.exit(2)
+        }
+        guard let runnable = command as? any StatusCommand else {
+            print(helpMessage())
+            Glibc.exit(0)
+        }
+        Glibc.exit(runnable.runWithStatus())
+    }
+}
+
+/// A subcommand that returns its own process exit status.
+protocol StatusCommand: ParsableCommand {
+    func runWithStatus() -> Int32
+}
+
+/// Writes a line to standard error.
+func printError(_ line: String) {
+    var text = line + "\n"
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Coordinator
+import JobRun
+import Settings
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `jobrun submit FILE`: runs a task file to completion on local worker processes.
+struct SubmitCommand: StatusCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Run every task in a task file and record one result line per task.",
+        discussion: """
+            FILE is JSON ({"tasks": [...], "defaults": {...}}) or JSONL (one task object per line, \
+            file name ending in .jsonl). Each task has exactly one of "exec" (argv array), "shell" (string) \
+            or "run" (a built-in kind: echo, sha256-chain, sleep) with "args".
+
+            Exit status: 0 every task succeeded, 1 some task failed, 2 usage or input error (nothing ran), \
+            130 interrupted.
+            """
+    )
+
+    @Argument(help: "The task file (.json or .jsonl).")
+    var file: String
+
+    @Option(name: .long, help: "Local worker processes to start (default: the number of cores).")
+    var workers: Int?
+
+    @Option(name: .long, help: "CPU-bound tasks each worker runs at once.")
+    var slots: Int = 1
+
+    @Option(name: [.short, .long], help: "Results file (JSONL), or - for standard output (default: <file stem>.results.jsonl beside the task file).")
+    var output: String?
+
+    @Flag(name: .long, help: "Replace an existing results file.")
+    var force = false
+
+    @Option(name: .long, help: "Settings file replacing the built-in defaults (see config/jobrun.conf).")
+    var config: String?
+
+    @Flag(name: [.short, .long], help: "Show nothing but errors.")
+    var quiet = false
+
+    func validate() throws {
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
+        if slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
+    }
+
+    func runWithStatus() -> Int32 {
+        var settings = Settings()
+        if let config {
+            do {
+                settings = try Settings(contentsOf: config)
+            } catch {
+                printError("jobrun: \(error)")
+                return SubmitExitCode.usage
+            }
+        }
+        let configuration = JobConfiguration(
+            taskFilePath: file,
+            outputPath: output ?? JobConfiguration.defaultOutputPath(forTaskFile: file),
+            overwriteOutput: force,
+            workerCount: workers ?? Self.coreCount(),
+            slotsPerWorker: slots,
+            workerCommand: [Self.executablePath(), "worker"],
+            settings: settings,
+            quiet: quiet
+        )
+        return CoordinatorService(configuration: configuration).run()
+    }
+
+    static func coreCount() -> Int {
+        max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
+    }
+
+    /// This program's own path, so workers run the same build.
+    static func executablePath() -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard count > 0 else { return CommandLine.arguments[0] }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,88 @@
+import Scheduler
+import Testing
+
+@Suite("Scheduler: lost workers and interrupts")
+struct SchedulerFailureTests {
+    @Test("a silent worker is lost after heartbeat_misses periods and its tasks go to another worker")
+    func silentWorkerRequeues() {
+        var harness = SchedulerHarness(tasks: 4, configuration: .init(heartbeatMilliseconds: 1000, heartbeatMisses: 3))
+        harness.send(.tick)
+        let held = SchedulerHarness.dispatched(harness.send(.workerJoined(workerID: 1, slots: 1)))[1]!
+        #expect(held.count == 2)
+        harness.advance(milliseconds: 2500)
+        #expect(!harness.send(.tick).contains { if case .workerLost = $0 { true } else { false } })
+        harness.advance(milliseconds: 600)
+        let lost = harness.send(.tick)
+        #expect(lost.contains(.workerLost(workerID: 1, requeued: 2, reason: .silent)))
+        let taken = SchedulerHarness.dispatched(harness.send(.workerJoined(workerID: 2, slots: 1)))[2]!
+        #expect(taken.map(\.sequence) == [0, 1])
+        #expect(taken.allSatisfy { $0.attempt == 2 })
+    }
+
+    @Test("heartbeats keep a worker alive")
+    func heartbeatsKeepAlive() {
+        var harness = SchedulerHarness(tasks: 1)
+        harness.send(.tick)
+        harness.send(.workerJoined(workerID: 1, slots: 1))
+        for _ in 0..<10 {
+            harness.advance(milliseconds: 900)
+            harness.send(.heartbeat(workerID: 1))
+            let actions = harness.send(.tick)
+            #expect(!actions.contains { if case .workerLost = $0 { true } else { false } })
+        }
+    }
+
+    @Test("a late result from a worker presumed lost still completes its task, once")
+    func lateResultCounts() {
+        var harness = SchedulerHarness(tasks: 1)
+        harness.send(.tick)
+        let held = SchedulerHarness.dispatched(harness.send(.workerJoined(workerID: 1, slots: 1)))[1]!
+        harness.send(.workerExited(workerID: 1))
+        let redispatched = SchedulerHarness.dispatched(harness.send(.workerJoined(workerID: 2, slots: 1)))[2]!
+        #expect(redispatched.map(\.sequence) == [0])
+        let late = harness.finish(held, by: 1)
+        #expect(late.contains(.record(workerID: 1, indices: [0])))
+        #expect(late.contains(.finish(.completed)))
+        #expect(harness.finish(redispatched, by: 2).isEmpty)
+    }
+
+    @Test("first interrupt drains, running tasks finish, unstarted ones stay unrecorded")
+    func interruptDrains() {
+        var harness = SchedulerHarness(tasks: 10)
+        harness.send(.tick)
+        let held = SchedulerHarness.dispatched(harness.send(.workerJoined(workerID: 1, slots: 1)))[1]!
+        let actions = harness.send(.interrupt)
+        #expect(actions == [.drain(workerID: 1, cancelRunning: false)])
+        // The worker returns the prefetched task and finishes the running one.
+        #expect(harness.send(.tasksReturned(workerID: 1, [held[1].sequence])).isEmpty)
+        let end = harness.finish([held[0]], by: 1)
+        #expect(end.contains(.finish(.interrupted(unfinished: 9))))
+    }
+
+    @Test("running tasks are cancelled after the interrupt grace, or at once on a second interrupt")
+    func interruptEscalates() {
+        var graceHarness = SchedulerHarness(tasks: 2, configuration: .init(interruptGraceMilliseconds: 3000))
+        graceHarness.send(.tick)
+        graceHarness.send(.workerJoined(workerID: 1, slots: 1))
+        graceHarness.send(.interrupt)
+        graceHarness.advance(milliseconds: 3000)
+        #expect(graceHarness.send(.tick).contains(.drain(workerID: 1, cancelRunning: true)))
+
+        var secondHarness = SchedulerHarness(tasks: 2)
+        secondHarness.send(.tick)
+        secondHarness.send(.workerJoined(workerID: 1, slots: 1))
+        secondHarness.send(.interrupt)
+        #expect(secondHarness.send(.interrupt) == [.drain(workerID: 1, cancelRunning: true)])
+        // If the worker never answers, the job still ends after the kill grace.
+        secondHarness.advance(milliseconds: 10_000)
+        #expect(secondHarness.send(.tick).contains(.finish(.interrupted(unfinished: 2))))
+    }
+
+    @Test("abandoning reports how many tasks have no result")
+    func abandon() {
+        var harness = SchedulerHarness(tasks: 5)
+        harness.send(.tick)
+        #expect(harness.state.abandon() == [.finish(.noWorkers(unfinished: 5))])
+        #expect(harness.state.handle(.tick, now: harness.clock).isEmpty)
+    }
+}

@@ -1,0 +1,111 @@
+import Testing
+import WireProtocol
+
+@Suite("Wire codec")
+struct WireCodecTests {
+    static let samples: [WireMessage] = [
+        .hello(Hello(host: "alpha", pid: 4242, slots: 2, token: "abc")),
+        .welcome(Welcome(workerID: 7, taskEndpoint: "ipc:///tmp/x/w7", resultEndpoint: "ipc:///tmp/x/results",
+                         heartbeatMilliseconds: 1000, heartbeatMisses: 3, outputCapBytes: 65536)),
+        .refusal(reason: "no"),
+        .ready(workerID: 7),
+        .assign([TaskAssignment(sequence: 0, attempt: 1, spec: Array(#"{"run":"echo"}"#.utf8)),
+                 TaskAssignment(sequence: UInt64.max, attempt: UInt32.max, spec: [])]),
+        .results(workerID: 3, [TaskResult(sequence: 5, attempt: 2, succeeded: false, startedAtMicroseconds: -1,
+                                          durationMicroseconds: 123_456, body: Array(#"{"error":"x"}"#.utf8))]),
+        .returned(workerID: 3, sequences: [1, 2, 300_000]),
+        .heartbeat(workerID: 0),
+        .drain(graceMilliseconds: 2000, cancelRunning: true),
+        .shutdown,
+        .reclaim(count: 12),
+    ]
+
+    @Test("every message survives a round trip", arguments: samples)
+    func roundTrip(message: WireMessage) throws {
+        #expect(try WireMessage(decoding: message.encoded()) == message)
+    }
+
+    @Test("every truncation of every message is rejected, never a crash", arguments: samples)
+    func truncations(message: WireMessage) {
+        let frame = message.encoded()
+        for length in 0..<frame.count {
+            #expect(throws: WireDecodingError.self) { try WireMessage(decoding: Array(frame.prefix(length))) }
+        }
+    }
+
+    @Test("trailing bytes, unknown types and other versions are rejected")
+    func rejectsMalformed() throws {
+        #expect(throws: WireDecodingError.malformed("1 unexpected trailing bytes")) {
+            try WireMessage(decoding: WireMessage.shutdown.encoded() + [0])
+        }
+        #expect(throws: WireDecodingError.unknownMessageType(77)) { try WireMessage(decoding: [WireMessage.protocolVersion, 77]) }
+        var other = WireMessage.heartbeat(workerID: 1).encoded()
+        other[0] = 9
+        #expect(throws: WireDecodingError.unsupportedVersion(9)) { try WireMessage(decoding: other) }
+    }
+
+    @Test("a refusal is readable whatever version sent it")
+    func refusalAcrossVersions() throws {
+        var frame = WireMessage.refusal(reason: "upgrade").encoded()
+        frame[0] = 200
+        #expect(try WireMessage(decoding: frame) == .refusal(reason: "upgrade"))
+    }
+
+    @Test("a forged element count cannot make the decoder allocate beyond the frame")
+    func forgedCounts() {
+        // assign with a count of 2^62 elements and no bodies
+        var encoder = WireEncoder()
+        encoder.write(byte: WireMessage.protocolVersion)
+        encoder.write(byte: 4)
+        encoder.write(UInt64(1) << 62)
+        #expect(throws: WireDecodingError.self) { try WireMessage(decoding: encoder.bytes) }
+    }
+
+    @Test("random bytes never crash the decoder")
+    func randomGarbage() {
+        var generator = SplitMix(seed: 42)
+        var decoded = 0
+        for _ in 0..<20_000 {
+            let length = Int(generator.next() % 64)
+            var frame = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            if frame.count >= 2, generator.next() % 2 == 0 {
+                frame[0] = WireMessage.protocolVersion
+                frame[1] = UInt8(1 + generator.next() % 10)
+            }
+            if (try? WireMessage(decoding: frame)) != nil { decoded += 1 }
+        }
+        // Some well-formed frames arise by chance (e.g. `shutdown`); what matters is that none crashed.
+        #expect(decoded < 20_000)
+    }
+
+    @Test("varints round-trip at their edges")
+    func varints() throws {
+        for value: UInt64 in [0, 1, 127, 128, 16_383, 16_384, UInt64(UInt32.max), UInt64.max] {
+            var encoder = WireEncoder()
+            encoder.write(value)
+            var decoder = WireDecoder(encoder.bytes)
+            #expect(try decoder.readUInt64() == value)
+        }
+        for value: Int64 in [0, -1, 1, Int64.min, Int64.max] {
+            var encoder = WireEncoder()
+            encoder.write(signed: value)
+            var decoder = WireDecoder(encoder.bytes)
+            #expect(try decoder.readInt64() == value)
+        }
+        var overlong = WireDecoder([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F])
+        #expect(throws: WireDecodingError.self) { try overlong.readUInt64() }
+    }
+}
+
+/// A small deterministic generator so the garbage test is repeatable.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
