@@ -69,6 +69,7 @@ extension JSONScanner {
             return .object(JSONObject())
         }
         var members: [JSONObject.Member] = []
+        members.reserveCapacity(4)
         var seen: Set<String>?
         while true {
             guard index < count else { throw endOfInput(expecting: "a string key") }

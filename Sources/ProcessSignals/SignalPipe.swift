@@ -38,6 +38,11 @@ public final class SignalPipe {
             action.sa_flags = SA_RESTART
             sigaction(number, &action, nil)
         }
+        // A blocked mask survives exec, and whoever started us may have blocked these.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for number in signals { sigaddset(&unblock, number) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         return SignalPipe(readEnd: ends[0])
     }
 

@@ -89,7 +89,10 @@ extension SchedulerState {
 
     mutating func dispatch(into actions: inout [SchedulerAction]) {
         guard phase == .running, !queue.isEmpty else { return }
-        for workerID in workers.keys.sorted() {
+        // Least loaded first, so an idle worker is served before a busy one tops up its prefetch.
+        let order = workers.map { (id: $0.key, load: $0.value.held.count * 1024 / $0.value.slots) }
+            .sorted { ($0.load, $0.id) < ($1.load, $1.id) }
+        for (workerID, _) in order {
             guard let record = workers[workerID] else { continue }
             let limit = holdLimit(slots: record.slots)
             let held = record.held.count

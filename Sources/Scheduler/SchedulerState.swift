@@ -121,6 +121,8 @@ public struct SchedulerState: Sendable {
             workers[workerID]?.reclaimPending = false
             for sequence in sequences where holder[sequence] == workerID {
                 holder[sequence] = nil
+                // It never started, so that dispatch was not an attempt.
+                if let attempt = attempts[sequence], attempt > 0 { attempts[sequence] = attempt - 1 }
                 workers[workerID]?.held.remove(sequence)
                 if phase == .running { queue.requeue(CollectionOfOne(sequence)) }
             }

@@ -33,10 +33,17 @@ final class FileByteSource {
     private(set) var position: JSONTextPosition
     /// The file offset of the first unconsumed byte.
     private(set) var offset: Int
+    /// Whether `position` is kept up to date (a source that only looks ahead can skip the work).
+    private let tracksPosition: Bool
 
-    /// A source reading `file` from `offset`, where the text is at `position`.
-    init(file: OpenTaskFile, offset: Int = 0, position: JSONTextPosition = JSONTextPosition(), chunkSize: Int = 256 << 10) {
+    /// A source reading `file` from `offset`, where the text is at `position`. When `tracksPosition` is false,
+    /// `position` stays where it started and syntax errors carry meaningless lines and columns.
+    init(
+        file: OpenTaskFile, offset: Int = 0, position: JSONTextPosition = JSONTextPosition(),
+        chunkSize: Int = 256 << 10, tracksPosition: Bool = true
+    ) {
         self.file = file
+        self.tracksPosition = tracksPosition
         self.chunkSize = chunkSize
         capacity = chunkSize
         storage = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 16)
@@ -92,7 +99,7 @@ final class FileByteSource {
 
     /// Consumes `count` bytes, moving the position past them.
     func consume(_ count: Int) {
-        position.advance(over: storage + start, count: count)
+        if tracksPosition { position.advance(over: storage + start, count: count) }
         start += count
         offset += count
     }
@@ -122,6 +129,48 @@ final class FileByteSource {
                 offset += 1
             }
             guard try fill() else { return nil }
+        }
+    }
+
+    /// Skips the rest of an array whose opening bracket was consumed, through its closing bracket, matching
+    /// brackets and skipping strings but checking nothing else. Returns false if the file ends first.
+    func skipRestOfArray() throws(ByteSourceFailure) -> Bool {
+        var depth = 1
+        var inString = false
+        var escaped = false
+        while true {
+            let bytes = storage.assumingMemoryBound(to: UInt8.self)
+            var at = start
+            while at < end {
+                let byte = bytes[at]
+                at += 1
+                if inString {
+                    if escaped {
+                        escaped = false
+                    } else if byte == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        inString = false
+                    }
+                    continue
+                }
+                switch byte {
+                case UInt8(ascii: "\""):
+                    inString = true
+                case UInt8(ascii: "["), UInt8(ascii: "{"):
+                    depth += 1
+                case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                    depth -= 1
+                    if depth == 0 {
+                        consume(at - start)
+                        return true
+                    }
+                default:
+                    break
+                }
+            }
+            consume(at - start)
+            guard try fill() else { return false }
         }
     }
 
@@ -181,5 +230,29 @@ final class FileByteSource {
     /// `error` (relative to the unconsumed bytes) in file coordinates.
     private func locate(_ error: JSONSyntaxError) -> JSONSyntaxError {
         error.relocated(offset: offset, line: position.line, column: position.column)
+    }
+
+    /// The position of file offset `target` in `file`, found by reading forward from `offset`, which is at
+    /// `position`.
+    static func position(
+        of target: Int, in file: OpenTaskFile, from offset: Int, at position: JSONTextPosition
+    ) throws(ByteSourceFailure) -> JSONTextPosition {
+        let chunkSize = 256 << 10
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var current = position
+        var at = offset
+        while at < target {
+            let count: Int
+            do {
+                count = try file.read(into: buffer, count: min(chunkSize, target - at), at: at)
+            } catch {
+                throw .read(error)
+            }
+            guard count > 0 else { break }
+            current.advance(over: buffer, count: count)
+            at += count
+        }
+        return current
     }
 }

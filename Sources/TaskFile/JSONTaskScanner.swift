@@ -3,8 +3,9 @@ import JSONValue
 /// Streams a JSON task file (`{"tasks": [...], "defaults": {...}}`) one task at a time, never holding more
 /// than one task's bytes plus a read chunk.
 ///
-/// When `"tasks"` comes before `"defaults"`, it looks ahead with a second, validating-only scanner over the
-/// rest of the file to find the defaults, so that `.defaults` is always reported before the first task.
+/// When `"tasks"` comes before `"defaults"`, it looks ahead with a second scanner that skips the rest of the
+/// task list (matching brackets only) to find the defaults, so that `.defaults` is always reported before the
+/// first task. The look-ahead checks nothing; the main scan reports every problem in order.
 /// Not thread-safe.
 final class JSONTaskScanner: TaskScanner {
     private enum State {
@@ -13,6 +14,8 @@ final class JSONTaskScanner: TaskScanner {
         case afterMember
         case element(first: Bool)
         case afterElement
+        /// Skipping the rest of the task list (looking ahead only).
+        case skipTasks
         case trailing
         case done
     }
@@ -37,6 +40,9 @@ final class JSONTaskScanner: TaskScanner {
     private var state: State
     private var topLevelKeys: Set<String>
     private var defaultsState = DefaultsState.pending
+    /// Where a look-ahead scanner started.
+    private var startOffset = 0
+    private var startPosition = JSONTextPosition()
 
     /// A scanner for the whole file.
     init(file: OpenTaskFile, chunkSize: Int = 256 << 10) {
@@ -47,12 +53,15 @@ final class JSONTaskScanner: TaskScanner {
         topLevelKeys = []
     }
 
-    /// A look-ahead scanner starting inside the task list.
+    /// A look-ahead scanner starting inside the task list at `offset`, which is at `position`. It does not
+    /// track positions as it goes; it works out the defaults' position when it finds them.
     private init(lookaheadIn file: OpenTaskFile, offset: Int, position: JSONTextPosition, keys: Set<String>) {
         self.file = file
-        source = FileByteSource(file: file, offset: offset, position: position)
+        source = FileByteSource(file: file, offset: offset, position: position, tracksPosition: false)
+        startOffset = offset
+        startPosition = position
         isLookahead = true
-        state = .element(first: true)
+        state = .skipTasks
         topLevelKeys = keys
     }
 
@@ -108,11 +117,7 @@ final class JSONTaskScanner: TaskScanner {
                 guard byte != nil else { throw try source.unexpected(first ? "a task or ']'" : "a task after ','") }
                 let position = source.position
                 state = .afterElement
-                if isLookahead {
-                    try source.skipValue()
-                } else {
-                    return .task(try source.parseValue(), position)
-                }
+                return .task(try source.parseValue(), position)
             case .afterElement:
                 let byte = try source.peekNonWhitespace()
                 if byte == UInt8(ascii: ",") {
@@ -124,6 +129,9 @@ final class JSONTaskScanner: TaskScanner {
                 } else {
                     throw try source.unexpected("',' or ']' after a task")
                 }
+            case .skipTasks:
+                guard try source.skipRestOfArray() else { throw source.syntaxError("unexpected end of input") }
+                state = .afterMember
             case .trailing:
                 if try source.peekNonWhitespace() != nil {
                     throw try source.unexpected("end of input after the task file's object")
@@ -224,7 +232,13 @@ final class JSONTaskScanner: TaskScanner {
 
     /// Reads the defaults' value, unless the look-ahead already reported it.
     private func readDefaults(at position: JSONTextPosition) throws(ByteSourceFailure) -> TaskScanEvent? {
-        if isLookahead { return .defaults(try source.parseValue(), position) }
+        if isLookahead {
+            let valueOffset = source.offset
+            let value = try source.parseValue()
+            let valuePosition = try FileByteSource.position(
+                of: valueOffset, in: file, from: startOffset, at: startPosition)
+            return .defaults(value, valuePosition)
+        }
         switch defaultsState {
         case .pending:
             defaultsState = .delivered

@@ -12,23 +12,35 @@ struct TaskDecoder {
         var isString: Bool
     }
 
+    /// What the decoder is used for.
+    enum Purpose {
+        /// Checking a whole file: no definitions are built; duplicate ids name where the id was first used.
+        case check
+        /// Reading tasks: definitions are built; duplicate ids are only detected.
+        case read
+    }
+
     let path: String
     let validateKind: KindValidator
-    /// Whether to remember where each id was first used (for messages), or only that it was.
-    let remembersFirstUse: Bool
+    let purpose: Purpose
 
     private var defaults = TaskFields()
+    /// Whether the defaults set any field (if not, merging is skipped).
+    private var hasDefaults = false
     /// Whether problems that depend on the defaults would be misleading (the defaults are broken or unknown).
     private var defaultsUnreliable = false
-    /// The kind check of the defaults' own `run` + `args`, done once for every task that inherits both.
-    private var inheritedKindIsValid = true
+    /// Whether the defaults' `run` names an unknown kind (reported once, for the defaults).
+    private var defaultKindIsUnknown = false
+    /// The verdict on the defaults' own `run` + `args`, when both are set: checked once for every task that
+    /// inherits both.
+    private var defaultArgsAreValid: Bool?
     private var firstUses: [String: FirstUse] = [:]
     private var usedKeys: Set<String> = []
 
-    init(path: String, validateKind: @escaping KindValidator, remembersFirstUse: Bool) {
+    init(path: String, validateKind: @escaping KindValidator, purpose: Purpose) {
         self.path = path
         self.validateKind = validateKind
-        self.remembersFirstUse = remembersFirstUse
+        self.purpose = purpose
     }
 
     /// Notes that the defaults cannot be known (the file is broken before them).
@@ -53,8 +65,9 @@ struct TaskDecoder {
             ]
         }
         var errors: [TaskSpecError] = []
-        let decoded = TaskFieldTable.decode(object, scope: .defaults, errors: &errors)
+        let decoded = TaskField.decode(object, scope: .defaults, errors: &errors)
         defaults = decoded.fields
+        hasDefaults = !object.isEmpty
         // Two commands, or `args` without `run`, are wrong in the defaults too; `env`, `cwd` and `stdin` next
         // to `run` are fine there, since they only apply to tasks that run a process.
         let commandErrors =
@@ -64,15 +77,21 @@ struct TaskDecoder {
         errors += commandErrors
         if decoded.commandFieldFailed || !commandErrors.isEmpty { defaultsUnreliable = true }
         if !defaultsUnreliable, let kind = defaults.run {
-            let kindErrors = kindProblems(kind: kind, args: defaults.args ?? .object(JSONObject()))
-            inheritedKindIsValid = kindErrors.isEmpty
-            errors += kindErrors
+            let verdict = kindProblems(kind: kind, args: defaults.args ?? .object(JSONObject()))
+            if verdict.contains(where: { $0.field == "run" }) {
+                defaultKindIsUnknown = true
+                errors += verdict
+            } else if defaults.args != nil {
+                // Without default args, tasks bring their own and are checked one by one.
+                defaultArgsAreValid = verdict.isEmpty
+                errors += verdict
+            }
         }
         return errors.map(problem)
     }
 
     /// Checks task entry `value` at `position` in the task list, starting at `start`; returns the definition
-    /// when it is valid, and every problem found.
+    /// when it is valid (only when reading), and every problem found.
     mutating func decodeTask(
         _ value: JSONValue, position: Int, at start: JSONTextPosition
     ) -> (definition: TaskDefinition?, problems: [TaskFileProblem]) {
@@ -83,7 +102,7 @@ struct TaskDecoder {
             return (nil, [problem])
         }
         var errors: [TaskSpecError] = []
-        let decoded = TaskFieldTable.decode(object, scope: .taskFile, errors: &errors)
+        let decoded = TaskField.decode(object, scope: .taskFile, errors: &errors)
         let own = decoded.fields
 
         var id = TaskID(position: position)
@@ -100,17 +119,19 @@ struct TaskDecoder {
             }
         }
 
-        let fields = own.merged(over: defaults)
+        let fields = hasDefaults ? own.merged(over: defaults) : own
         if !decoded.commandFieldFailed && !(defaultsUnreliable && !own.hasCommand) {
             errors += fields.combinationProblems()
         }
         if errors.isEmpty, let kind = fields.run {
-            let inherits = !own.hasCommand && own.args == nil
-            if !inherits {
-                errors += kindProblems(kind: kind, args: fields.args ?? .object(JSONObject()))
-            } else if !inheritedKindIsValid {
+            let inheritsRun = !own.hasCommand
+            let inheritsArgs = inheritsRun && own.args == nil && defaults.args != nil
+            if (inheritsRun && defaultKindIsUnknown) || (inheritsArgs && defaultArgsAreValid == false) {
                 // Reported once, for the defaults.
                 return (nil, [])
+            }
+            if !(inheritsArgs && defaultArgsAreValid == true) {
+                errors += kindProblems(kind: kind, args: fields.args ?? .object(JSONObject()))
             }
         }
         if let duplicate = duplicateProblem(id, explicit: explicitID, position: position, line: start.line) {
@@ -126,6 +147,7 @@ struct TaskDecoder {
             }
             return (nil, problems)
         }
+        guard purpose == .read else { return (nil, []) }
         return (TaskDefinition(position: position, line: start.line, id: id, spec: fields.makeSpec()), [])
     }
 
@@ -147,7 +169,7 @@ struct TaskDecoder {
         _ id: TaskID, explicit: Bool, position: Int, line: Int
     ) -> TaskSpecError? {
         let note = " (a task without \"id\" uses its position as its id)"
-        if !remembersFirstUse {
+        if purpose == .read {
             guard !usedKeys.insert(id.key).inserted else { return nil }
             return TaskSpecError(
                 field: explicit ? "id" : nil,

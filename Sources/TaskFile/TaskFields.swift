@@ -49,6 +49,10 @@ struct TaskFields: Sendable {
     /// Problems with how the fields combine: not exactly one command, `args` without `run`, process settings
     /// with `run`.
     func combinationProblems(requireCommand: Bool = true) -> [TaskSpecError] {
+        let commandCount = (exec == nil ? 0 : 1) + (shell == nil ? 0 : 1) + (run == nil ? 0 : 1)
+        if commandCount == 1 && (run == nil ? args == nil : env == nil && cwd == nil && stdin == nil) {
+            return []
+        }
         var problems: [TaskSpecError] = []
         let commands = commandNames
         if commands.isEmpty && requireCommand {

@@ -57,7 +57,7 @@ public struct TaskFile: Sendable {
         }
         defer { file.close() }
         let scanner = makeScanner(file)
-        var decoder = TaskDecoder(path: path, validateKind: validateKind, remembersFirstUse: true)
+        var decoder = TaskDecoder(path: path, validateKind: validateKind, purpose: .check)
         var taskCount = 0
         scanning: while true {
             switch scanner.next() {
@@ -90,7 +90,7 @@ public struct TaskFile: Sendable {
     /// - Throws: `TaskFileProblem` when the file cannot be opened.
     public func makeReader() throws(TaskFileProblem) -> TaskFileReader {
         let file = try OpenTaskFile(path: path)
-        let decoder = TaskDecoder(path: path, validateKind: validateKind, remembersFirstUse: false)
+        let decoder = TaskDecoder(path: path, validateKind: validateKind, purpose: .read)
         return TaskFileReader(file: file, scanner: makeScanner(file), decoder: decoder)
     }
 

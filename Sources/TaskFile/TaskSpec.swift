@@ -57,7 +57,7 @@ public struct TaskSpec: Sendable, Hashable {
             throw TaskSpecError(field: nil, message: "expected a task object, got \(json.briefDescription)")
         }
         var errors: [TaskSpecError] = []
-        let decoded = TaskFieldTable.decode(object, scope: .wire, errors: &errors)
+        let decoded = TaskField.decode(object, scope: .wire, errors: &errors)
         if let first = errors.first { throw first }
         if let first = decoded.fields.combinationProblems().first { throw first }
         self = decoded.fields.makeSpec()

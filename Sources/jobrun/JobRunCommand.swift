@@ -29,8 +29,15 @@ struct JobRunCommand: ParsableCommand {
             Glibc.exit(2)
         }
         guard let runnable = command as? any StatusCommand else {
-            print(helpMessage())
-            Glibc.exit(0)
+            // ArgumentParser's own commands (such as `help`) report through errors.
+            do {
+                var builtIn = command
+                try builtIn.run()
+                Glibc.exit(0)
+            } catch {
+                print(fullMessage(for: error))
+                Glibc.exit(exitCode(for: error) == .success ? 0 : 2)
+            }
         }
         Glibc.exit(runnable.runWithStatus())
     }

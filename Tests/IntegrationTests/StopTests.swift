@@ -5,10 +5,13 @@ import ZeroMQ
 
 @Suite("jobrun submit: stopping, crashing and hostile input", .serialized)
 struct StopTests {
-    /// Pids of the coordinator's children (its workers).
+    /// Pids of a process's children, whichever of its threads started them.
     static func children(of pid: Int32) -> [Int32] {
-        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
-        return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return threads.flatMap { thread in
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/children", encoding: .utf8)) ?? ""
+            return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
     }
 
     /// Whether a process is gone (no such pid, or a zombie nobody reaped yet).
@@ -57,7 +60,7 @@ struct StopTests {
     @Test("a coordinator killed with SIGKILL leaves no worker behind")
     func coordinatorKilled() throws {
         let scratch = try Scratch()
-        let file = try scratch.write("sleepy.jsonl", (0..<50).map { #"{"run": "sleep", "args": {"ms": 1000}}"# }.joined(separator: "\n"))
+        let file = try scratch.write("sleepy.jsonl", (0..<50).map { _ in #"{"run": "sleep", "args": {"ms": 1000}}"# }.joined(separator: "\n"))
         let job = JobrunProcess(["submit", file, "--workers", "2"])
         try job.start()
         #expect(Self.waitUntil(timeout: 30) { Self.children(of: job.pid).count == 2 })
@@ -76,7 +79,7 @@ struct StopTests {
         let scratch = try Scratch()
         let runtime = scratch.path("runtime")
         try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
-        let file = try scratch.write("hostile.jsonl", (0..<40).map { #"{"run": "sleep", "args": {"ms": 50}}"# }.joined(separator: "\n"))
+        let file = try scratch.write("hostile.jsonl", (0..<40).map { _ in #"{"run": "sleep", "args": {"ms": 50}}"# }.joined(separator: "\n"))
         let job = JobrunProcess(["submit", file, "--workers", "1"], environment: ["XDG_RUNTIME_DIR": runtime])
         try job.start()
         var directory: String?

@@ -108,6 +108,7 @@ struct SchedulerStateTests {
         #expect(harness.send(.tick).allSatisfy { if case .reclaim = $0 { false } else { true } })
         let given = SchedulerHarness.dispatched(harness.send(.tasksReturned(workerID: 1, [more[3].sequence, more[2].sequence])))
         #expect(given[2]?.map(\.sequence).sorted() == [more[2].sequence, more[3].sequence])
+        #expect(given[2]?.allSatisfy { $0.attempt == 1 } == true, "a task given back unstarted was not attempted")
         #expect(harness.state.heldCount(workerID: 1) == 2)
     }
 }

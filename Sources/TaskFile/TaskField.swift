@@ -1,0 +1,166 @@
+import JSONValue
+
+/// Where a task object is being decoded, which decides the fields allowed.
+enum TaskFieldScope: Sendable {
+    /// A task in a task file: every field.
+    case taskFile
+    /// The task file's `defaults`: every field except `id`.
+    case defaults
+    /// A `TaskSpec` wire form: every field except `id`.
+    case wire
+}
+
+/// The fields a task object may have: the one place that knows every field, where it is allowed and how its
+/// value is checked.
+///
+/// To add a field, add a case here (with its checks in `decode`), its storage and merge rule in
+/// `TaskFields`, and its place in `TaskSpec` and `TaskSpec.json`.
+enum TaskField: String, CaseIterable, Sendable {
+    case id, exec, shell, run, args, env, cwd, stdin
+
+    /// The field named `name`, if there is one. (Faster than `init(rawValue:)`, which compares the name with
+    /// every case in turn.)
+    init?(name: String) {
+        let utf8 = name.utf8
+        let candidate: TaskField
+        switch (utf8.count, utf8.first ?? 0) {
+        case (2, UInt8(ascii: "i")): candidate = .id
+        case (4, UInt8(ascii: "e")): candidate = .exec
+        case (5, UInt8(ascii: "s")): candidate = utf8.dropFirst().first == UInt8(ascii: "h") ? .shell : .stdin
+        case (3, UInt8(ascii: "r")): candidate = .run
+        case (4, UInt8(ascii: "a")): candidate = .args
+        case (3, UInt8(ascii: "e")): candidate = .env
+        case (3, UInt8(ascii: "c")): candidate = .cwd
+        default: return nil
+        }
+        guard name == candidate.rawValue else { return nil }
+        self = candidate
+    }
+
+    /// Whether the field may appear in `defaults` and in the wire form (`id` may not).
+    var isSpecField: Bool { self != .id }
+
+    /// Whether the field takes part in choosing the command.
+    var isCommandField: Bool {
+        switch self {
+        case .exec, .shell, .run, .args: true
+        case .id, .env, .cwd, .stdin: false
+        }
+    }
+
+    /// Checks `value` for this field and stores it in `fields`.
+    func decode(_ value: JSONValue, into fields: inout TaskFields) throws(TaskSpecError) {
+        switch self {
+        case .id:
+            fields.id = value
+        case .exec:
+            let expected = "expected a non-empty array of strings (the program and its arguments)"
+            guard case .array(let elements) = value, !elements.isEmpty else {
+                throw TaskSpecError(field: "exec", message: "\(expected), got \(value.briefDescription)")
+            }
+            var argv: [String] = []
+            argv.reserveCapacity(elements.count)
+            for (position, element) in elements.enumerated() {
+                argv.append(try Self.systemString(element, field: "exec[\(position)]", expected: "a string"))
+            }
+            if argv[0].isEmpty {
+                throw TaskSpecError(field: "exec[0]", message: "the program name must not be empty")
+            }
+            fields.exec = argv
+        case .shell:
+            fields.shell = try Self.systemString(
+                value, field: "shell", expected: "a non-empty string (a command line for /bin/sh -c)", nonEmpty: true)
+        case .run:
+            fields.run = try Self.systemString(
+                value, field: "run", expected: "the name of a built-in task kind (a non-empty string)", nonEmpty: true)
+        case .args:
+            fields.args = value
+        case .env:
+            fields.env = try Self.environment(value)
+        case .cwd:
+            fields.cwd = try Self.systemString(
+                value, field: "cwd", expected: "a directory path (a non-empty string)", nonEmpty: true)
+        case .stdin:
+            guard case .string(let text) = value else {
+                throw TaskSpecError(field: "stdin", message: "expected a string, got \(value.briefDescription)")
+            }
+            fields.stdin = text
+        }
+    }
+
+    /// The field names allowed in a scope, for messages: `id, exec, shell, ...`.
+    static func knownNames(in scope: TaskFieldScope) -> String {
+        allCases.filter { scope == .taskFile || $0.isSpecField }.map(\.rawValue).joined(separator: ", ")
+    }
+
+    /// The outcome of decoding one object.
+    struct Decoded {
+        /// The fields that passed their checks.
+        var fields = TaskFields()
+        /// Whether a command field (`exec`, `shell`, `run`, `args`) failed its check, so that problems with
+        /// how the commands combine would be misleading.
+        var commandFieldFailed = false
+    }
+
+    /// Checks every member of `object`, appending one error per bad member to `errors`.
+    static func decode(_ object: JSONObject, scope: TaskFieldScope, errors: inout [TaskSpecError]) -> Decoded {
+        var decoded = Decoded()
+        for (name, value) in object {
+            guard let field = TaskField(name: name) else {
+                errors.append(
+                    TaskSpecError(
+                        field: name,
+                        message: "unknown field \(JSONValue.string(name).text); known fields: \(knownNames(in: scope))"))
+                continue
+            }
+            guard scope == .taskFile || field.isSpecField else {
+                let message =
+                    scope == .defaults
+                    ? "\"\(name)\" is not allowed in \"defaults\"; give each task its own id (or none, to use its position)"
+                    : "unknown field \"\(name)\"; known fields: \(knownNames(in: scope))"
+                errors.append(TaskSpecError(field: name, message: message))
+                continue
+            }
+            do {
+                try field.decode(value, into: &decoded.fields)
+            } catch {
+                errors.append(error)
+                if field.isCommandField { decoded.commandFieldFailed = true }
+            }
+        }
+        return decoded
+    }
+
+    /// The `env` object as a dictionary of valid variable names to strings.
+    private static func environment(_ value: JSONValue) throws(TaskSpecError) -> [String: String] {
+        guard case .object(let object) = value else {
+            throw TaskSpecError(
+                field: "env", message: "expected an object of string values, got \(value.briefDescription)")
+        }
+        var environment: [String: String] = [:]
+        environment.reserveCapacity(object.count)
+        for (name, variable) in object {
+            if name.isEmpty || name.utf8.contains(UInt8(ascii: "=")) || name.utf8.contains(0) {
+                throw TaskSpecError(
+                    field: "env",
+                    message: "invalid variable name \(JSONValue.string(name).text): names must be non-empty and "
+                        + "contain no '=' or NUL")
+            }
+            environment[name] = try systemString(variable, field: "env.\(name)", expected: "a string")
+        }
+        return environment
+    }
+
+    /// The string in `value`, which is passed to the operating system and so may not contain NUL.
+    private static func systemString(
+        _ value: JSONValue, field: String, expected: String, nonEmpty: Bool = false
+    ) throws(TaskSpecError) -> String {
+        guard case .string(let text) = value, !(nonEmpty && text.isEmpty) else {
+            throw TaskSpecError(field: field, message: "expected \(expected), got \(value.briefDescription)")
+        }
+        if text.utf8.contains(0) {
+            throw TaskSpecError(field: field, message: "must not contain a NUL character (\\u0000)")
+        }
+        return text
+    }
+}

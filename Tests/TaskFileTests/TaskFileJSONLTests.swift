@@ -1,0 +1,74 @@
+import JSONValue
+import Testing
+import TaskFile
+
+@Suite("TaskFile: JSONL problems")
+struct TaskFileJSONLTests {
+    @Test("every bad line is reported with its line number and checking goes on")
+    func problemsPerLine() throws {
+        let directory = try TemporaryDirectory()
+        let text = """
+            {"id": 1, "exec": ["a"]}
+            {"id": 2, "exec": ["b"]
+            {"id": 3, "exec": "c"}
+
+            {"id": 1, "shell": "d"}
+              [1]
+            {"exec": ["a"]} {"exec": ["b"]}
+            {"run": "hash", "args": {"rounds": -1}}
+            """
+        let path = try directory.write("bad.jsonl", text)
+        let check = TaskFile(path: path, validateKind: testKinds).check()
+        #expect(problemTexts(check, in: directory) == [
+            #"bad.jsonl:2:24: invalid JSON: expected ',' or '}' after object member, found end of input"#,
+            #"bad.jsonl:3:1: task 3, field "exec": expected a non-empty array of strings (the program and its arguments), got string "c""#,
+            #"bad.jsonl:5:1: task 1, field "id": duplicate id 1: the task at position 0 (line 1) already uses it; give every task a unique id"#,
+            #"bad.jsonl:6:3: task at position 4: expected a task object, got array [1]"#,
+            #"bad.jsonl:7:17: invalid JSON: expected end of input after the JSON value, found '{'"#,
+            #"bad.jsonl:8:1: task at position 6, field "args.rounds": expected an integer >= 1, got number -1"#,
+        ])
+        #expect(check.taskCount == 7)
+    }
+
+    @Test("an empty JSONL file is a problem")
+    func emptyFile() throws {
+        let directory = try TemporaryDirectory()
+        #expect(try problems("empty.jsonl", "", in: directory) == [
+            "empty.jsonl: the file has no tasks; a JSONL task file has one JSON task object per line"
+        ])
+        #expect(try problems("blank.jsonl", "\n  \n\n", in: directory) == [
+            "blank.jsonl: the file has no tasks; a JSONL task file has one JSON task object per line"
+        ])
+    }
+
+    @Test("syntax errors carry the column within their line, counted in characters")
+    func columnsInLines() throws {
+        let directory = try TemporaryDirectory()
+        #expect(try problems("bad.jsonl", "{\"exec\": [\"a\"]}\n{\"exec\": [\"é\", x]}\n", in: directory) == [
+            #"bad.jsonl:2:16: invalid JSON: expected a JSON value, found 'x'"#
+        ])
+    }
+
+    @Test("the reader yields the good lines before the first bad one, then throws")
+    func readerStops() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write(
+            "tasks.jsonl", "{\"exec\": [\"a\"]}\n{\"exec\": [\"b\"]}\n{\"exec\": [\"c\"],}\n{\"exec\": [\"d\"]}\n")
+        let reader = try TaskFile(path: path, validateKind: testKinds).makeReader()
+        #expect(try reader.next()?.spec == .exec(["a"]))
+        #expect(try reader.next()?.spec == .exec(["b"]))
+        let problem = #expect(throws: TaskFileProblem.self) { try reader.next() }
+        #expect(problem?.line == 3)
+        #expect(problem?.column == 16)
+        #expect(throws: TaskFileProblem.self) { try reader.next() }
+    }
+
+    @Test("a last line without a newline is read")
+    func noFinalNewline() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("tasks.jsonl", "{\"exec\": [\"a\"]}\n{\"id\": 9, \"exec\": [\"b\"]}")
+        let tasks = try readAll(TaskFile(path: path, validateKind: testKinds))
+        #expect(tasks.map(\.id.key) == ["0", "9"])
+        #expect(tasks.map(\.line) == [1, 2])
+    }
+}
