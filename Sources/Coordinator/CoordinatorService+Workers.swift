@@ -128,27 +128,31 @@ extension CoordinatorService {
     }
 
     /// Tells every worker to exit and waits for local ones (bounded), killing any that linger.
+    ///
+    /// Connected workers get `shutdown`; local processes that never connected (still starting when the job ended)
+    /// get SIGTERM, which a worker treats the same way.
     func shutdownWorkers() {
         let shutdown = WireMessage.shutdown.encoded()
-        for worker in workers.values {
+        for worker in workers.values where worker.isReady {
             try? worker.outbound.send(shutdown, on: worker.socket)
-            try? worker.outbound.flush(on: worker.socket)
+        }
+        for local in localProcesses where local.exitStatus == nil {
+            if local.workerID.flatMap({ workers[$0] })?.isReady != true { local.process.signal(SIGTERM, wholeGroup: false) }
         }
         let deadline = Clocks.monotonicNanoseconds() + 3_000_000_000
-        var signalled = false
+        var killed = false
         while localProcesses.contains(where: { $0.exitStatus == nil }) {
+            for worker in workers.values where !worker.outbound.isEmpty { try? worker.outbound.flush(on: worker.socket) }
             for index in localProcesses.indices where localProcesses[index].exitStatus == nil {
                 if let status = localProcesses[index].process.tryWait() {
                     localProcesses[index].exitStatus = ExitStatusDescription(status)
                 }
             }
-            if Clocks.monotonicNanoseconds() > deadline {
-                if signalled { break }
+            if !killed, Clocks.monotonicNanoseconds() > deadline {
                 for local in localProcesses where local.exitStatus == nil { local.process.signal(SIGKILL, wholeGroup: false) }
-                signalled = true
+                killed = true
             }
-            usleep(2000)
+            usleep(1000)
         }
-        for local in localProcesses where local.exitStatus == nil { _ = local.process.wait() }
     }
 }

@@ -64,7 +64,11 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether the text is an integer literal: no fraction and no exponent, of any size.
     public var isIntegerLiteral: Bool {
-        !text.utf8.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
+        var copy = text
+        return copy.withUTF8 { bytes in
+            for byte in bytes where byte == UInt8(ascii: ".") || byte | 0x20 == UInt8(ascii: "e") { return false }
+            return true
+        }
     }
 
     /// The value as the nearest `Double` (huge magnitudes become infinity, tiny ones zero).

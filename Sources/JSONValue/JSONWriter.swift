@@ -8,24 +8,28 @@ public enum JSONWriter {
     public static func append(_ value: JSONValue, to buffer: inout [UInt8]) {
         switch value {
         case .null:
-            buffer.append(contentsOf: "null".utf8)
+            appendASCII("null", to: &buffer)
         case .bool(let flag):
-            buffer.append(contentsOf: flag ? "true".utf8 : "false".utf8)
+            appendASCII(flag ? "true" : "false", to: &buffer)
         case .number(let number):
-            buffer.append(contentsOf: number.text.utf8)
+            appendUTF8(number.text, to: &buffer)
         case .string(let text):
             appendString(text, to: &buffer)
         case .array(let elements):
             buffer.append(UInt8(ascii: "["))
-            for (position, element) in elements.enumerated() {
-                if position > 0 { buffer.append(UInt8(ascii: ",")) }
+            var first = true
+            for element in elements {
+                if !first { buffer.append(UInt8(ascii: ",")) }
+                first = false
                 append(element, to: &buffer)
             }
             buffer.append(UInt8(ascii: "]"))
         case .object(let object):
             buffer.append(UInt8(ascii: "{"))
-            for (position, member) in object.members.enumerated() {
-                if position > 0 { buffer.append(UInt8(ascii: ",")) }
+            var first = true
+            for member in object.members {
+                if !first { buffer.append(UInt8(ascii: ",")) }
+                first = false
                 appendString(member.key, to: &buffer)
                 buffer.append(UInt8(ascii: ":"))
                 append(member.value, to: &buffer)
@@ -36,22 +40,27 @@ public enum JSONWriter {
 
     /// Appends `string` as a quoted, escaped JSON string.
     public static func appendString(_ string: String, to buffer: inout [UInt8]) {
-        buffer.append(UInt8(ascii: "\""))
-        let done: Void? = string.utf8.withContiguousStorageIfAvailable { bytes in
+        var text = string
+        text.withUTF8 { bytes in
+            buffer.reserveCapacity(buffer.count + bytes.count + 2)
+            buffer.append(UInt8(ascii: "\""))
             appendEscaped(bytes, to: &buffer)
+            buffer.append(UInt8(ascii: "\""))
         }
-        if done == nil {
-            var copy = string
-            copy.withUTF8 { bytes in appendEscaped(bytes, to: &buffer) }
-        }
-        buffer.append(UInt8(ascii: "\""))
     }
 
     private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to buffer: inout [UInt8]) {
         var runStart = 0
-        for (at, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+        var at = 0
+        while at < bytes.count {
+            let byte = bytes[at]
+            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                at += 1
+                continue
+            }
             if runStart < at { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<at])) }
-            runStart = at + 1
+            at += 1
+            runStart = at
             buffer.append(UInt8(ascii: "\\"))
             switch byte {
             case UInt8(ascii: "\""): buffer.append(UInt8(ascii: "\""))
@@ -62,13 +71,24 @@ public enum JSONWriter {
             case 0x08: buffer.append(UInt8(ascii: "b"))
             case 0x0C: buffer.append(UInt8(ascii: "f"))
             default:
-                let digits = "0123456789abcdef".utf8
-                buffer.append(contentsOf: "u00".utf8)
-                buffer.append(digits[digits.index(digits.startIndex, offsetBy: Int(byte >> 4))])
-                buffer.append(digits[digits.index(digits.startIndex, offsetBy: Int(byte & 0xF))])
+                let digits: StaticString = "0123456789abcdef"
+                appendASCII("u00", to: &buffer)
+                buffer.append(digits.utf8Start[Int(byte >> 4)])
+                buffer.append(digits.utf8Start[Int(byte & 0xF)])
             }
         }
         if runStart < bytes.count { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
+    }
+
+    @inline(__always)
+    private static func appendASCII(_ text: StaticString, to buffer: inout [UInt8]) {
+        buffer.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    @inline(__always)
+    private static func appendUTF8(_ text: String, to buffer: inout [UInt8]) {
+        var copy = text
+        copy.withUTF8 { buffer.append(contentsOf: $0) }
     }
 }
 
@@ -76,6 +96,7 @@ extension JSONValue {
     /// The value as compact JSON bytes (see `JSONWriter.append`).
     public var serialized: [UInt8] {
         var buffer: [UInt8] = []
+        buffer.reserveCapacity(64)
         JSONWriter.append(self, to: &buffer)
         return buffer
     }

@@ -27,7 +27,12 @@ final class OpenTaskFile {
                 message: "cannot open the task file: \(reason) (check the path and its permissions)")
         }
         descriptor = opened
+        var status = stat()
+        size = fstat(opened, &status) == 0 ? Int(status.st_size) : 0
     }
+
+    /// The file's size when it was opened (0 if unknown), for sizing tables.
+    let size: Int
 
     /// Reads up to `count` bytes at `offset` into `buffer`; returns the number read (0 at end of file).
     ///

@@ -37,10 +37,17 @@ struct TaskDecoder {
     private var firstUses: [String: FirstUse] = [:]
     private var usedKeys: Set<String> = []
 
-    init(path: String, validateKind: @escaping KindValidator, purpose: Purpose) {
+    /// A decoder for the file at `path` of `fileSize` bytes (used to size the id table up front).
+    init(path: String, validateKind: @escaping KindValidator, purpose: Purpose, fileSize: Int) {
         self.path = path
         self.validateKind = validateKind
         self.purpose = purpose
+        // Tasks take at least a few dozen bytes each; reserving for that many avoids most rehashing.
+        let expectedTasks = min(fileSize / 32, 1 << 20)
+        switch purpose {
+        case .check: firstUses.reserveCapacity(expectedTasks)
+        case .read: usedKeys.reserveCapacity(expectedTasks)
+        }
     }
 
     /// Notes that the defaults cannot be known (the file is broken before them).
@@ -65,17 +72,18 @@ struct TaskDecoder {
             ]
         }
         var errors: [TaskSpecError] = []
-        let decoded = TaskField.decode(object, scope: .defaults, errors: &errors)
-        defaults = decoded.fields
+        var fields = TaskFields()
+        let commandFieldFailed = TaskField.decode(object, scope: .defaults, into: &fields, errors: &errors)
+        defaults = fields
         hasDefaults = !object.isEmpty
         // Two commands, or `args` without `run`, are wrong in the defaults too; `env`, `cwd` and `stdin` next
         // to `run` are fine there, since they only apply to tasks that run a process.
         let commandErrors =
-            decoded.commandFieldFailed
+            commandFieldFailed
             ? []
             : defaults.combinationProblems(requireCommand: false).filter { $0.field == "args" || defaults.commandNames.contains($0.field ?? "") }
         errors += commandErrors
-        if decoded.commandFieldFailed || !commandErrors.isEmpty { defaultsUnreliable = true }
+        if commandFieldFailed || !commandErrors.isEmpty { defaultsUnreliable = true }
         if !defaultsUnreliable, let kind = defaults.run {
             let verdict = kindProblems(kind: kind, args: defaults.args ?? .object(JSONObject()))
             if verdict.contains(where: { $0.field == "run" }) {
@@ -90,27 +98,23 @@ struct TaskDecoder {
         return errors.map(problem)
     }
 
-    /// Checks task entry `value` at `position` in the task list, starting at `start`; returns the definition
-    /// when it is valid (only when reading), and every problem found.
-    mutating func decodeTask(
-        _ value: JSONValue, position: Int, at start: JSONTextPosition
-    ) -> (definition: TaskDefinition?, problems: [TaskFileProblem]) {
+    /// Checks task entry `value` at `position` in the task list, starting at `start`: the definition when it
+    /// is valid (only when reading), or every problem found.
+    mutating func decodeTask(_ value: JSONValue, position: Int, at start: JSONTextPosition) -> TaskOutcome {
         guard case .object(let object) = value else {
             let problem = TaskFileProblem(
                 path: path, line: start.line, column: start.column, task: "task at position \(position)",
                 field: nil, message: "expected a task object, got \(value.briefDescription)")
-            return (nil, [problem])
+            return .invalid([problem])
         }
         var errors: [TaskSpecError] = []
-        let decoded = TaskField.decode(object, scope: .taskFile, errors: &errors)
-        let own = decoded.fields
+        var fields = TaskFields()
+        let commandFieldFailed = TaskField.decode(object, scope: .taskFile, into: &fields, errors: &errors)
 
-        var id = TaskID(position: position)
-        var explicitID = false
-        if let raw = own.id {
+        var explicitID: TaskID?
+        if let raw = fields.id {
             if let given = TaskID(json: raw), !given.key.isEmpty {
-                id = given
-                explicitID = true
+                explicitID = given
             } else {
                 errors.append(
                     TaskSpecError(
@@ -119,36 +123,41 @@ struct TaskDecoder {
             }
         }
 
-        let fields = hasDefaults ? own.merged(over: defaults) : own
-        if !decoded.commandFieldFailed && !(defaultsUnreliable && !own.hasCommand) {
-            errors += fields.combinationProblems()
+        let ownCommand = fields.hasCommand
+        let ownArgs = fields.args != nil
+        if hasDefaults { fields.applyDefaults(defaults) }
+        if !commandFieldFailed && !(defaultsUnreliable && !ownCommand) {
+            let problems = fields.combinationProblems()
+            if !problems.isEmpty { errors += problems }
         }
         if errors.isEmpty, let kind = fields.run {
-            let inheritsRun = !own.hasCommand
-            let inheritsArgs = inheritsRun && own.args == nil && defaults.args != nil
+            let inheritsRun = !ownCommand
+            let inheritsArgs = inheritsRun && !ownArgs && defaults.args != nil
             if (inheritsRun && defaultKindIsUnknown) || (inheritsArgs && defaultArgsAreValid == false) {
                 // Reported once, for the defaults.
-                return (nil, [])
+                return .invalid([])
             }
             if !(inheritsArgs && defaultArgsAreValid == true) {
-                errors += kindProblems(kind: kind, args: fields.args ?? .object(JSONObject()))
+                let problems = kindProblems(kind: kind, args: fields.args ?? .object(JSONObject()))
+                if !problems.isEmpty { errors += problems }
             }
         }
-        if let duplicate = duplicateProblem(id, explicit: explicitID, position: position, line: start.line) {
+        let id = explicitID ?? TaskID(position: position)
+        if let duplicate = duplicateProblem(id, explicit: explicitID != nil, position: position, line: start.line) {
             errors.append(duplicate)
         }
 
         guard errors.isEmpty else {
-            let label = explicitID ? "task \(id)" : "task at position \(position)"
+            let label = explicitID != nil ? "task \(id)" : "task at position \(position)"
             let problems = errors.map {
                 TaskFileProblem(
                     path: path, line: start.line, column: start.column, task: label, field: $0.field,
                     message: $0.message)
             }
-            return (nil, problems)
+            return .invalid(problems)
         }
-        guard purpose == .read else { return (nil, []) }
-        return (TaskDefinition(position: position, line: start.line, id: id, spec: fields.makeSpec()), [])
+        guard purpose == .read else { return .checked }
+        return .valid(TaskDefinition(position: position, line: start.line, id: id, spec: (consume fields).makeSpec()))
     }
 
     /// The validator's verdict as field errors.
@@ -186,4 +195,14 @@ struct TaskDecoder {
         message += "; give every task a unique id"
         return TaskSpecError(field: explicit ? "id" : nil, message: message)
     }
+}
+
+/// What `TaskDecoder.decodeTask` found.
+enum TaskOutcome {
+    /// A valid task, when reading.
+    case valid(TaskDefinition)
+    /// A valid task, when checking (no definition is built).
+    case checked
+    /// The task's problems; empty when they were already reported for the defaults.
+    case invalid([TaskFileProblem])
 }

@@ -93,18 +93,13 @@ enum TaskField: String, CaseIterable, Sendable {
         allCases.filter { scope == .taskFile || $0.isSpecField }.map(\.rawValue).joined(separator: ", ")
     }
 
-    /// The outcome of decoding one object.
-    struct Decoded {
-        /// The fields that passed their checks.
-        var fields = TaskFields()
-        /// Whether a command field (`exec`, `shell`, `run`, `args`) failed its check, so that problems with
-        /// how the commands combine would be misleading.
+    /// Checks every member of `object` and stores the valid ones in `fields`, appending one error per bad
+    /// member to `errors`. Returns whether a command field (`exec`, `shell`, `run`, `args`) failed its check,
+    /// in which case problems with how the commands combine would be misleading.
+    static func decode(
+        _ object: JSONObject, scope: TaskFieldScope, into fields: inout TaskFields, errors: inout [TaskSpecError]
+    ) -> Bool {
         var commandFieldFailed = false
-    }
-
-    /// Checks every member of `object`, appending one error per bad member to `errors`.
-    static func decode(_ object: JSONObject, scope: TaskFieldScope, errors: inout [TaskSpecError]) -> Decoded {
-        var decoded = Decoded()
         for (name, value) in object {
             guard let field = TaskField(name: name) else {
                 errors.append(
@@ -122,13 +117,13 @@ enum TaskField: String, CaseIterable, Sendable {
                 continue
             }
             do {
-                try field.decode(value, into: &decoded.fields)
+                try field.decode(value, into: &fields)
             } catch {
                 errors.append(error)
-                if field.isCommandField { decoded.commandFieldFailed = true }
+                if field.isCommandField { commandFieldFailed = true }
             }
         }
-        return decoded
+        return commandFieldFailed
     }
 
     /// The `env` object as a dictionary of valid variable names to strings.

@@ -24,26 +24,28 @@ struct TaskFields: Sendable {
     /// Whether any of `exec`, `shell` or `run` is set.
     var hasCommand: Bool { exec != nil || shell != nil || run != nil }
 
-    /// These fields with `defaults` filled in where unset.
+    /// Fills in `defaults` where these fields are unset.
     ///
     /// The defaults' `exec`, `shell`, `run` and `args` apply only when these fields set none of `exec`,
     /// `shell` and `run`. The defaults' `env` (merged, these keys winning), `cwd` and `stdin` apply only to
     /// tasks that end up running a process (`exec` or `shell`), since built-in kinds cannot use them.
-    func merged(over defaults: TaskFields) -> TaskFields {
-        var result = self
+    mutating func applyDefaults(_ defaults: borrowing TaskFields) {
         if !hasCommand {
-            result.exec = defaults.exec
-            result.shell = defaults.shell
-            result.run = defaults.run
-            if result.args == nil { result.args = defaults.args }
+            exec = defaults.exec
+            shell = defaults.shell
+            run = defaults.run
+            if args == nil { args = defaults.args }
         }
-        guard result.run == nil else { return result }
+        guard run == nil else { return }
         if let defaultEnv = defaults.env {
-            result.env = defaultEnv.merging(env ?? [:]) { _, own in own }
+            if let own = env {
+                env = defaultEnv.merging(own) { _, own in own }
+            } else {
+                env = defaultEnv
+            }
         }
-        if result.cwd == nil { result.cwd = defaults.cwd }
-        if result.stdin == nil { result.stdin = defaults.stdin }
-        return result
+        if cwd == nil { cwd = defaults.cwd }
+        if stdin == nil { stdin = defaults.stdin }
     }
 
     /// Problems with how the fields combine: not exactly one command, `args` without `run`, process settings
@@ -85,16 +87,18 @@ struct TaskFields: Sendable {
         return problems
     }
 
-    /// The spec these fields describe. Only meaningful when `combinationProblems()` is empty.
-    func makeSpec() -> TaskSpec {
+    /// The spec these fields describe, moving the values out. Only meaningful when `combinationProblems()` is
+    /// empty.
+    consuming func makeSpec() -> TaskSpec {
         let command: TaskCommand
-        if let exec {
-            command = .exec(exec)
-        } else if let shell {
-            command = .shell(shell)
+        if let argv = exec.take() {
+            command = .exec(argv)
+        } else if let line = shell.take() {
+            command = .shell(line)
         } else {
-            command = .run(kind: run ?? "", args: args ?? .object(JSONObject()))
+            command = .run(kind: run.take() ?? "", args: args.take() ?? .object(JSONObject()))
         }
-        return TaskSpec(command: command, environment: env ?? [:], workingDirectory: cwd, stdin: stdin)
+        return TaskSpec(
+            command: command, environment: env.take() ?? [:], workingDirectory: cwd.take(), stdin: stdin.take())
     }
 }

@@ -57,7 +57,7 @@ public struct TaskFile: Sendable {
         }
         defer { file.close() }
         let scanner = makeScanner(file)
-        var decoder = TaskDecoder(path: path, validateKind: validateKind, purpose: .check)
+        var decoder = TaskDecoder(path: path, validateKind: validateKind, purpose: .check, fileSize: file.size)
         var taskCount = 0
         scanning: while true {
             switch scanner.next() {
@@ -66,7 +66,9 @@ public struct TaskFile: Sendable {
             case .defaultsUnknown:
                 decoder.defaultsAreUnknown()
             case .task(let value, let position):
-                record(decoder.decodeTask(value, position: taskCount, at: position).problems)
+                if case .invalid(let problems) = decoder.decodeTask(value, position: taskCount, at: position) {
+                    record(problems)
+                }
                 taskCount += 1
             case .malformedTask(let problem):
                 record([problem])
@@ -90,7 +92,7 @@ public struct TaskFile: Sendable {
     /// - Throws: `TaskFileProblem` when the file cannot be opened.
     public func makeReader() throws(TaskFileProblem) -> TaskFileReader {
         let file = try OpenTaskFile(path: path)
-        let decoder = TaskDecoder(path: path, validateKind: validateKind, purpose: .read)
+        let decoder = TaskDecoder(path: path, validateKind: validateKind, purpose: .read, fileSize: file.size)
         return TaskFileReader(file: file, scanner: makeScanner(file), decoder: decoder)
     }
 

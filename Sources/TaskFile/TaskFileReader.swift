@@ -32,17 +32,21 @@ public final class TaskFileReader {
             case .defaultsUnknown:
                 decoder.defaultsAreUnknown()
             case .task(let value, let position):
-                let (definition, problems) = decoder.decodeTask(value, position: nextPosition, at: position)
+                let outcome = decoder.decodeTask(value, position: nextPosition, at: position)
                 nextPosition += 1
-                if let problem = problems.first { try fail(problem) }
-                guard let definition else {
+                switch consume outcome {
+                case .valid(let definition):
+                    return definition
+                case .invalid(let problems):
                     try fail(
-                        TaskFileProblem(
-                            path: file.path, line: position.line, column: position.column,
-                            task: "task at position \(nextPosition - 1)", field: nil,
-                            message: "the task is not valid; run the check again"))
+                        problems.first
+                            ?? TaskFileProblem(
+                                path: file.path, line: position.line, column: position.column,
+                                task: "task at position \(nextPosition - 1)", field: nil,
+                                message: "the task is not valid (see the problems with \"defaults\")"))
+                case .checked:
+                    continue
                 }
-                return definition
             case .malformedTask(let problem), .problem(let problem), .failure(let problem):
                 try fail(problem)
             case .end:

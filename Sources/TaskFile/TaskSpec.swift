@@ -28,23 +28,24 @@ public struct TaskSpec: Sendable, Hashable {
     /// The wire form: an object with only the fields that are set (`env` when non-empty, with its keys
     /// sorted; `args` always accompanies `run`).
     public var json: JSONValue {
-        var object = JSONObject()
+        var members: [(String, JSONValue)] = []
+        members.reserveCapacity(5)
         switch command {
         case .exec(let argv):
-            object["exec"] = .array(argv.map { .string($0) })
+            members.append(("exec", .array(argv.map { .string($0) })))
         case .shell(let line):
-            object["shell"] = .string(line)
+            members.append(("shell", .string(line)))
         case .run(let kind, let args):
-            object["run"] = .string(kind)
-            object["args"] = args
+            members.append(("run", .string(kind)))
+            members.append(("args", args))
         }
         if !environment.isEmpty {
-            let members = environment.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }
-            object["env"] = .object(JSONObject(members))
+            let variables = environment.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }
+            members.append(("env", .object(JSONObject(variables))))
         }
-        if let workingDirectory { object["cwd"] = .string(workingDirectory) }
-        if let stdin { object["stdin"] = .string(stdin) }
-        return .object(object)
+        if let workingDirectory { members.append(("cwd", .string(workingDirectory))) }
+        if let stdin { members.append(("stdin", .string(stdin))) }
+        return .object(JSONObject(members))
     }
 
     /// Decodes the wire form that `json` writes, checking every field as a task file would (except `id`,
@@ -57,9 +58,10 @@ public struct TaskSpec: Sendable, Hashable {
             throw TaskSpecError(field: nil, message: "expected a task object, got \(json.briefDescription)")
         }
         var errors: [TaskSpecError] = []
-        let decoded = TaskField.decode(object, scope: .wire, errors: &errors)
+        var fields = TaskFields()
+        _ = TaskField.decode(object, scope: .wire, into: &fields, errors: &errors)
         if let first = errors.first { throw first }
-        if let first = decoded.fields.combinationProblems().first { throw first }
-        self = decoded.fields.makeSpec()
+        if let first = fields.combinationProblems().first { throw first }
+        self = fields.makeSpec()
     }
 }

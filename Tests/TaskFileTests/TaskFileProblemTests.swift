@@ -205,6 +205,20 @@ let jsonProblemCases: [ProblemCase] = [
         #"{"defaults": {"run": "nope"}, "tasks": [{}, {}]}"#,
         [#"bad.json:1:14: field "defaults.run": unknown kind "nope"; known kinds: echo, hash"#]),
     ProblemCase(
+        "a default kind without default args: each task's args are checked",
+        #"{"defaults": {"run": "hash"}, "tasks": [{"args": {"rounds": 2}}, {}, {"args": {"rounds": "x"}}]}"#,
+        [
+            #"bad.json:1:66: task at position 1, field "args.rounds": missing (expected an integer >= 1)"#,
+            #"bad.json:1:70: task at position 2, field "args.rounds": expected an integer >= 1, got string "x""#,
+        ]),
+    ProblemCase(
+        "bad default args are reported once; tasks with their own args are checked",
+        #"{"defaults": {"run": "hash", "args": {"rounds": 0}}, "tasks": [{}, {}, {"args": {"rounds": 1}}, {"args": {}}]}"#,
+        [
+            #"bad.json:1:14: field "defaults.args.rounds": expected an integer >= 1, got number 0"#,
+            #"bad.json:1:97: task at position 3, field "args.rounds": missing (expected an integer >= 1)"#,
+        ]),
+    ProblemCase(
         "two commands in defaults",
         #"{"defaults": {"exec": ["a"], "shell": "b"}, "tasks": [{}]}"#,
         [#"bad.json:1:14: field "defaults.shell": "exec" and "shell" are both set; a task runs exactly one of "exec", "shell" or "run""#]
