@@ -117,7 +117,8 @@ extension CoordinatorService {
         }
         results?.append { line in
             ResultLine.append(
-                id: task.id, status: succeeded ? "ok" : "failed", result: result, body: body, worker: identity, to: &line
+                id: task.id, status: succeeded ? "ok" : "failed", result: result, body: body, worker: identity,
+                timestamps: &timestamps, to: &line
             )
         }
         if succeeded { statistics.succeeded += 1 } else { statistics.failed += 1 }

@@ -36,6 +36,7 @@ public final class CoordinatorService {
     /// Set when reading the task file failed mid-run.
     var inputFailure: String?
     var interruptCount = 0
+    var timestamps = TimestampWriter()
     var localProcesses: [LocalWorkerProcess] = []
     var nextWorkerID: UInt32 = 1
     var ending: JobEnding?

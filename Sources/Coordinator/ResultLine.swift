@@ -12,20 +12,21 @@ import WireProtocol
 enum ResultLine {
     /// Appends the line for `result`. `body` must already be validated as a JSON object.
     static func append(
-        id: TaskID, status: String, result: TaskResult, body: [UInt8], worker: WorkerIdentity, to line: inout [UInt8]
+        id: TaskID, status: String, result: TaskResult, body: [UInt8], worker: WorkerIdentity,
+        timestamps: inout TimestampWriter, to line: inout [UInt8]
     ) {
         line.append(contentsOf: #"{"id":"#.utf8)
         JSONWriter.append(id.original, to: &line)
         line.append(contentsOf: #","status":""#.utf8)
         line.append(contentsOf: status.utf8)
         line.append(contentsOf: #"","attempts":"#.utf8)
-        line.append(contentsOf: String(result.attempt).utf8)
+        appendDecimal(UInt64(result.attempt), to: &line)
         line.append(contentsOf: #","worker":"#.utf8)
         line.append(contentsOf: worker.nameJSON)
         line.append(contentsOf: #","host":"#.utf8)
         line.append(contentsOf: worker.hostJSON)
         line.append(contentsOf: #","started_at":""#.utf8)
-        line.append(contentsOf: Clocks.rfc3339(microseconds: result.startedAtMicroseconds).utf8)
+        timestamps.append(microseconds: result.startedAtMicroseconds, to: &line)
         line.append(contentsOf: #"","duration_ms":"#.utf8)
         appendMilliseconds(result.durationMicroseconds, to: &line)
         // The body is `{...}`: splice its members after ours.
@@ -39,12 +40,12 @@ enum ResultLine {
 
     /// Microseconds as milliseconds with three decimals, e.g. `12.345`.
     static func appendMilliseconds(_ microseconds: UInt64, to line: inout [UInt8]) {
-        line.append(contentsOf: String(microseconds / 1000).utf8)
+        appendDecimal(microseconds / 1000, to: &line)
         line.append(UInt8(ascii: "."))
-        let fraction = Int(microseconds % 1000)
-        if fraction < 100 { line.append(UInt8(ascii: "0")) }
-        if fraction < 10 { line.append(UInt8(ascii: "0")) }
-        line.append(contentsOf: String(fraction).utf8)
+        let fraction = microseconds % 1000
+        line.append(UInt8(ascii: "0") + UInt8(fraction / 100))
+        line.append(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
+        line.append(UInt8(ascii: "0") + UInt8(fraction % 10))
     }
 
     private static func isJSONWhitespace(_ byte: UInt8) -> Bool {

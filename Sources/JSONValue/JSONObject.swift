@@ -39,6 +39,7 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     }
 
     /// Creates an object from members whose keys the caller has already checked to be unique.
+    @inline(never)
     init(uniqueMembers: [Member]) {
         members = uniqueMembers
         index = nil
@@ -112,6 +113,7 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         }
     }
 
+    @inline(never)
     private mutating func rebuildIndex() {
         guard members.count > Self.indexThreshold else {
             index = nil

@@ -40,14 +40,15 @@ public enum JSONParser {
     }
 
     /// Checks that the bytes are exactly one JSON value with the same grammar and errors as `parse`, without
-    /// building anything. Allocates nothing except for objects with more than 16 keys (for the duplicate-key
-    /// check) and for error messages.
+    /// building anything. Allocates nothing except for objects with more than 16 keys or more than 64 keys open
+    /// at once (for the duplicate-key check) and for error messages.
     ///
     /// - Throws: the same `JSONSyntaxError` that `parse` would throw.
     public static func validate(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) {
-        var scanner = JSONScanner(bytes, isFinal: true)
-        try scanner.skipValue()
-        try scanner.expectEnd()
+        try JSONScanner.withValidatingScanner(bytes, isFinal: true) { scanner throws(JSONSyntaxError) in
+            try scanner.skipValue()
+            try scanner.expectEnd()
+        }
     }
 
     /// Parses the one JSON value at the start of `bytes` (after optional whitespace) and returns it with the
@@ -66,9 +67,10 @@ public enum JSONParser {
 
     /// Like `parsePrefix`, but only checks the value (as `validate` does) and returns the offset just past it.
     package static func skipPrefix(_ bytes: UnsafeRawBufferPointer, isFinal: Bool) throws(JSONSyntaxError) -> Int {
-        var scanner = JSONScanner(bytes, isFinal: isFinal)
-        try scanner.skipValue()
-        return scanner.index
+        try JSONScanner.withValidatingScanner(bytes, isFinal: isFinal) { scanner throws(JSONSyntaxError) in
+            try scanner.skipValue()
+            return scanner.index
+        }
     }
 
     /// Describes the byte at `offset` of `bytes` as syntax errors do (`'x'`, `newline`, `end of input`).

@@ -52,7 +52,7 @@ extension JSONScanner {
             }
             skipWhitespace()
             if index < count && base[index] == UInt8(ascii: "]") {
-                throw failure("expected a JSON value after ',', found ']' (trailing commas are not allowed)", at: index)
+                throw trailingComma(expected: "a JSON value", closer: "]", at: index)
             }
         }
         depth -= 1
@@ -76,14 +76,14 @@ extension JSONScanner {
             guard base[index] == UInt8(ascii: "\"") else {
                 if members.isEmpty { throw unexpected("a string key or '}'", at: index) }
                 if base[index] == UInt8(ascii: "}") {
-                    throw failure("expected a string key after ',', found '}' (trailing commas are not allowed)", at: index)
+                    throw trailingComma(expected: "a string key", closer: "}", at: index)
                 }
                 throw unexpected("a string key after ','", at: index)
             }
             let keyOffset = index
             let key = makeString(try scanString())
             if isDuplicate(key, in: members, seen: &seen) {
-                throw failure("duplicate key \(quoted(key))", at: keyOffset)
+                throw duplicateKey(key, at: keyOffset)
             }
             skipWhitespace()
             guard index < count else { throw endOfInput(expecting: "':' after object key") }
@@ -105,7 +105,9 @@ extension JSONScanner {
         return .object(JSONObject(uniqueMembers: members))
     }
 
-    /// Whether `key` is already among `members`; switches to a hash set for large objects.
+    /// Whether `key` is already among `members`; switches to a hash set for large objects. (Out of line to keep
+    /// `parseObject`'s recursive frame small.)
+    @inline(never)
     private func isDuplicate(
         _ key: String, in members: [JSONObject.Member], seen: inout Set<String>?
     ) -> Bool {

@@ -5,8 +5,26 @@ import Darwin
 #endif
 
 extension JSONScanner {
-    /// How many keys per object the validator compares without allocating; larger objects use a hash set.
+    /// How many keys per object the validator compares in place; larger objects use a hash set.
     static let inlineKeyCapacity = 16
+
+    /// How many keys (over all open objects) the validator keeps on the stack.
+    static let keyStackCapacity = 64
+
+    /// Runs `body` with a scanner over `bytes` whose key stack lives on the stack.
+    static func withValidatingScanner<Result>(
+        _ bytes: UnsafeRawBufferPointer, isFinal: Bool,
+        _ body: (inout JSONScanner) throws(JSONSyntaxError) -> Result
+    ) throws(JSONSyntaxError) -> Result {
+        let outcome = withUnsafeTemporaryAllocation(of: StringSpan.self, capacity: keyStackCapacity) { keys in
+            Swift.Result { () throws(JSONSyntaxError) -> Result in
+                var scanner = JSONScanner(bytes, isFinal: isFinal)
+                scanner.keyStack = keys
+                return try body(&scanner)
+            }
+        }
+        return try outcome.get()
+    }
 
     /// Checks the value at `index` (after optional whitespace) with the same grammar as `parseValue()`, builds
     /// nothing, and moves past it.
@@ -54,7 +72,7 @@ extension JSONScanner {
             }
             skipWhitespace()
             if index < count && base[index] == UInt8(ascii: "]") {
-                throw failure("expected a JSON value after ',', found ']' (trailing commas are not allowed)", at: index)
+                throw trailingComma(expected: "a JSON value", closer: "]", at: index)
             }
         }
         depth -= 1
@@ -69,15 +87,8 @@ extension JSONScanner {
             depth -= 1
             return
         }
-        let outcome = withUnsafeTemporaryAllocation(of: StringSpan.self, capacity: Self.inlineKeyCapacity) { slots in
-            Result { () throws(JSONSyntaxError) in try skipMembers(keySlots: slots) }
-        }
-        try outcome.get()
-        depth -= 1
-    }
-
-    private mutating func skipMembers(keySlots: UnsafeMutableBufferPointer<StringSpan>) throws(JSONSyntaxError) {
-        var keyCount = 0
+        let firstKey = keyCount
+        defer { keyCount = firstKey }
         var overflow: Set<String>?
         var first = true
         while true {
@@ -85,28 +96,14 @@ extension JSONScanner {
             guard base[index] == UInt8(ascii: "\"") else {
                 if first { throw unexpected("a string key or '}'", at: index) }
                 if base[index] == UInt8(ascii: "}") {
-                    throw failure("expected a string key after ',', found '}' (trailing commas are not allowed)", at: index)
+                    throw trailingComma(expected: "a string key", closer: "}", at: index)
                 }
                 throw unexpected("a string key after ','", at: index)
             }
             first = false
             let keyOffset = index
             let key = try scanString()
-            var duplicate = false
-            if overflow != nil {
-                duplicate = !overflow!.insert(makeString(key)).inserted
-            } else {
-                duplicate = (0..<keyCount).contains { keysEqual(keySlots[$0], key) }
-                if keyCount < keySlots.count {
-                    (keySlots.baseAddress! + keyCount).initialize(to: key)
-                    keyCount += 1
-                } else {
-                    var keys = Set(keySlots.prefix(keyCount).map { makeString($0) })
-                    keys.insert(makeString(key))
-                    overflow = keys
-                }
-            }
-            if duplicate { throw failure("duplicate key \(quoted(makeString(key)))", at: keyOffset) }
+            if isRepeatedKey(key, firstKey: firstKey, overflow: &overflow) { throw duplicateKey(key, at: keyOffset) }
             skipWhitespace()
             guard index < count else { throw endOfInput(expecting: "':' after object key") }
             guard base[index] == UInt8(ascii: ":") else { throw unexpected("':' after object key", at: index) }
@@ -116,12 +113,38 @@ extension JSONScanner {
             guard index < count else { throw endOfInput(expecting: "',' or '}' after object member") }
             let byte = base[index]
             index += 1
-            if byte == UInt8(ascii: "}") { return }
+            if byte == UInt8(ascii: "}") { break }
             guard byte == UInt8(ascii: ",") else {
                 throw unexpected("',' or '}' after object member", at: index - 1)
             }
             skipWhitespace()
         }
+        depth -= 1
+    }
+
+    /// Whether `key` repeats a key of the object whose keys start at `keyStack[firstKey]`, and records it.
+    ///
+    /// Keys are compared in place while the object has at most `inlineKeyCapacity` of them and the shared key
+    /// stack has room; after that the object's keys move into `overflow`, a hash set.
+    @inline(never)
+    private mutating func isRepeatedKey(_ key: StringSpan, firstKey: Int, overflow: inout Set<String>?) -> Bool {
+        if overflow != nil { return !overflow!.insert(makeString(key)).inserted }
+        for at in firstKey..<keyCount where keysEqual(keyStack[at], key) { return true }
+        if keyCount < keyStack.count && keyCount - firstKey < Self.inlineKeyCapacity {
+            (keyStack.baseAddress! + keyCount).initialize(to: key)
+            keyCount += 1
+        } else {
+            overflow = keySet(from: firstKey, adding: key)
+        }
+        return false
+    }
+
+    /// The object's keys so far and `key`, as strings.
+    @inline(never)
+    private func keySet(from firstKey: Int, adding key: StringSpan) -> Set<String> {
+        var keys = Set((firstKey..<keyCount).map { makeString(keyStack[$0]) })
+        keys.insert(makeString(key))
+        return keys
     }
 
     /// Whether two scanned strings have the same content once escapes are decoded.
@@ -130,6 +153,12 @@ extension JSONScanner {
             let length = lhs.end - lhs.start
             return length == rhs.end - rhs.start && memcmp(base + lhs.start, base + rhs.start, length) == 0
         }
+        return escapedKeysEqual(lhs, rhs)
+    }
+
+    /// `keysEqual` for keys with escapes: compares the decoded bytes one at a time.
+    @inline(never)
+    private func escapedKeysEqual(_ lhs: StringSpan, _ rhs: StringSpan) -> Bool {
         var left = DecodedBytes(scanner: self, span: lhs)
         var right = DecodedBytes(scanner: self, span: rhs)
         while true {

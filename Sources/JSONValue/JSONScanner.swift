@@ -15,6 +15,10 @@ struct JSONScanner {
     var index = 0
     /// The number of arrays and objects currently open.
     var depth = 0
+    /// Validation only: the keys of the open objects, innermost last (see `skipObject`).
+    var keyStack = UnsafeMutableBufferPointer<StringSpan>(start: nil, count: 0)
+    /// Validation only: how many entries of `keyStack` are in use.
+    var keyCount = 0
 
     init(_ bytes: UnsafeRawBufferPointer, isFinal: Bool) {
         if let address = bytes.baseAddress {
@@ -25,6 +29,44 @@ struct JSONScanner {
         count = bytes.count
         self.isFinal = isFinal
     }
+
+    // MARK: - Errors (built out of line by `JSONInput`)
+
+    /// The input's error-reporting view.
+    @inline(__always)
+    var input: JSONInput { JSONInput(base: base, count: count, isFinal: isFinal) }
+
+    @inline(__always)
+    func failure(_ message: String, at offset: Int) -> JSONSyntaxError { input.failure(message, at: offset) }
+
+    @inline(__always)
+    func endOfInput(expecting expected: String) -> JSONSyntaxError { input.endOfInput(expecting: expected) }
+
+    @inline(__always)
+    func unexpected(_ expected: String, at offset: Int) -> JSONSyntaxError { input.unexpected(expected, at: offset) }
+
+    @inline(__always)
+    func trailingComma(expected: String, closer: Character, at offset: Int) -> JSONSyntaxError {
+        input.trailingComma(expected: expected, closer: closer, at: offset)
+    }
+
+    @inline(__always)
+    func duplicateKey(_ key: String, at offset: Int) -> JSONSyntaxError { input.duplicateKey(key, at: offset) }
+
+    /// `duplicate key "<key>"` for a scanned key at `offset`.
+    @inline(never)
+    func duplicateKey(_ key: StringSpan, at offset: Int) -> JSONSyntaxError {
+        input.duplicateKey(makeString(key), at: offset)
+    }
+
+    @inline(__always)
+    func describe(at offset: Int) -> String { input.describe(at: offset) }
+
+    @inline(__always)
+    func describeEscaped(at offset: Int) -> String { input.describeEscaped(at: offset) }
+
+    @inline(__always)
+    func escapeAdvice(for byte: UInt8) -> String { input.escapeAdvice(for: byte) }
 
     // MARK: - Whitespace
 
@@ -40,6 +82,7 @@ struct JSONScanner {
     // MARK: - Literals
 
     /// Matches `true`, `false` or `null` at `index` and moves past it.
+    @inline(never)
     mutating func matchLiteral(_ word: StaticString) throws(JSONSyntaxError) {
         let letters = word.utf8Start
         let length = word.utf8CodeUnitCount
@@ -57,6 +100,7 @@ struct JSONScanner {
     // MARK: - Numbers
 
     /// Scans a number at `index`, moves past it and returns its start offset.
+    @inline(never)
     mutating func scanNumber() throws(JSONSyntaxError) -> Int {
         let start = index
         var at = index
@@ -106,6 +150,7 @@ struct JSONScanner {
 
     /// Scans and fully checks the string whose opening quote is at `index` (escapes, surrogate pairs, UTF-8),
     /// and moves past its closing quote.
+    @inline(never)
     mutating func scanString() throws(JSONSyntaxError) -> StringSpan {
         let open = index
         var at = index + 1
@@ -118,7 +163,8 @@ struct JSONScanner {
             }
             guard at < count else {
                 if !isFinal { throw endOfInput(expecting: "'\"'") }
-                throw failure("unterminated string: expected '\"' to close the string before the end of input", at: open)
+                throw failure(
+                    "unterminated string: expected '\"' to close the string before the end of input", at: open)
             }
             let byte = base[at]
             if byte == UInt8(ascii: "\"") {
@@ -225,6 +271,7 @@ struct JSONScanner {
     }
 
     /// Builds the `String` for a scanned span.
+    @inline(never)
     func makeString(_ span: StringSpan) -> String {
         let length = span.end - span.start
         if !span.hasEscapes {
@@ -299,13 +346,15 @@ struct JSONScanner {
 
     // MARK: - Nesting
 
+    @inline(never)
+    private func tooDeep() -> JSONSyntaxError {
+        failure("arrays and objects are nested more than \(JSONParser.maximumDepth) levels deep", at: index)
+    }
+
     /// Enters an array or object whose bracket is at `index`.
     mutating func enterContainer() throws(JSONSyntaxError) {
         depth += 1
-        guard depth <= JSONParser.maximumDepth else {
-            throw failure(
-                "arrays and objects are nested more than \(JSONParser.maximumDepth) levels deep", at: index)
-        }
+        guard depth <= JSONParser.maximumDepth else { throw tooDeep() }
         index += 1
     }
 }

@@ -38,10 +38,25 @@ package struct JSONTextPosition: Sendable, Hashable {
             searchFrom = at + 1
         }
         if lineStart > 0 { column = 1 }
+        column += Self.scalarCount(start + lineStart, count: count - lineStart)
+    }
+
+    /// The number of bytes in `count` bytes at `start` that are not UTF-8 continuation bytes (`10xxxxxx`).
+    private static func scalarCount(_ start: UnsafeRawPointer, count: Int) -> Int {
+        var continuations = 0
+        var at = 0
+        // Eight bytes at a time: a byte is a continuation byte when its top bit is set and the next is clear.
+        while at + 8 <= count {
+            let word = start.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+            continuations += (word & ~(word << 1) & 0x8080_8080_8080_8080).nonzeroBitCount
+            at += 8
+        }
         let bytes = start.assumingMemoryBound(to: UInt8.self)
-        var scalars = 0
-        for at in lineStart..<count where bytes[at] & 0xC0 != 0x80 { scalars += 1 }
-        column += scalars
+        while at < count {
+            if bytes[at] & 0xC0 == 0x80 { continuations += 1 }
+            at += 1
+        }
+        return count - continuations
     }
 
     /// The position of byte `offset` in `bytes`, counted from line 1, column 1 at `bytes[0]`.

@@ -99,7 +99,17 @@ final class FileByteSource {
 
     /// Consumes `count` bytes, moving the position past them.
     func consume(_ count: Int) {
-        if tracksPosition { position.advance(over: storage + start, count: count) }
+        if count == 1 && tracksPosition {
+            // Punctuation: the common case, without the general scan.
+            let byte = storage.load(fromByteOffset: start, as: UInt8.self)
+            if byte == 0x0A {
+                position = JSONTextPosition(line: position.line + 1, column: 1)
+            } else if byte & 0xC0 != 0x80 {
+                position.column += 1
+            }
+        } else if tracksPosition {
+            position.advance(over: storage + start, count: count)
+        }
         start += count
         offset += count
     }
@@ -116,18 +126,28 @@ final class FileByteSource {
     func peekNonWhitespace() throws(ByteSourceFailure) -> UInt8? {
         while true {
             let bytes = storage.assumingMemoryBound(to: UInt8.self)
-            while start < end {
-                switch bytes[start] {
-                case 0x0A:
-                    position = JSONTextPosition(line: position.line + 1, column: 1)
-                case 0x20, 0x09, 0x0D:
-                    position.column += 1
-                default:
-                    return bytes[start]
+            let limit = end
+            var at = start
+            var line = position.line
+            var column = position.column
+            var found: UInt8?
+            while at < limit {
+                let byte = bytes[at]
+                if byte == 0x0A {
+                    line += 1
+                    column = 1
+                } else if byte == 0x20 || byte == 0x09 || byte == 0x0D {
+                    column += 1
+                } else {
+                    found = byte
+                    break
                 }
-                start += 1
-                offset += 1
+                at += 1
             }
+            offset += at - start
+            start = at
+            if tracksPosition { position = JSONTextPosition(line: line, column: column) }
+            if let found { return found }
             guard try fill() else { return nil }
         }
     }
@@ -137,41 +157,51 @@ final class FileByteSource {
     func skipRestOfArray() throws(ByteSourceFailure) -> Bool {
         var depth = 1
         var inString = false
-        var escaped = false
         while true {
-            let bytes = storage.assumingMemoryBound(to: UInt8.self)
-            var at = start
-            while at < end {
-                let byte = bytes[at]
-                at += 1
+            let bytes = UnsafeBufferPointer(
+                start: storage.assumingMemoryBound(to: UInt8.self) + start, count: end - start)
+            let limit = bytes.count
+            var at = 0
+            scanning: while at < limit {
                 if inString {
-                    if escaped {
-                        escaped = false
-                    } else if byte == UInt8(ascii: "\\") {
-                        escaped = true
-                    } else if byte == UInt8(ascii: "\"") {
+                    while at < limit && bytes[at] != UInt8(ascii: "\"") && bytes[at] != UInt8(ascii: "\\") { at += 1 }
+                    guard at < limit else { break scanning }
+                    if bytes[at] == UInt8(ascii: "\"") {
                         inString = false
+                        at += 1
+                    } else {
+                        // An escape: skip the backslash and the character after it (if it is in this window).
+                        guard at + 1 < limit else { break scanning }
+                        at += 2
                     }
                     continue
                 }
-                switch byte {
+                while at < limit && !Self.isStructural(bytes[at]) { at += 1 }
+                guard at < limit else { break scanning }
+                switch bytes[at] {
                 case UInt8(ascii: "\""):
                     inString = true
                 case UInt8(ascii: "["), UInt8(ascii: "{"):
                     depth += 1
-                case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                default:
                     depth -= 1
                     if depth == 0 {
-                        consume(at - start)
+                        consume(at + 1)
                         return true
                     }
-                default:
-                    break
                 }
+                at += 1
             }
-            consume(at - start)
+            consume(at)
             guard try fill() else { return false }
         }
+    }
+
+    /// Whether `skipRestOfArray` stops at `byte` outside strings: a quote or a bracket (`[` and `{` differ from
+    /// `]` and `}` only in bit 0x20 set in both).
+    @inline(__always)
+    private static func isStructural(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\"") || byte | 0x20 == UInt8(ascii: "{") || byte | 0x20 == UInt8(ascii: "}")
     }
 
     /// Parses the JSON value at the current position and consumes it.

@@ -6,8 +6,9 @@ public enum KindValidation: Sendable {
     case valid
     /// No kind has this name; `known` lists the kinds that exist, for the message.
     case unknownKind(known: [String])
-    /// The arguments are wrong. `field` is the path inside `args` (`rounds`, `input.path`), or empty when the
-    /// arguments as a whole are wrong; `message` says what was expected and found.
+    /// The arguments are wrong. `field` is the path inside `args` (`rounds`, `input.path`, `[0]`), or the full
+    /// path starting with `args` (`args.rounds`), or empty when the arguments as a whole are wrong; problems
+    /// always show the full path. `message` says what was expected and found.
     case invalid(field: String, message: String)
 }
 

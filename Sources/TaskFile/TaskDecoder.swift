@@ -78,10 +78,13 @@ struct TaskDecoder {
         hasDefaults = !object.isEmpty
         // Two commands, or `args` without `run`, are wrong in the defaults too; `env`, `cwd` and `stdin` next
         // to `run` are fine there, since they only apply to tasks that run a process.
+        let commandNames = defaults.commandNames
         let commandErrors =
             commandFieldFailed
             ? []
-            : defaults.combinationProblems(requireCommand: false).filter { $0.field == "args" || defaults.commandNames.contains($0.field ?? "") }
+            : defaults.combinationProblems(requireCommand: false).filter {
+                $0.field == "args" || commandNames.contains($0.field ?? "")
+            }
         errors += commandErrors
         if commandFieldFailed || !commandErrors.isEmpty { defaultsUnreliable = true }
         if !defaultsUnreliable, let kind = defaults.run {
@@ -142,7 +145,8 @@ struct TaskDecoder {
                 if !problems.isEmpty { errors += problems }
             }
         }
-        let id = explicitID ?? TaskID(position: position)
+        let id: TaskID
+        if let explicitID { id = explicitID } else { id = TaskID(position: position) }
         if let duplicate = duplicateProblem(id, explicit: explicitID != nil, position: position, line: start.line) {
             errors.append(duplicate)
         }
@@ -166,11 +170,20 @@ struct TaskDecoder {
         case .valid:
             return []
         case .unknownKind(let known):
-            let list = known.isEmpty ? "no built-in kinds are available" : "known kinds: \(known.joined(separator: ", "))"
+            let list =
+                known.isEmpty ? "no built-in kinds are available" : "known kinds: \(known.joined(separator: ", "))"
             return [TaskSpecError(field: "run", message: "unknown kind \(JSONValue.string(kind).text); \(list)")]
         case .invalid(let field, let message):
-            return [TaskSpecError(field: field.isEmpty ? "args" : "args.\(field)", message: message)]
+            return [TaskSpecError(field: Self.argumentPath(field), message: message)]
         }
+    }
+
+    /// The full field path for a path a validator reported: empty means `args`; a path already starting with
+    /// `args` (`args`, `args.rounds`, `args[0]`) is kept; any other is taken as relative to `args`.
+    static func argumentPath(_ field: String) -> String {
+        if field.isEmpty || field == "args" { return "args" }
+        if field.hasPrefix("args.") || field.hasPrefix("args[") { return field }
+        return field.hasPrefix("[") ? "args\(field)" : "args.\(field)"
     }
 
     /// Records `id`'s use; a problem when it was used before.
@@ -191,7 +204,9 @@ struct TaskDecoder {
         var message =
             "duplicate id \(id): the task at position \(first.position) (line \(first.line)) already uses it"
         if !explicit || !first.explicit { message += note }
-        if isString != first.isString { message += "; the number \(id.key) and the string \"\(id.key)\" are the same id" }
+        if isString != first.isString {
+            message += "; the number \(id.key) and the string \"\(id.key)\" are the same id"
+        }
         message += "; give every task a unique id"
         return TaskSpecError(field: explicit ? "id" : nil, message: message)
     }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import JSONValue
 
 /// Where a task object is being decoded, which decides the fields allowed.
@@ -21,20 +26,39 @@ enum TaskField: String, CaseIterable, Sendable {
     /// The field named `name`, if there is one. (Faster than `init(rawValue:)`, which compares the name with
     /// every case in turn.)
     init?(name: String) {
-        let utf8 = name.utf8
-        let candidate: TaskField
-        switch (utf8.count, utf8.first ?? 0) {
-        case (2, UInt8(ascii: "i")): candidate = .id
-        case (4, UInt8(ascii: "e")): candidate = .exec
-        case (5, UInt8(ascii: "s")): candidate = utf8.dropFirst().first == UInt8(ascii: "h") ? .shell : .stdin
-        case (3, UInt8(ascii: "r")): candidate = .run
-        case (4, UInt8(ascii: "a")): candidate = .args
-        case (3, UInt8(ascii: "e")): candidate = .env
-        case (3, UInt8(ascii: "c")): candidate = .cwd
-        default: return nil
+        var text = name
+        let found = text.withUTF8 { bytes -> TaskField? in
+            guard bytes.count >= 2 else { return nil }
+            let candidate: TaskField
+            switch (bytes.count, bytes[0]) {
+            case (2, UInt8(ascii: "i")): candidate = .id
+            case (4, UInt8(ascii: "e")): candidate = .exec
+            case (5, UInt8(ascii: "s")): candidate = bytes[1] == UInt8(ascii: "h") ? .shell : .stdin
+            case (3, UInt8(ascii: "r")): candidate = .run
+            case (4, UInt8(ascii: "a")): candidate = .args
+            case (3, UInt8(ascii: "e")): candidate = .env
+            case (3, UInt8(ascii: "c")): candidate = .cwd
+            default: return nil
+            }
+            let expected = candidate.name
+            return memcmp(bytes.baseAddress!, expected.utf8Start, bytes.count) == 0 ? candidate : nil
         }
-        guard name == candidate.rawValue else { return nil }
-        self = candidate
+        guard let found else { return nil }
+        self = found
+    }
+
+    /// The field's name.
+    var name: StaticString {
+        switch self {
+        case .id: "id"
+        case .exec: "exec"
+        case .shell: "shell"
+        case .run: "run"
+        case .args: "args"
+        case .env: "env"
+        case .cwd: "cwd"
+        case .stdin: "stdin"
+        }
     }
 
     /// Whether the field may appear in `defaults` and in the wire form (`id` may not).
@@ -105,13 +129,15 @@ enum TaskField: String, CaseIterable, Sendable {
                 errors.append(
                     TaskSpecError(
                         field: name,
-                        message: "unknown field \(JSONValue.string(name).text); known fields: \(knownNames(in: scope))"))
+                        message: "unknown field \(JSONValue.string(name).text); known fields: "
+                            + knownNames(in: scope)))
                 continue
             }
             guard scope == .taskFile || field.isSpecField else {
                 let message =
                     scope == .defaults
-                    ? "\"\(name)\" is not allowed in \"defaults\"; give each task its own id (or none, to use its position)"
+                    ? "\"\(name)\" is not allowed in \"defaults\"; give each task its own id "
+                        + "(or none, to use its position)"
                     : "unknown field \"\(name)\"; known fields: \(knownNames(in: scope))"
                 errors.append(TaskSpecError(field: name, message: message))
                 continue
@@ -135,7 +161,7 @@ enum TaskField: String, CaseIterable, Sendable {
         var environment: [String: String] = [:]
         environment.reserveCapacity(object.count)
         for (name, variable) in object {
-            if name.isEmpty || name.utf8.contains(UInt8(ascii: "=")) || name.utf8.contains(0) {
+            if name.isEmpty || name.utf8.contains(UInt8(ascii: "=")) || containsNUL(name) {
                 throw TaskSpecError(
                     field: "env",
                     message: "invalid variable name \(JSONValue.string(name).text): names must be non-empty and "
@@ -153,9 +179,17 @@ enum TaskField: String, CaseIterable, Sendable {
         guard case .string(let text) = value, !(nonEmpty && text.isEmpty) else {
             throw TaskSpecError(field: field, message: "expected \(expected), got \(value.briefDescription)")
         }
-        if text.utf8.contains(0) {
+        if containsNUL(text) {
             throw TaskSpecError(field: field, message: "must not contain a NUL character (\\u0000)")
         }
         return text
+    }
+}
+
+/// Whether `text` contains a NUL character.
+private func containsNUL(_ text: String) -> Bool {
+    var copy = text
+    return copy.withUTF8 { bytes in
+        bytes.count > 0 && memchr(bytes.baseAddress!, 0, bytes.count) != nil
     }
 }

@@ -29,7 +29,8 @@ public struct TaskFile: Sendable {
         self.init(path: path, validateKind: validateKind, chunkSize: 256 << 10)
     }
 
-    init(path: String, validateKind: @escaping KindValidator, chunkSize: Int) {
+    /// Like `init(path:validateKind:)` with a given read chunk size (tests use tiny chunks).
+    package init(path: String, validateKind: @escaping KindValidator, chunkSize: Int) {
         self.path = path
         self.validateKind = validateKind
         self.chunkSize = max(chunkSize, 16)

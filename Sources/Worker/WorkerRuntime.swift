@@ -72,7 +72,8 @@ public final class WorkerRuntime {
                 if parentChanged { return .failure(Refusal(message: "its coordinator exited before answering", status: 1)) }
                 _ = try zmqPoll(&items, timeoutMilliseconds: 100)
                 if items[1].returnedEvents.contains(.readable), !signals.drain().isEmpty {
-                    return .failure(Refusal(message: "stopped by a signal before registering", status: 1))
+                    // The coordinator ends workers that are still starting when its job is over.
+                    return .failure(Refusal(message: "", status: 0))
                 }
                 while let frame = try socket.receive(dontWait: true) {
                     switch try? WireMessage(decoding: frame) {
@@ -100,6 +101,7 @@ public final class WorkerRuntime {
     }
 
     private func fail(_ message: String, status: Int32) -> Int32 {
+        if message.isEmpty { return status }
         WorkerRuntime.report("jobrun worker \(host):\(pid): \(message)")
         return status
     }

@@ -6,9 +6,12 @@ public struct OutboundQueue {
     private var frames: [[UInt8]] = []
     private var head = 0
 
+    /// An empty queue.
     public init() {}
 
+    /// Whether nothing waits to be sent.
     public var isEmpty: Bool { head == frames.count }
+    /// How many frames wait to be sent.
     public var count: Int { frames.count - head }
 
     /// Sends `frame` now if nothing waits before it and the socket takes it; otherwise queues it.

@@ -343,3 +343,18 @@ extension String {
         hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self
     }
 }
+
+@Suite("TaskFile: kind validator field paths")
+struct KindFieldPathTests {
+    @Test("validator field paths may be relative to args or start with args", arguments: [
+        ("", "args"), ("args", "args"), ("rounds", "args.rounds"), ("args.rounds", "args.rounds"),
+        ("input.path", "args.input.path"), ("[0]", "args[0]"), ("args[0]", "args[0]"), ("argsx", "args.argsx"),
+    ])
+    func paths(reported: String, shown: String) throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("tasks.json", #"{"tasks": [{"run": "k"}]}"#)
+        let validator: KindValidator = { _, _ in .invalid(field: reported, message: "bad") }
+        let problem = try #require(TaskFile(path: path, validateKind: validator).check().problems.first)
+        #expect(problem.field == shown)
+    }
+}

@@ -1,6 +1,6 @@
 import JSONValue
 import Testing
-@testable import TaskFile
+import TaskFile
 
 @Suite("TaskFile: streaming large files and chunk boundaries")
 struct TaskFileStreamingTests {
@@ -64,7 +64,8 @@ struct TaskFileStreamingTests {
             {"id": 12345678901234567890, "exec": ["printf", "%s", "\(String(repeating: "long ", count: 40))"]},
             {"id": "日本語", "shell": "echo 'é 🌍 \\u00e9 \\ud83c\\udf0d'", "stdin": "1.5e-7"},
             {"run": "echo", "args": {"numbers": [0, -0.0, 1e300, 123456789], "nested": [[[{"a": null}]]]}},
-            {"exec": ["x"], "env": {"K\(String(repeating: "k", count: 100))": "v"}}
+            {"exec": ["x"], "env": {"K\(String(repeating: "k", count: 100))": "v"}},
+            {"shell": "echo '] } [ {' \\"quoted ]\\" back\\\\slash\\\\", "stdin": "\\\\"}
           ],
           "defaults": {"env": {"FROM_DEFAULTS": "yes"}, "cwd": "/"}
         }
@@ -75,7 +76,9 @@ struct TaskFileStreamingTests {
         let directory = try TemporaryDirectory()
         let path = try directory.write("awkward.json", Self.awkwardFile)
         let reference = try readAll(TaskFile(path: path, validateKind: testKinds))
-        try #require(reference.count == 4)
+        try #require(reference.count == 5)
+        #expect(reference[4].spec.command == .shell(#"echo '] } [ {' "quoted ]" back\slash\"#))
+        #expect(reference[4].spec.stdin == "\\")
         #expect(reference[1].spec.command == .shell("echo 'é 🌍 é 🌍'"))
         #expect(reference[3].spec.environment["FROM_DEFAULTS"] == "yes")
         let small = TaskFile(path: path, validateKind: testKinds, chunkSize: chunkSize)
@@ -83,7 +86,7 @@ struct TaskFileStreamingTests {
         let tasks = try readAll(small)
         #expect(tasks.map(\.spec) == reference.map(\.spec))
         #expect(tasks.map(\.id) == reference.map(\.id))
-        #expect(tasks.map(\.line) == [3, 4, 5, 6])
+        #expect(tasks.map(\.line) == [3, 4, 5, 6, 7])
 
         // The same file as JSONL.
         let lines = reference.map { task -> String in

@@ -9,10 +9,13 @@ struct TaskSpecTests {
         TaskSpec(command: .shell("echo hi")),
         TaskSpec(command: .run(kind: "hash", args: ["rounds": 3, "input": "x"])),
         TaskSpec(command: .run(kind: "echo", args: [1, "two", nil])),
+        TaskSpec(command: .exec(["a\"b", "\n", "é"]), environment: ["Z": "\u{1}", "B": "", "A": "x"], stdin: ""),
     ])
     func roundTrip(spec: TaskSpec) throws {
         #expect(try TaskSpec(json: spec.json) == spec)
         #expect(try TaskSpec(json: JSONParser.parse(spec.json.serialized)) == spec)
+        // The direct writer gives the same bytes as serializing `json`.
+        #expect(spec.serializedJSON == spec.json.serialized)
     }
 
     @Test("wire form text")

@@ -155,17 +155,20 @@ class Table:
             e = self.r.error("W2", tool)
             if e:
                 self.notes.append("W2 %s: %s" % (label, e))
-        # Speedup and ceiling pair the runs of one round (1-worker, 2-worker and 2-process runs
-        # follow each other), so drift in the machine's speed hits both sides of each ratio alike.
+        # Every ratio pairs the runs of one round (they follow each other), so drift in the
+        # machine's speed hits both sides alike; the table shows the median over rounds.
+        # speedup = 1-worker / 2-worker wall; ceiling = 1-worker / two-processes wall;
+        # efficiency = speedup / ceiling = two-processes / 2-worker wall.
         speedups = self.r.paired_ratios("W2", "jobrun-1", "jobrun-2")
         ceilings = self.r.paired_ratios("W2", "jobrun-1", "both")
+        efficiencies = self.r.paired_ratios("W2", "both", "jobrun-2")
         speedup = statistics.median(speedups) if speedups else None
         ceiling = statistics.median(ceilings) if ceilings else None
-        efficiency = ratio(speedup, ceiling)
+        efficiency = statistics.median(efficiencies) if efficiencies else None
         if speedups and ceilings:
-            self.notes.append("W2: speedup and ceiling are medians of per-round ratios; per round, speedup %s, "
-                              "ceiling %s (the ceiling's one process is that round's 1-worker run)." % (
-                                  " ".join("%.2f" % x for x in speedups), " ".join("%.2f" % x for x in ceilings)))
+            self.notes.append("W2: speedup, ceiling and their quotient are medians of per-round ratios; per round, "
+                              "speedup %s; ceiling %s; speedup/ceiling %s." % tuple(
+                                  " ".join("%.2f" % x for x in xs) for xs in (speedups, ceilings, efficiencies)))
         self.add("W2", "jobrun submit --workers 2", fmt_wall(j2),
                  "speedup %s (ceiling %s)" % (fmt_ratio(speedup), fmt_ratio(ceiling)),
                  "%.2f of ceiling" % efficiency if efficiency else "—",

@@ -1,5 +1,20 @@
-extension JSONScanner {
+/// The input as error messages need it: three words, so that it is passed in registers and the recursive
+/// parsing functions that build errors keep small stack frames.
+struct JSONInput {
+    /// The input; a dangling but never dereferenced address when `count` is 0.
+    let base: UnsafePointer<UInt8>
+    /// The number of input bytes.
+    let count: Int
+    /// Whether the input ends at `count`.
+    let isFinal: Bool
+}
+
+extension JSONInput {
+    // Error construction is kept out of line (`@inline(never)`) so that the recursive parsing functions keep
+    // small stack frames: nesting depth times frame size is what bounds stack use.
+
     /// A syntax error at byte `offset` with the line and column worked out from the start of the input.
+    @inline(never)
     func failure(_ message: String, at offset: Int) -> JSONSyntaxError {
         let position = JSONTextPosition.of(
             offset: offset, in: UnsafeRawBufferPointer(start: UnsafeRawPointer(base), count: count))
@@ -8,6 +23,7 @@ extension JSONScanner {
 
     /// The input ended where `expected` should come: a syntax error for final input, otherwise an error that
     /// asks for more input.
+    @inline(never)
     func endOfInput(expecting expected: String) -> JSONSyntaxError {
         guard isFinal else {
             return JSONSyntaxError(
@@ -18,6 +34,7 @@ extension JSONScanner {
     }
 
     /// `expected <expected>, found <what is at offset>`, with a hint for common mistakes.
+    @inline(never)
     func unexpected(_ expected: String, at offset: Int) -> JSONSyntaxError {
         guard offset < count else { return endOfInput(expecting: expected) }
         return failure("expected \(expected), found \(describe(at: offset))\(hint(at: offset))", at: offset)
@@ -31,6 +48,18 @@ extension JSONScanner {
         case UInt8(ascii: "N"), UInt8(ascii: "I"): " (NaN and Infinity are not valid JSON numbers)"
         default: ""
         }
+    }
+
+    /// `duplicate key "<key>"` at `offset`.
+    @inline(never)
+    func duplicateKey(_ key: String, at offset: Int) -> JSONSyntaxError {
+        failure("duplicate key \(quoted(key))", at: offset)
+    }
+
+    /// A trailing comma before `closer` (`]` or `}`) at `offset`.
+    @inline(never)
+    func trailingComma(expected: String, closer: Character, at offset: Int) -> JSONSyntaxError {
+        failure("expected \(expected) after ',', found '\(closer)' (trailing commas are not allowed)", at: offset)
     }
 
     /// What the byte at `offset` is, for messages: `'x'`, `'é'`, `newline`, `control character U+0001`,

@@ -1,0 +1,47 @@
+/// Appends RFC 3339 UTC timestamps with milliseconds (`2026-11-21T23:59:25.123Z`) to byte buffers, fast.
+///
+/// Result lines arrive many per second; the date and time up to the second is formatted once per distinct second
+/// and reused.
+public struct TimestampWriter: Sendable {
+    private var cachedSecond = Int64.min
+    private var cachedPrefix: [UInt8] = []
+
+    public init() {}
+
+    /// Appends the timestamp for `microseconds` since the Unix epoch.
+    public mutating func append(microseconds: Int64, to buffer: inout [UInt8]) {
+        let second = microseconds >= 0 ? microseconds / 1_000_000 : (microseconds - 999_999) / 1_000_000
+        if second != cachedSecond {
+            cachedSecond = second
+            let text = Clocks.rfc3339(microseconds: second * 1_000_000)
+            cachedPrefix = Array(text.utf8.dropLast(4))  // without "000Z"
+        }
+        buffer.append(contentsOf: cachedPrefix)
+        let millis = Int((microseconds - second * 1_000_000) / 1000)
+        buffer.append(UInt8(ascii: "0") + UInt8(millis / 100))
+        buffer.append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
+        buffer.append(UInt8(ascii: "0") + UInt8(millis % 10))
+        buffer.append(UInt8(ascii: "Z"))
+    }
+}
+
+/// Appends an unsigned integer's decimal digits to a byte buffer without creating a String.
+public func appendDecimal(_ value: UInt64, to buffer: inout [UInt8]) {
+    if value < 10 {
+        buffer.append(UInt8(ascii: "0") + UInt8(value))
+        return
+    }
+    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                 UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var count = 0
+    var remaining = value
+    withUnsafeMutableBytes(of: &digits) { raw in
+        while remaining > 0 {
+            raw[count] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
+            count += 1
+        }
+        for index in stride(from: count - 1, through: 0, by: -1) { buffer.append(raw[index]) }
+    }
+}
