@@ -76,7 +76,16 @@ enum Launcher {
         }
 
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, plan.path, &actions, &attributes, plan.argv.pointers, plan.environmentPointer)
+        var result = posix_spawn(&pid, plan.path, &actions, &attributes, plan.argv.pointers, plan.environmentPointer)
+        // ETXTBSY: a program written just now can still be open for writing in a child that another thread
+        // spawned between the writer's open and close and that has not reached exec yet. That clears within
+        // moments, so retry briefly before calling it an error.
+        var retries = 0
+        while result == ETXTBSY, retries < 8 {
+            retries += 1
+            usleep(UInt32(1000 << retries))
+            result = posix_spawn(&pid, plan.path, &actions, &attributes, plan.argv.pointers, plan.environmentPointer)
+        }
         guard result == 0 else {
             throw plan.launchError(result)
         }

@@ -96,7 +96,7 @@ extension CoordinatorService {
                     break
                 }
                 let sequence = UInt64(task.position)
-                pending[sequence] = PendingTask(id: task.id, spec: task.spec.json.serialized)
+                pending[sequence] = PendingTask(id: task.id, spec: task.spec.serializedJSON)
                 sequences.append(sequence)
             }
         } catch {

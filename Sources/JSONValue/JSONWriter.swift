@@ -106,3 +106,13 @@ extension JSONValue {
         String(decoding: serialized, as: UTF8.self)
     }
 }
+
+extension JSONValue: CustomStringConvertible {
+    /// The value as compact JSON text.
+    public var description: String { text }
+}
+
+extension JSONObject: CustomStringConvertible {
+    /// The object as compact JSON text.
+    public var description: String { JSONValue.object(self).text }
+}

@@ -28,11 +28,19 @@ final class OpenTaskFile {
         }
         descriptor = opened
         var status = stat()
-        size = fstat(opened, &status) == 0 ? Int(status.st_size) : 0
+        if fstat(opened, &status) == 0 {
+            size = Int(status.st_size)
+            identity = FileIdentity(status)
+        } else {
+            size = 0
+            identity = nil
+        }
     }
 
     /// The file's size when it was opened (0 if unknown), for sizing tables.
     let size: Int
+    /// Which file this is and which version of it, when known.
+    let identity: FileIdentity?
 
     /// Reads up to `count` bytes at `offset` into `buffer`; returns the number read (0 at end of file).
     ///
@@ -69,4 +77,33 @@ final class OpenTaskFile {
 func systemErrorText(_ code: Int32) -> String {
     guard let text = strerror(code) else { return "error \(code)" }
     return String(cString: text)
+}
+
+/// A file and version, from `fstat`: equal identities mean the same file, unchanged (same device, inode, size,
+/// and modification and status-change times, to the nanosecond).
+struct FileIdentity: Sendable, Hashable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int64
+    let modified: Int64
+    let modifiedNanoseconds: Int64
+    let changed: Int64
+    let changedNanoseconds: Int64
+
+    init(_ status: stat) {
+        device = UInt64(status.st_dev)
+        inode = UInt64(status.st_ino)
+        size = Int64(status.st_size)
+        #if canImport(Darwin)
+        modified = Int64(status.st_mtimespec.tv_sec)
+        modifiedNanoseconds = Int64(status.st_mtimespec.tv_nsec)
+        changed = Int64(status.st_ctimespec.tv_sec)
+        changedNanoseconds = Int64(status.st_ctimespec.tv_nsec)
+        #else
+        modified = Int64(status.st_mtim.tv_sec)
+        modifiedNanoseconds = Int64(status.st_mtim.tv_nsec)
+        changed = Int64(status.st_ctim.tv_sec)
+        changedNanoseconds = Int64(status.st_ctim.tv_nsec)
+        #endif
+    }
 }

@@ -23,6 +23,8 @@ struct TaskDecoder {
     let path: String
     let validateKind: KindValidator
     let purpose: Purpose
+    /// Whether a checking decoder builds definitions too (to keep them for the read that follows).
+    let keepsDefinitions: Bool
 
     private var defaults = TaskFields()
     /// Whether the defaults set any field (if not, merging is skipped).
@@ -38,10 +40,14 @@ struct TaskDecoder {
     private var usedKeys: Set<String> = []
 
     /// A decoder for the file at `path` of `fileSize` bytes (used to size the id table up front).
-    init(path: String, validateKind: @escaping KindValidator, purpose: Purpose, fileSize: Int) {
+    init(
+        path: String, validateKind: @escaping KindValidator, purpose: Purpose, fileSize: Int,
+        keepsDefinitions: Bool = false
+    ) {
         self.path = path
         self.validateKind = validateKind
         self.purpose = purpose
+        self.keepsDefinitions = keepsDefinitions
         // Tasks take at least a few dozen bytes each; reserving for that many avoids most rehashing.
         let expectedTasks = min(fileSize / 32, 1 << 20)
         switch purpose {
@@ -160,7 +166,7 @@ struct TaskDecoder {
             }
             return .invalid(problems)
         }
-        guard purpose == .read else { return .checked }
+        guard purpose == .read || keepsDefinitions else { return .checked }
         return .valid(TaskDefinition(position: position, line: start.line, id: id, spec: (consume fields).makeSpec()))
     }
 
@@ -195,14 +201,16 @@ struct TaskDecoder {
             guard !usedKeys.insert(id.key).inserted else { return nil }
             return TaskSpecError(
                 field: explicit ? "id" : nil,
-                message: "duplicate id \(id): an earlier task has the same id\(explicit ? "" : note)")
+                message: "duplicate id \(id) at position \(position): an earlier task has the same id"
+                    + (explicit ? "" : note))
         }
         let isString = id.original.stringValue != nil
         let use = FirstUse(position: position, line: line, explicit: explicit, isString: isString)
         guard let first = firstUses.updateValue(use, forKey: id.key) else { return nil }
         firstUses[id.key] = first
         var message =
-            "duplicate id \(id): the task at position \(first.position) (line \(first.line)) already uses it"
+            "duplicate id \(id) at position \(position): the task at position \(first.position) (line \(first.line)) "
+            + "already uses it"
         if !explicit || !first.explicit { message += note }
         if isString != first.isString {
             message += "; the number \(id.key) and the string \"\(id.key)\" are the same id"
@@ -214,7 +222,7 @@ struct TaskDecoder {
 
 /// What `TaskDecoder.decodeTask` found.
 enum TaskOutcome {
-    /// A valid task, when reading.
+    /// A valid task, when reading (or checking and keeping definitions).
     case valid(TaskDefinition)
     /// A valid task, when checking (no definition is built).
     case checked

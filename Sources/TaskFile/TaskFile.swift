@@ -4,7 +4,7 @@
 /// Use it in two passes: `check()` reads the whole file and reports every problem; `makeReader()` then
 /// streams the tasks. Both stream with bounded memory (a read chunk plus the largest task), so files with
 /// millions of tasks are fine. A `TaskFile` is an immutable description and `Sendable`; each pass opens the
-/// file itself.
+/// file itself; copies share what `check()` keeps for the next `makeReader()`.
 public struct TaskFile: Sendable {
     /// The syntax of a task file.
     public enum Format: Sendable {
@@ -22,6 +22,8 @@ public struct TaskFile: Sendable {
     private let validateKind: KindValidator
     /// The read chunk size (smaller in tests to exercise chunk boundaries).
     let chunkSize: Int
+    /// The tasks of the last successful check, for the read that follows.
+    private let cache = CheckedTaskCache()
 
     /// Describes the task file at `path`; the format is JSONL when the path ends in `.jsonl` (any case), JSON
     /// otherwise. Nothing is read yet.
@@ -58,7 +60,10 @@ public struct TaskFile: Sendable {
         }
         defer { file.close() }
         let scanner = makeScanner(file)
-        var decoder = TaskDecoder(path: path, validateKind: validateKind, purpose: .check, fileSize: file.size)
+        let keeps = file.identity != nil && file.size <= CheckedTaskCache.maximumFileSize
+        var decoder = TaskDecoder(
+            path: path, validateKind: validateKind, purpose: .check, fileSize: file.size, keepsDefinitions: keeps)
+        var kept: [TaskDefinition] = []
         var taskCount = 0
         scanning: while true {
             switch scanner.next() {
@@ -67,8 +72,10 @@ public struct TaskFile: Sendable {
             case .defaultsUnknown:
                 decoder.defaultsAreUnknown()
             case .task(let value, let position):
-                if case .invalid(let problems) = decoder.decodeTask(value, position: taskCount, at: position) {
-                    record(problems)
+                switch decoder.decodeTask(value, position: taskCount, at: position) {
+                case .valid(let definition): kept.append(definition)
+                case .invalid(let found): record(found)
+                case .checked: break
                 }
                 taskCount += 1
             case .malformedTask(let problem):
@@ -83,16 +90,28 @@ public struct TaskFile: Sendable {
                 break scanning
             }
         }
+        let valid = problems.isEmpty && omitted == 0
+        if keeps, valid, let identity = file.identity {
+            cache.store(CheckedTaskCache.Entry(identity: identity, definitions: kept))
+        } else {
+            cache.store(nil)
+        }
         return TaskFileCheck(taskCount: taskCount, problems: problems, omittedProblemCount: omitted)
     }
 
     /// Pass 2: opens the file for streaming its tasks in file order, with the defaults applied.
     ///
     /// The reader checks everything again as it goes, so a file that changed since `check()` and is now
-    /// invalid makes `next()` throw.
+    /// invalid makes `next()` throw. When the last `check()` (on this value or a copy) found a small file
+    /// (up to 4 MiB) valid and the file is unchanged (same inode, size and times), the reader serves the tasks
+    /// that check built instead of parsing the file again; this happens once per check.
     /// - Throws: `TaskFileProblem` when the file cannot be opened.
     public func makeReader() throws(TaskFileProblem) -> TaskFileReader {
         let file = try OpenTaskFile(path: path)
+        if let identity = file.identity, let definitions = cache.take(matching: identity) {
+            file.close()
+            return TaskFileReader(checked: definitions)
+        }
         let decoder = TaskDecoder(path: path, validateKind: validateKind, purpose: .read, fileSize: file.size)
         return TaskFileReader(file: file, scanner: makeScanner(file), decoder: decoder)
     }

@@ -6,17 +6,37 @@ import JSONValue
 /// Owns the open file until `close()`, the end of the tasks, the first problem or deinit. Not thread-safe and
 /// not `Sendable`: use it from one thread or task at a time.
 public final class TaskFileReader {
-    private let file: OpenTaskFile
-    private let scanner: any TaskScanner
-    private var decoder: TaskDecoder
+    /// The streaming state: the open file, its scanner and the decoder.
+    private final class Stream {
+        let file: OpenTaskFile
+        let scanner: any TaskScanner
+        var decoder: TaskDecoder
+
+        init(file: OpenTaskFile, scanner: any TaskScanner, decoder: TaskDecoder) {
+            self.file = file
+            self.scanner = scanner
+            self.decoder = decoder
+        }
+    }
+
+    /// The file being streamed; `nil` when serving tasks a check already built.
+    private let stream: Stream?
+    /// Tasks a check already built from the unchanged file, served instead of reading it.
+    private var checked: [TaskDefinition]
     private var nextPosition = 0
     private var failure: TaskFileProblem?
     private var finished = false
 
+    /// A reader that streams `file`.
     init(file: OpenTaskFile, scanner: any TaskScanner, decoder: TaskDecoder) {
-        self.file = file
-        self.scanner = scanner
-        self.decoder = decoder
+        stream = Stream(file: file, scanner: scanner, decoder: decoder)
+        checked = []
+    }
+
+    /// A reader that serves tasks already checked and built.
+    init(checked definitions: [TaskDefinition]) {
+        stream = nil
+        checked = definitions
     }
 
     /// The next task, or `nil` after the last one (and after `close()`).
@@ -25,14 +45,15 @@ public final class TaskFileReader {
     ///   every later call throws the same problem.
     public func next() throws(TaskFileProblem) -> TaskDefinition? {
         if let failure { throw failure }
+        guard let stream else { return nextChecked() }
         while !finished {
-            switch scanner.next() {
+            switch stream.scanner.next() {
             case .defaults(let value, let position):
-                if let problem = decoder.setDefaults(value, at: position).first { try fail(problem) }
+                if let problem = stream.decoder.setDefaults(value, at: position).first { try fail(problem) }
             case .defaultsUnknown:
-                decoder.defaultsAreUnknown()
+                stream.decoder.defaultsAreUnknown()
             case .task(let value, let position):
-                let outcome = decoder.decodeTask(value, position: nextPosition, at: position)
+                let outcome = stream.decoder.decodeTask(value, position: nextPosition, at: position)
                 nextPosition += 1
                 switch consume outcome {
                 case .valid(let definition):
@@ -41,7 +62,7 @@ public final class TaskFileReader {
                     try fail(
                         problems.first
                             ?? TaskFileProblem(
-                                path: file.path, line: position.line, column: position.column,
+                                path: stream.file.path, line: position.line, column: position.column,
                                 task: "task at position \(nextPosition - 1)", field: nil,
                                 message: "the task is not valid (see the problems with \"defaults\")"))
                 case .checked:
@@ -59,7 +80,18 @@ public final class TaskFileReader {
     /// Closes the file; `next()` then returns `nil`. Safe to call more than once.
     public func close() {
         finished = true
-        file.close()
+        checked = []
+        stream?.file.close()
+    }
+
+    /// The next of the already checked tasks.
+    private func nextChecked() -> TaskDefinition? {
+        guard !finished, nextPosition < checked.count else {
+            close()
+            return nil
+        }
+        nextPosition += 1
+        return checked[nextPosition - 1]
     }
 
     private func fail(_ problem: TaskFileProblem) throws(TaskFileProblem) -> Never {

@@ -54,3 +54,13 @@ struct JSONWriterTests {
         #expect(written(part) == "\"56789 é\"")
     }
 }
+
+@Suite("JSON text descriptions")
+struct JSONDescriptionTests {
+    @Test("values and objects describe themselves as compact JSON")
+    func descriptions() {
+        let value: JSONValue = ["a": [1, "x"], "b": nil]
+        #expect("\(value)" == #"{"a":[1,"x"],"b":null}"#)
+        #expect(value.objectValue?.description == #"{"a":[1,"x"],"b":null}"#)
+    }
+}

@@ -40,6 +40,8 @@ struct TaskFileGoodFileTests {
         #expect(check.problems.isEmpty)
         #expect(check.isValid)
         #expect(check.taskCount == 3)
+        // Served from the check, then streamed (the check's tasks are used once).
+        try expectDefaultsApplied(try readAll(file), firstLine: 4)
         try expectDefaultsApplied(try readAll(file), firstLine: 4)
     }
 
@@ -49,6 +51,7 @@ struct TaskFileGoodFileTests {
         let path = try directory.write(
             "tasks.json", "{\n  \"tasks\": [\n\(Self.tasksJSON)\n  ],\n  \"defaults\": \(Self.defaultsJSON)\n}")
         let file = TaskFile(path: path, validateKind: testKinds)
+        try expectDefaultsApplied(try readAll(file), firstLine: 3)
         #expect(file.check().isValid)
         try expectDefaultsApplied(try readAll(file), firstLine: 3)
     }
@@ -69,7 +72,7 @@ struct TaskFileGoodFileTests {
             """)
         let file = TaskFile(path: path, validateKind: testKinds)
         #expect(file.check().problems.isEmpty)
-        let tasks = try readAll(file)
+        let tasks = try readBothWays(path)
         #expect(tasks.map(\.spec.command) == [
             .run(kind: "hash", args: ["rounds": 1]),
             .run(kind: "hash", args: ["rounds": 5]),
@@ -88,7 +91,7 @@ struct TaskFileGoodFileTests {
         )
         let file = TaskFile(path: path, validateKind: testKinds)
         #expect(file.check().isValid)
-        let tasks = try readAll(file)
+        let tasks = try readBothWays(path)
         #expect(tasks.map(\.id.key) == ["first", "12345678901234567890", "x y", "0", "4"])
         #expect(tasks.map(\.id.description) == ["\"first\"", "12345678901234567890", "\"x y\"", "-0", "4"])
         #expect(tasks[1].id.original.text == "12345678901234567890")
@@ -124,7 +127,7 @@ struct TaskFileGoodFileTests {
         let check = file.check()
         #expect(check.isValid)
         #expect(check.taskCount == 3)
-        let tasks = try readAll(file)
+        let tasks = try readBothWays(path)
         #expect(tasks.map(\.line) == [1, 3, 5])
         #expect(tasks.map(\.position) == [0, 1, 2])
         #expect(tasks.map(\.id.key) == ["x", "1", "2"])
@@ -143,5 +146,33 @@ struct TaskFileGoodFileTests {
         closed.close()
         closed.close()
         #expect(try closed.next() == nil)
+    }
+
+    @Test("tasks served from a check equal the streamed ones, and a changed file is read again")
+    func checkedTasksMatchStreamed() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write(
+            "tasks.json",
+            #"{"tasks": [{"exec": ["a"]}, {"id": "x", "run": "hash", "args": {"rounds": 2}}], "defaults": {"cwd": "/"}}"#
+        )
+        let streamed = try readAll(TaskFile(path: path, validateKind: testKinds))
+        let file = TaskFile(path: path, validateKind: testKinds)
+        #expect(file.check().isValid)
+        let served = try readAll(file)
+        #expect(served.map(\.spec) == streamed.map(\.spec))
+        #expect(served.map(\.id) == streamed.map(\.id))
+        #expect(served.map(\.line) == streamed.map(\.line))
+        #expect(served.map(\.position) == streamed.map(\.position))
+
+        // Same size, new content and a different modification time: the reader must not serve the old tasks.
+        #expect(file.check().isValid)
+        try directory.write(
+            "tasks.json",
+            #"{"tasks": [{"exec": ["b"]}, {"id": "y", "run": "hash", "args": {"rounds": 3}}], "defaults": {"cwd": "/"}}"#
+        )
+        try setModificationTime(path, seconds: 1_000_000)
+        let reread = try readAll(file)
+        #expect(reread.first?.spec.command == .exec(["b"]))
+        #expect(reread.last?.id.key == "y")
     }
 }

@@ -22,7 +22,7 @@ struct TaskFileJSONLTests {
         #expect(problemTexts(check, in: directory) == [
             #"bad.jsonl:2:24: invalid JSON: expected ',' or '}' after object member, found end of input"#,
             #"bad.jsonl:3:1: task 3, field "exec": expected a non-empty array of strings (the program and its arguments), got string "c""#,
-            #"bad.jsonl:5:1: task 1, field "id": duplicate id 1: the task at position 0 (line 1) already uses it; give every task a unique id"#,
+            #"bad.jsonl:5:1: task 1, field "id": duplicate id 1 at position 3: the task at position 0 (line 1) already uses it; give every task a unique id"#,
             #"bad.jsonl:6:3: task at position 4: expected a task object, got array [1]"#,
             #"bad.jsonl:7:17: invalid JSON: expected end of input after the JSON value, found '{'"#,
             #"bad.jsonl:8:1: task at position 6, field "args.rounds": expected an integer >= 1, got number -1"#,

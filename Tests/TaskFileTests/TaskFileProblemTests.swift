@@ -88,8 +88,8 @@ let jsonProblemCases: [ProblemCase] = [
         ]}
         """,
         [
-            #"bad.json:3:3: task "1", field "id": duplicate id "1": the task at position 0 (line 2) already uses it; the number 1 and the string "1" are the same id; give every task a unique id"#,
-            #"bad.json:5:3: task 2, field "id": duplicate id 2: the task at position 2 (line 4) already uses it (a task without "id" uses its position as its id); give every task a unique id"#,
+            #"bad.json:3:3: task "1", field "id": duplicate id "1" at position 1: the task at position 0 (line 2) already uses it; the number 1 and the string "1" are the same id; give every task a unique id"#,
+            #"bad.json:5:3: task 2, field "id": duplicate id 2 at position 3: the task at position 2 (line 4) already uses it (a task without "id" uses its position as its id); give every task a unique id"#,
         ]),
     ProblemCase(
         "no command",

@@ -50,6 +50,13 @@ final class TemporaryDirectory {
     }
 }
 
+/// Sets a file's modification time.
+func setModificationTime(_ path: String, seconds: Int) throws {
+    var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
+    let result = times.withUnsafeMutableBufferPointer { utimensat(AT_FDCWD, path, $0.baseAddress, 0) }
+    try #require(result == 0, "utimensat failed: errno \(errno)")
+}
+
 /// Kinds for tests: `echo` takes anything; `hash` needs an object with an integer `rounds` >= 1.
 let testKinds: KindValidator = { kind, args in
     switch kind {
@@ -80,6 +87,21 @@ func readAll(_ file: TaskFile, limit: Int = 1_000_000) throws -> [TaskDefinition
         definitions.append(definition)
     }
     return definitions
+}
+
+/// Reads every task of the file at `path` twice, streamed and served from a check, expects the same tasks,
+/// and returns them.
+func readBothWays(_ path: String) throws -> [TaskDefinition] {
+    let streamed = try readAll(TaskFile(path: path, validateKind: testKinds))
+    let file = TaskFile(path: path, validateKind: testKinds)
+    #expect(file.check().isValid)
+    let served = try readAll(file)
+    #expect(served.map(\.spec) == streamed.map(\.spec))
+    #expect(served.map(\.id) == streamed.map(\.id))
+    #expect(served.map(\.id.original) == streamed.map(\.id.original))
+    #expect(served.map(\.line) == streamed.map(\.line))
+    #expect(served.map(\.position) == streamed.map(\.position))
+    return streamed
 }
 
 /// The check's problem descriptions with the directory removed from the path, so they read `name.json:1:2: ...`.

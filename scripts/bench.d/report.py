@@ -100,13 +100,17 @@ class Table:
     def add(self, *cells):
         self.rows.append(tuple(cells))
 
-    def base_row(self, case, tool, label, count, unit, check):
-        """The jobrun row of a case: 'ok' when every run passed its check, else 'FAIL'."""
+    def base_row(self, case, tool, label, count, unit, check, rate=None):
+        """The jobrun row of a case: 'ok' when every run passed its check, else 'FAIL'.
+
+        `rate` turns the median wall into the rate cell; the default is count / wall.
+        """
         wall = self.r.median(case, tool)
         err = self.r.error(case, tool)
         if err:
             self.notes.append("%s %s: %s" % (case, label, err))
-        self.add(case, label, fmt_wall(wall), fmt_rate(count, wall, unit), "—", check, "FAIL" if err else "ok")
+        rate_text = fmt_rate(count, wall, unit) if rate is None or wall is None else rate(wall)
+        self.add(case, label, fmt_wall(wall), rate_text, "—", check, "FAIL" if err else "ok")
         return wall
 
     def peer_row(self, case, tool, label, count, unit, jobrun_wall, target=None, ratio_label="jobrun"):
@@ -123,9 +127,8 @@ class Table:
                  "%s %s" % (ratio_label, fmt_ratio(x)) if x else "—", target_text, result)
 
     def w1(self):
-        j = self.base_row("W1", "jobrun", "jobrun submit --workers 2", W1_TASKS, "tasks", "every id once, result == id")
-        if j is not None:
-            self.rows[-1] = self.rows[-1][:3] + (self.rows[-1][3] + ", %.1f µs/task" % (j * 1e6 / W1_TASKS),) + self.rows[-1][4:]
+        j = self.base_row("W1", "jobrun", "jobrun submit --workers 2", W1_TASKS, "tasks", "every id once, result == id",
+                          rate=lambda w: fmt_rate(W1_TASKS, w, "tasks") + ", %.1f µs/task" % (w * 1e6 / W1_TASKS))
         self.peer_row("W1", "pool", "multiprocessing.Pool(2), chunksize=1", W1_TASKS, "tasks", j, TARGET_W1_POOL)
         self.peer_row("W1", "ppe", "ProcessPoolExecutor(2)", W1_TASKS, "tasks", j)
         for label, wall, rate in QUOTED_W1:
@@ -135,10 +138,8 @@ class Table:
                      verdict(x, x is not None and x >= TARGET_W1_QUOTED))
 
     def w2(self):
-        j1 = self.base_row("W2", "jobrun-1", "jobrun submit --workers 1", W2_TASKS, "tasks", "task-0, task-63 digests")
-        per_task = None if j1 is None else j1 / W2_TASKS
-        if per_task is not None:
-            self.rows[-1] = self.rows[-1][:3] + ("%.3f s/task" % per_task,) + self.rows[-1][4:]
+        j1 = self.base_row("W2", "jobrun-1", "jobrun submit --workers 1", W2_TASKS, "tasks", "task-0, task-63 digests",
+                           rate=lambda w: "%.3f s/task" % (w / W2_TASKS))
         hashlib_wall = self.r.median("W2", "hashlib")
         err = self.r.error("W2", "hashlib")
         if err:
