@@ -68,10 +68,7 @@ let package = Package(
             dependencies: [
                 "Coordinator", "Worker", "Settings", "JobRun",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            // A statically linked release binary starts faster: the coordinator and every worker skip resolving
-            // thousands of Swift runtime symbols at launch.
-            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+            ]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),

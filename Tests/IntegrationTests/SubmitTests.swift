@@ -150,3 +150,38 @@ struct SubmitTests {
         #expect((0..<20_000).allSatisfy { results[String($0)]?["result"] == .number(JSONNumber($0)) })
     }
 }
+
+@Suite("jobrun submit: output and settings errors", .serialized)
+struct SubmitErrorTests {
+    @Test("an output path that cannot be written is refused before anything runs")
+    func unwritableOutput() throws {
+        let scratch = try Scratch()
+        let file = try scratch.write("one.jsonl", #"{"run": "echo", "args": {"value": 1}}"#)
+        let outcome = try JobrunProcess.run(["submit", file, "--output", "/nonexistent-dir/out.jsonl"])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("/nonexistent-dir/out.jsonl"), "\(outcome.stderr)")
+    }
+
+    @Test("a bad settings file is refused with its line")
+    func badSettings() throws {
+        let scratch = try Scratch()
+        let file = try scratch.write("one.jsonl", #"{"run": "echo", "args": {"value": 1}}"#)
+        let config = try scratch.write("bad.conf", "# ok\nheartbeat_ms = soon\n")
+        let outcome = try JobrunProcess.run(["submit", file, "--config", config])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("bad.conf:2:"), "\(outcome.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("one.results.jsonl")))
+    }
+
+    @Test("a plain progress line and the summary appear when stderr is not a terminal")
+    func plainProgress() throws {
+        let scratch = try Scratch()
+        let file = try scratch.write("naps.jsonl", (0..<6).map { _ in #"{"run": "sleep", "args": {"ms": 150}}"# }.joined(separator: "\n"))
+        let config = try scratch.write("fast.conf", "plain_progress_ms = 200\n")
+        let outcome = try JobrunProcess.run(["submit", file, "--workers", "1", "--config", config])
+        #expect(outcome.status == 0)
+        #expect(outcome.stderr.contains("/6 done"), "\(outcome.stderr)")
+        #expect(!outcome.stderr.contains("\u{1B}["), "escape codes on a non-terminal")
+        #expect(outcome.stderr.contains("results in"))
+    }
+}

@@ -155,14 +155,8 @@ struct TaskFileGoodFileTests {
             "tasks.json",
             #"{"tasks": [{"exec": ["a"]}, {"id": "x", "run": "hash", "args": {"rounds": 2}}], "defaults": {"cwd": "/"}}"#
         )
-        let streamed = try readAll(TaskFile(path: path, validateKind: testKinds))
+        _ = try readBothWays(path)
         let file = TaskFile(path: path, validateKind: testKinds)
-        #expect(file.check().isValid)
-        let served = try readAll(file)
-        #expect(served.map(\.spec) == streamed.map(\.spec))
-        #expect(served.map(\.id) == streamed.map(\.id))
-        #expect(served.map(\.line) == streamed.map(\.line))
-        #expect(served.map(\.position) == streamed.map(\.position))
 
         // Same size, new content and a different modification time: the reader must not serve the old tasks.
         #expect(file.check().isValid)
