@@ -24,6 +24,9 @@ extension CoordinatorService {
             case .ready(let id):
                 guard let worker = workers[id], !worker.isReady else { statistics.rejectedFrames += 1; continue }
                 worker.isReady = true
+                for observer in configuration.observers {
+                    observer.workerJoined(name: worker.identity.name, host: worker.identity.host)
+                }
                 perform(scheduler.handle(.workerJoined(workerID: id, slots: worker.slots), now: at), batch: nil)
             case .results(let id, let list):
                 guard identities[id] != nil else { statistics.rejectedFrames += 1; continue }
@@ -122,6 +125,14 @@ extension CoordinatorService {
             )
         }
         if succeeded { statistics.succeeded += 1 } else { statistics.failed += 1 }
+        if !configuration.observers.isEmpty {
+            let outcome = RecordedOutcome(
+                id: task.id, status: succeeded ? "ok" : "failed", worker: identity.name, attempts: Int(result.attempt),
+                startedAtMicroseconds: result.startedAtMicroseconds, durationMicroseconds: result.durationMicroseconds,
+                error: succeeded ? nil : (try? JSONParser.parse(body))?.objectValue?["error"]?.stringValue
+            )
+            for observer in configuration.observers { observer.taskFinished(outcome) }
+        }
         statistics.recordedByWorker[id, default: 0] += 1
     }
 
@@ -140,6 +151,9 @@ extension CoordinatorService {
         }
         if ending == nil {
             progress.message("jobrun: worker \(worker.identity.name) \(why); \(requeued) of its tasks went back to the queue")
+        }
+        for observer in configuration.observers {
+            observer.workerLost(name: worker.identity.name, reason: why, requeued: requeued)
         }
         abandonIfNoWorkers()
     }

@@ -123,6 +123,12 @@ public final class CoordinatorService {
         let output = try ResultWriter(path: configuration.outputPath)
         results = output
         token = Self.randomToken()
+        let observers = configuration.observers
+        let description = JobDescription(
+            taskFilePath: configuration.taskFilePath, outputPath: configuration.outputPath,
+            totalTasks: statistics.totalTasks, workerCount: configuration.workerCount, coordinatorPID: getpid()
+        )
+        for observer in observers { observer.jobStarted(description) }
         try startLocalWorkers(registerEndpoint: runtime.endpoint("register"))
 
         perform(scheduler.handle(.tick, now: now()), batch: nil)
@@ -136,6 +142,8 @@ public final class CoordinatorService {
             items.append(PollItem(fileDescriptor: signals.fileDescriptor, events: .readable))
             let blocked = workers.values.filter { !$0.outbound.isEmpty }
             for worker in blocked { items.append(PollItem(socket: worker.socket, events: .writable)) }
+            let observerStart = items.count
+            for observer in observers { items.append(contentsOf: observer.pollItems) }
             let current = Clocks.monotonicNanoseconds()
             let wait = nextTick > current ? Int((nextTick - current) / 1_000_000) + 1 : 0
             _ = try zmqPoll(&items, timeoutMilliseconds: wait)
@@ -145,6 +153,14 @@ public final class CoordinatorService {
             for (index, worker) in blocked.enumerated() where items[3 + index].returnedEvents.contains(.writable) {
                 try worker.outbound.flush(on: worker.socket)
             }
+            var offset = observerStart
+            for observer in observers {
+                let count = observer.pollItems.count
+                for request in observer.handlePolled(items[offset..<offset + count]) where request == .interrupt {
+                    handleSignals([SIGINT])
+                }
+                offset += count
+            }
             let after = Clocks.monotonicNanoseconds()
             if after >= nextTick {
                 nextTick = after + tickNanoseconds
@@ -152,13 +168,38 @@ public final class CoordinatorService {
                 checkStartup(now: after)
                 perform(scheduler.handle(.tick, now: Instant(nanoseconds: after)), batch: nil)
                 progress.update(statistics, busyWorkers: scheduler.busyWorkerCount, workers: scheduler.workerCount, now: after)
+                if !observers.isEmpty {
+                    let current = totals(now: after)
+                    for observer in observers { observer.totalsChanged(current) }
+                }
             }
             try output.sync(now: after, intervalNanoseconds: 1_000_000_000)
         }
         try output.close()
         shutdownWorkers()
         progress.finish()
-        return finalReport()
+        let status = finalReport()
+        let finalTotals = totals(now: Clocks.monotonicNanoseconds())
+        for observer in observers { observer.jobEnded(finalTotals, ending: endingDescription) }
+        return status
+    }
+
+    /// The job's counts, for observers.
+    func totals(now: UInt64) -> JobTotals {
+        JobTotals(
+            total: statistics.totalTasks, succeeded: statistics.succeeded, failed: statistics.failed,
+            workers: scheduler.workerCount, busyWorkers: scheduler.busyWorkerCount,
+            elapsedSeconds: statistics.elapsedSeconds(now: now)
+        )
+    }
+
+    /// How the job ended, in one word for observers: `completed`, `interrupted` or `no-workers`.
+    var endingDescription: String {
+        switch ending ?? .completed {
+        case .completed: "completed"
+        case .interrupted: "interrupted"
+        case .noWorkers: "no-workers"
+        }
     }
 
     func now() -> Instant { Instant(nanoseconds: Clocks.monotonicNanoseconds()) }

@@ -2,7 +2,7 @@ public import JobRun
 public import Settings
 
 /// Everything `jobrun submit` decided before the job starts.
-public struct JobConfiguration: Sendable {
+public struct JobConfiguration {
     /// The task file (JSON or JSONL).
     public var taskFilePath: String
     /// Where result lines go; `-` is standard output.
@@ -22,6 +22,8 @@ public struct JobConfiguration: Sendable {
     public var quiet: Bool
     /// The task kinds the coordinator checks `run` fields against before starting.
     public var handlers: HandlerRegistry
+    /// Watchers of the job (event log, live views); none by default.
+    public var observers: [any JobObserver] = []
 
     public init(
         taskFilePath: String, outputPath: String, overwriteOutput: Bool = false, workerCount: Int,
