@@ -28,12 +28,24 @@ extension CoordinatorService {
                     observer.workerJoined(name: worker.identity.name, host: worker.identity.host)
                 }
                 perform(scheduler.handle(.workerJoined(workerID: id, slots: worker.slots), now: at), batch: nil)
-            case .results(let id, let list):
-                guard identities[id] != nil else { statistics.rejectedFrames += 1; continue }
-                let finished = list.map {
-                    FinishedTask(sequence: $0.sequence, attempt: $0.attempt, durationMicroseconds: $0.durationMicroseconds)
+            case .results(let id, let started, let list):
+                guard let identity = identities[id] else { statistics.rejectedFrames += 1; continue }
+                if !started.isEmpty {
+                    let tasks = started.map { DispatchedTask(sequence: $0.sequence, attempt: $0.attempt) }
+                    perform(scheduler.handle(.tasksStarted(workerID: id, tasks), now: at), batch: nil)
+                    if !configuration.observers.isEmpty {
+                        let ids = started.compactMap { pending[$0.sequence]?.id }
+                        for observer in configuration.observers { observer.tasksStarted(ids, worker: identity.name) }
+                    }
                 }
-                perform(scheduler.handle(.resultsArrived(workerID: id, finished), now: at), batch: list)
+                let finished = list.map {
+                    FinishedTask(
+                        sequence: $0.sequence, attempt: $0.attempt, durationMicroseconds: $0.durationMicroseconds,
+                        succeeded: $0.succeeded, retryable: $0.retryable)
+                }
+                if !finished.isEmpty {
+                    perform(scheduler.handle(.resultsArrived(workerID: id, finished), now: at), batch: list)
+                }
             case .returned(let id, let sequences):
                 guard workers[id] != nil else { statistics.rejectedFrames += 1; continue }
                 perform(scheduler.handle(.tasksReturned(workerID: id, sequences), now: at), batch: nil)
@@ -63,6 +75,14 @@ extension CoordinatorService {
                 for index in indices { record(batch[index], from: id) }
             case .dropStaleResults(_, let count):
                 statistics.droppedResults += count
+            case .retry(_, let index, let retry, let delay):
+                guard let result = batch?[index], let task = pending[result.sequence] else { continue }
+                statistics.retries += 1
+                progress.message(
+                    "jobrun: task \(task.id) failed (\(result.outcome.name)); retry \(retry) in "
+                        + "\(Self.seconds(Double(delay) / 1000))")
+            case .recordPoison(let sequence, let attempts, let deaths, let workerID):
+                recordPoison(sequence: sequence, attempts: attempts, deaths: deaths, lastWorker: workerID)
             case .reclaim(let id, let count):
                 guard let worker = workers[id] else { continue }
                 send(.reclaim(count: UInt32(clamping: count)), to: worker)
@@ -89,18 +109,30 @@ extension CoordinatorService {
 
     private func loadTasks(_ count: Int) {
         guard let reader else { return }
-        var sequences: [UInt64] = []
+        var sequences: [LoadedTask] = []
         sequences.reserveCapacity(count)
         var ended = false
         do {
-            while sequences.count < count {
+            var read = 0
+            while read < count {
+                read += 1
                 guard let task = try reader.next() else {
                     ended = true
                     break
                 }
                 let sequence = UInt64(task.position)
-                pending[sequence] = PendingTask(id: task.id, spec: task.spec.serializedJSON)
-                sequences.append(sequence)
+                let hash = TaskHash.of(id: task.id, spec: task.spec)
+                if let journal {
+                    if journal.canSkip(key: task.id.key, hash: hash, rerunFailed: configuration.rerunFailed) {
+                        statistics.skipped += 1
+                        continue
+                    }
+                    if journal.hasLine(key: task.id.key) { supersededLines += 1 }
+                }
+                var spec = task.spec
+                if spec.timeout == nil, let timeout = configuration.defaultTimeout { spec.timeout = timeout }
+                pending[sequence] = PendingTask(id: task.id, spec: spec.serializedJSON, hash: hash)
+                sequences.append(LoadedTask(sequence: sequence, retries: spec.retries ?? configuration.defaultRetries))
             }
         } catch {
             inputFailure = "\(error)"
@@ -113,36 +145,82 @@ extension CoordinatorService {
     private func record(_ result: TaskResult, from id: UInt32) {
         guard let task = pending.removeValue(forKey: result.sequence), let identity = identities[id] else { return }
         var body = result.body
-        var succeeded = result.succeeded
+        var outcome = result.outcome
         if !ResultLine.isValidBody(body) {
-            succeeded = false
-            body = Array(#"{"error":"the worker sent a malformed result"}"#.utf8)
+            outcome = .error
+            body = Array(#"{"failure":"error","error":"the worker sent a malformed result"}"#.utf8)
         }
+        let status = Self.status(of: outcome)
         results?.append { line in
             ResultLine.append(
-                id: task.id, status: succeeded ? "ok" : "failed", result: result, body: body, worker: identity,
+                id: task.id, status: status, result: result, body: body, worker: identity, taskHash: task.hash,
                 timestamps: &timestamps, to: &line
             )
         }
-        if succeeded { statistics.succeeded += 1 } else { statistics.failed += 1 }
-        if !configuration.observers.isEmpty {
-            let outcome = RecordedOutcome(
-                id: task.id, status: succeeded ? "ok" : "failed", worker: identity.name, attempts: Int(result.attempt),
-                startedAtMicroseconds: result.startedAtMicroseconds, durationMicroseconds: result.durationMicroseconds,
-                error: succeeded ? nil : (try? JSONParser.parse(body))?.objectValue?["error"]?.stringValue
-            )
-            for observer in configuration.observers { observer.taskFinished(outcome) }
-        }
+        count(status: status)
         statistics.recordedByWorker[id, default: 0] += 1
+        if !configuration.observers.isEmpty {
+            let recorded = RecordedOutcome(
+                id: task.id, status: status, worker: identity.name, attempts: Int(result.attempt),
+                startedAtMicroseconds: result.startedAtMicroseconds, durationMicroseconds: result.durationMicroseconds,
+                error: outcome == .ok ? nil : (try? JSONParser.parse(body))?.objectValue?["error"]?.stringValue
+            )
+            for observer in configuration.observers { observer.taskFinished(recorded) }
+        }
+    }
+
+    /// Records a task that workers kept dying on.
+    private func recordPoison(sequence: UInt64, attempts: UInt32, deaths: Int, lastWorker: UInt32) {
+        guard let task = pending.removeValue(forKey: sequence), let identity = identities[lastWorker] else { return }
+        let message = "its worker died \(deaths) times while running it (poison_limit = \(settings.poisonLimit)); "
+            + "not run again"
+        results?.append { line in
+            ResultLine.appendPoison(
+                id: task.id, attempts: attempts, deaths: deaths, message: message, worker: identity, taskHash: task.hash,
+                timestamps: &timestamps, to: &line)
+        }
+        statistics.failed += 1
+        statistics.poisoned += 1
+        progress.message("jobrun: task \(task.id) failed: \(message)")
+        if !configuration.observers.isEmpty {
+            let recorded = RecordedOutcome(
+                id: task.id, status: "failed", worker: identity.name, attempts: Int(attempts),
+                startedAtMicroseconds: Clocks.realTimeMicroseconds(), durationMicroseconds: 0, error: message)
+            for observer in configuration.observers { observer.taskFinished(recorded) }
+        }
+    }
+
+    /// The result line's `status` for how a task ended.
+    static func status(of outcome: TaskOutcome) -> String {
+        switch outcome {
+        case .ok: "ok"
+        case .timeout: "timeout"
+        case .cancelled: "cancelled"
+        case .exit, .signal, .error: "failed"
+        }
+    }
+
+    private func count(status: String) {
+        switch status {
+        case "ok": statistics.succeeded += 1
+        case "timeout":
+            statistics.failed += 1
+            statistics.timedOut += 1
+        case "cancelled":
+            statistics.failed += 1
+            statistics.cancelled += 1
+        default: statistics.failed += 1
+        }
     }
 
     private func loseWorker(_ id: UInt32, requeued: Int, reason: LossReason) {
         guard let worker = workers.removeValue(forKey: id) else { return }
         worker.socket.close()
         statistics.workersLost += 1
+        statistics.requeued += requeued
         let why: String
         switch reason {
-        case .exited: why = lossDetails.removeValue(forKey: id) ?? "exited"
+        case .exited, .stopped: why = lossDetails.removeValue(forKey: id) ?? "exited"
         case .silent:
             why = "stopped answering for \(settings.heartbeatMilliseconds * settings.heartbeatMisses) ms"
             if let local = localProcesses.first(where: { $0.workerID == id && $0.exitStatus == nil }) {
@@ -155,6 +233,7 @@ extension CoordinatorService {
         for observer in configuration.observers {
             observer.workerLost(name: worker.identity.name, reason: why, requeued: requeued)
         }
+        if localProcesses.contains(where: { $0.workerID == id }) { replaceLostWorker() }
         abandonIfNoWorkers()
     }
 

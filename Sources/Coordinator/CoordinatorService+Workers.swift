@@ -12,22 +12,46 @@ import ZeroMQ
 extension CoordinatorService {
     /// Starts the local worker processes; they register on `registerEndpoint`.
     func startLocalWorkers(registerEndpoint: String) throws(CoordinatorError) {
+        for _ in 0..<configuration.workerCount { try startLocalWorker(registerEndpoint: registerEndpoint) }
+    }
+
+    /// Starts one local worker process.
+    func startLocalWorker(registerEndpoint: String) throws(CoordinatorError) {
         guard let program = configuration.workerCommand.first else { throw CoordinatorError("no worker command") }
-        for _ in 0..<configuration.workerCount {
-            var spawn = SpawnConfiguration(
-                executable: program,
-                arguments: Array(configuration.workerCommand.dropFirst())
-                    + ["--connect", registerEndpoint, "--slots", String(configuration.slotsPerWorker)]
-            )
-            spawn.environment = ["JOBRUN_TOKEN": token, "JOBRUN_PARENT_PID": String(getpid())]
-            spawn.captureOutput = false
-            // Main-thread spawn: the worker hears SIGTERM if this process dies, even by SIGKILL.
-            spawn.parentDeathSignal = SIGTERM
-            do {
-                localProcesses.append(LocalWorkerProcess(process: try SpawnedProcess.spawn(spawn)))
-            } catch {
-                throw CoordinatorError("cannot start a worker: \(error)")
+        var spawn = SpawnConfiguration(
+            executable: program,
+            arguments: Array(configuration.workerCommand.dropFirst())
+                + ["--connect", registerEndpoint, "--slots", String(configuration.slotsPerWorker)]
+        )
+        spawn.environment = ["JOBRUN_TOKEN": token, "JOBRUN_PARENT_PID": String(getpid())]
+        spawn.captureOutput = false
+        // Main-thread spawn: the worker hears SIGTERM if this process dies, even by SIGKILL.
+        spawn.parentDeathSignal = SIGTERM
+        do {
+            localProcesses.append(LocalWorkerProcess(process: try SpawnedProcess.spawn(spawn)))
+        } catch {
+            throw CoordinatorError("cannot start a worker: \(error)")
+        }
+    }
+
+    /// Starts a replacement for a lost local worker, while the restart allowance lasts.
+    func replaceLostWorker() {
+        guard ending == nil, let runtime else { return }
+        guard restartsUsed < settings.maxWorkerRestarts else {
+            if !restartsExhaustedReported {
+                restartsExhaustedReported = true
+                progress.message(
+                    "jobrun: not replacing lost workers any more (max_worker_restarts = \(settings.maxWorkerRestarts)); "
+                        + "the job goes on with \(workers.count) worker(s)")
             }
+            return
+        }
+        restartsUsed += 1
+        do {
+            try startLocalWorker(registerEndpoint: runtime.endpoint("register"))
+            statistics.workersReplaced += 1
+        } catch {
+            progress.message("jobrun: could not replace a lost worker: \(error)")
         }
     }
 
@@ -64,7 +88,8 @@ extension CoordinatorService {
             let welcome = Welcome(
                 workerID: id, taskEndpoint: runtime!.endpoint("w\(id)"), resultEndpoint: runtime!.endpoint("results"),
                 heartbeatMilliseconds: UInt32(settings.heartbeatMilliseconds),
-                heartbeatMisses: UInt32(settings.heartbeatMisses), outputCapBytes: UInt32(settings.outputCapBytes)
+                heartbeatMisses: UInt32(settings.heartbeatMisses), outputCapBytes: UInt32(settings.outputCapBytes),
+                killGraceMilliseconds: UInt32(settings.killGraceMilliseconds)
             )
             try register.sendMultipart([frames[0], WireMessage.welcome(welcome).encoded()])
         }

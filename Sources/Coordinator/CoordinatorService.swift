@@ -36,6 +36,12 @@ public final class CoordinatorService {
     /// Set when reading the task file failed mid-run.
     var inputFailure: String?
     var interruptCount = 0
+    var restartsUsed = 0
+    var restartsExhaustedReported = false
+    /// With `--resume`: what the results file already holds, by task id key.
+    var journal: ResultJournal?
+    /// Earlier result lines of tasks that run again (the file is compacted at the end when there are any).
+    var supersededLines = 0
     var timestamps = TimestampWriter()
     var localProcesses: [LocalWorkerProcess] = []
     var nextWorkerID: UInt32 = 1
@@ -50,6 +56,8 @@ public final class CoordinatorService {
     struct PendingTask {
         let id: TaskID
         let spec: [UInt8]
+        /// The hash of the task's definition, written into its result line for `--resume`.
+        let hash: String
     }
 
     public init(configuration: JobConfiguration) {
@@ -72,7 +80,13 @@ public final class CoordinatorService {
             return SubmitExitCode.usage
         }
         do {
-            try ResultWriter.checkWritable(configuration.outputPath, overwrite: configuration.overwriteOutput)
+            try ResultWriter.checkWritable(
+                configuration.outputPath, overwrite: configuration.overwriteOutput, resume: configuration.resume)
+            if configuration.resume, configuration.outputPath != "-" {
+                let earlier = try ResultJournal(path: configuration.outputPath)
+                journal = earlier
+                reportJournal(earlier)
+            }
             reader = try taskFile.makeReader()
         } catch let error as CoordinatorError {
             Self.printError("jobrun: \(error)")
@@ -120,7 +134,7 @@ public final class CoordinatorService {
         try resultsIn.setReceiveHighWaterMark(0)
         try register.bind(runtime.endpoint("register"))
         try resultsIn.bind(runtime.endpoint("results"))
-        let output = try ResultWriter(path: configuration.outputPath)
+        let output = try ResultWriter(path: configuration.outputPath, append: configuration.resume)
         results = output
         token = Self.randomToken()
         let observers = configuration.observers
@@ -176,6 +190,12 @@ public final class CoordinatorService {
             try output.sync(now: after, intervalNanoseconds: 1_000_000_000)
         }
         try output.close()
+        if supersededLines > 0 {
+            let dropped = try ResultFileLines.compact(path: configuration.outputPath)
+            if !configuration.quiet {
+                progress.message("jobrun: replaced \(dropped) earlier result line(s) of tasks that ran again")
+            }
+        }
         shutdownWorkers()
         progress.finish()
         let status = finalReport()
@@ -202,6 +222,17 @@ public final class CoordinatorService {
         }
     }
 
+    private func reportJournal(_ journal: ResultJournal) {
+        if journal.repairedBytes > 0 {
+            Self.printError(
+                "jobrun: \(configuration.outputPath): cut off a torn last line (\(journal.repairedBytes) bytes) left by an "
+                    + "interrupted run")
+        }
+        if journal.unreadableLines > 0 {
+            Self.printError("jobrun: \(configuration.outputPath): skipped \(journal.unreadableLines) line(s) that are not results")
+        }
+    }
+
     func now() -> Instant { Instant(nanoseconds: Clocks.monotonicNanoseconds()) }
 
     static func schedulerConfiguration(_ settings: Settings) -> SchedulerState.Configuration {
@@ -209,7 +240,9 @@ public final class CoordinatorService {
             maxBatch: settings.maxBatch, prefetchTargetMicroseconds: settings.prefetchTargetMicroseconds,
             initialPrefetch: settings.initialPrefetch, readAhead: settings.readAhead,
             heartbeatMilliseconds: settings.heartbeatMilliseconds, heartbeatMisses: settings.heartbeatMisses,
-            interruptGraceMilliseconds: settings.interruptGraceMilliseconds, killGraceMilliseconds: settings.killGraceMilliseconds
+            interruptGraceMilliseconds: settings.interruptGraceMilliseconds, killGraceMilliseconds: settings.killGraceMilliseconds,
+            poisonLimit: settings.poisonLimit, retryBackoffMilliseconds: settings.retryBackoffMilliseconds,
+            retryBackoffMaxMilliseconds: settings.retryBackoffMaxMilliseconds
         )
     }
 

@@ -24,6 +24,14 @@ public struct JobConfiguration {
     public var handlers: HandlerRegistry
     /// Watchers of the job (event log, live views); none by default.
     public var observers: [any JobObserver] = []
+    /// Retries for tasks that do not set `retries` (neither themselves nor in the file's defaults).
+    public var defaultRetries = 0
+    /// Timeout in seconds for tasks that do not set `timeout`.
+    public var defaultTimeout: Double?
+    /// Continue an earlier run: skip tasks the results file already records as ok with an unchanged definition.
+    public var resume = false
+    /// With `resume`, also run again the tasks recorded as failed.
+    public var rerunFailed = false
 
     public init(
         taskFilePath: String, outputPath: String, overwriteOutput: Bool = false, workerCount: Int,

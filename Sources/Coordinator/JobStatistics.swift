@@ -9,6 +9,18 @@ struct JobStatistics {
     /// Tasks recorded per worker id.
     var recordedByWorker: [UInt32: Int] = [:]
     var workersLost = 0
+    var workersReplaced = 0
+    /// Failed attempts that were retried.
+    var retries = 0
+    /// Tasks that went back to the queue because their worker was lost.
+    var requeued = 0
+    /// Tasks recorded as failed because workers kept dying while running them.
+    var poisoned = 0
+    /// Results by status other than ok and failed.
+    var timedOut = 0
+    var cancelled = 0
+    /// Tasks skipped because an earlier run recorded them (`--resume`).
+    var skipped = 0
 
     init(totalTasks: Int, startedAt: UInt64) {
         self.totalTasks = totalTasks
@@ -29,6 +41,6 @@ struct JobStatistics {
     func estimatedSecondsLeft(now: UInt64) -> Double? {
         let rate = rate(now: now)
         guard rate > 0, recorded > 0 else { return nil }
-        return Double(totalTasks - recorded) / rate
+        return Double(totalTasks - recorded - skipped) / rate
     }
 }

@@ -59,7 +59,7 @@ struct ProgressDisplay {
     }
 
     static func describe(_ statistics: JobStatistics, busyWorkers: Int, workers: Int, now: UInt64) -> String {
-        var parts = ["\(statistics.recorded)/\(statistics.totalTasks) done"]
+        var parts = ["\(statistics.recorded + statistics.skipped)/\(statistics.totalTasks) done"]
         if statistics.failed > 0 { parts.append("\(statistics.failed) failed") }
         parts.append("\(formatRate(statistics.rate(now: now))) tasks/s")
         parts.append("\(formatDuration(statistics.elapsedSeconds(now: now))) elapsed")

@@ -12,7 +12,7 @@ import WireProtocol
 enum ResultLine {
     /// Appends the line for `result`. `body` must already be validated as a JSON object.
     static func append(
-        id: TaskID, status: String, result: TaskResult, body: [UInt8], worker: WorkerIdentity,
+        id: TaskID, status: String, result: TaskResult, body: [UInt8], worker: WorkerIdentity, taskHash: String,
         timestamps: inout TimestampWriter, to line: inout [UInt8]
     ) {
         line.append(contentsOf: #"{"id":"#.utf8)
@@ -35,7 +35,36 @@ enum ResultLine {
             line.append(UInt8(ascii: ","))
             line.append(contentsOf: members)
         }
-        line.append(UInt8(ascii: "}"))
+        appendHash(taskHash, to: &line)
+    }
+
+    /// Appends the line for a task recorded as failed because its workers kept dying (`failure`: `worker-lost`).
+    static func appendPoison(
+        id: TaskID, attempts: UInt32, deaths: Int, message: String, worker: WorkerIdentity, taskHash: String,
+        timestamps: inout TimestampWriter, to line: inout [UInt8]
+    ) {
+        line.append(contentsOf: #"{"id":"#.utf8)
+        JSONWriter.append(id.original, to: &line)
+        line.append(contentsOf: #","status":"failed","attempts":"#.utf8)
+        appendDecimal(UInt64(attempts), to: &line)
+        line.append(contentsOf: #","worker":"#.utf8)
+        line.append(contentsOf: worker.nameJSON)
+        line.append(contentsOf: #","host":"#.utf8)
+        line.append(contentsOf: worker.hostJSON)
+        line.append(contentsOf: #","started_at":""#.utf8)
+        timestamps.append(microseconds: Clocks.realTimeMicroseconds(), to: &line)
+        line.append(contentsOf: #"","duration_ms":0.000,"failure":"worker-lost","deaths":"#.utf8)
+        appendDecimal(UInt64(deaths), to: &line)
+        line.append(contentsOf: #","error":"#.utf8)
+        JSONWriter.appendString(message, to: &line)
+        appendHash(taskHash, to: &line)
+    }
+
+    /// Ends a line with `"task_hash"` and the closing brace.
+    private static func appendHash(_ taskHash: String, to line: inout [UInt8]) {
+        line.append(contentsOf: #","task_hash":""#.utf8)
+        line.append(contentsOf: taskHash.utf8)
+        line.append(contentsOf: #""}"#.utf8)
     }
 
     /// Microseconds as milliseconds with three decimals, e.g. `12.345`.

@@ -19,16 +19,17 @@ final class ResultWriter {
 
     /// Checks, before the job starts, that the results can be written there without destroying earlier results.
     /// Creates nothing.
-    static func checkWritable(_ path: String, overwrite: Bool) throws(CoordinatorError) {
+    static func checkWritable(_ path: String, overwrite: Bool, resume: Bool = false) throws(CoordinatorError) {
         guard path != "-" else { return }
         var status = stat()
         if stat(path, &status) == 0 {
             if status.st_mode & S_IFMT == S_IFDIR {
                 throw CoordinatorError("output \(path) is a directory; pass --output FILE")
             }
-            if !overwrite, status.st_size > 0 {
+            if !overwrite, !resume, status.st_size > 0 {
                 throw CoordinatorError(
-                    "results file \(path) already exists; pass --force to replace it, or --output to write elsewhere"
+                    "results file \(path) already exists; pass --resume to continue that run, --force to replace it, "
+                        + "or --output to write elsewhere"
                 )
             }
             guard access(path, W_OK) == 0 else {
@@ -44,14 +45,14 @@ final class ResultWriter {
         }
     }
 
-    /// Opens (creating or truncating) the results file.
-    init(path: String) throws(CoordinatorError) {
+    /// Opens the results file: created or truncated, or with `append` kept and added to.
+    init(path: String, append: Bool = false) throws(CoordinatorError) {
         self.path = path
         if path == "-" {
             descriptor = 1
             ownsDescriptor = false
         } else {
-            descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o644)
             guard descriptor >= 0 else {
                 throw CoordinatorError("cannot open results file \(path): \(String(cString: strerror(errno)))")
             }

@@ -15,17 +15,35 @@ public struct FinishedTask: Sendable, Equatable {
     public var sequence: UInt64
     public var attempt: UInt32
     public var durationMicroseconds: UInt64
-    public init(sequence: UInt64, attempt: UInt32, durationMicroseconds: UInt64) {
+    /// Whether the task succeeded.
+    public var succeeded: Bool
+    /// Whether a failure may be retried (a command that cannot start, for example, may not).
+    public var retryable: Bool
+    public init(sequence: UInt64, attempt: UInt32, durationMicroseconds: UInt64, succeeded: Bool = true, retryable: Bool = true) {
         self.sequence = sequence
         self.attempt = attempt
         self.durationMicroseconds = durationMicroseconds
+        self.succeeded = succeeded
+        self.retryable = retryable
+    }
+}
+
+/// A task read from the task file: its sequence number and how many times a failure of it may be retried.
+public struct LoadedTask: Sendable, Equatable {
+    public var sequence: UInt64
+    public var retries: Int
+    public init(sequence: UInt64, retries: Int = 0) {
+        self.sequence = sequence
+        self.retries = retries
     }
 }
 
 /// Something that happened, fed to `SchedulerState.handle(_:now:)`.
 public enum SchedulerEvent: Sendable, Equatable {
-    /// Tasks read from the task file, by sequence number; `inputEnded` when the file has no more.
-    case tasksLoaded([UInt64], inputEnded: Bool)
+    /// Tasks read from the task file; `inputEnded` when the file has no more.
+    case tasksLoaded([LoadedTask], inputEnded: Bool)
+    /// Tasks began running on a worker (only those of the attempt named count).
+    case tasksStarted(workerID: UInt32, [DispatchedTask])
     /// A worker connected its sockets and can take `slots` tasks at once.
     case workerJoined(workerID: UInt32, slots: Int)
     /// Any message from a worker proves it alive; heartbeats carry nothing else.
@@ -53,6 +71,11 @@ public enum SchedulerAction: Sendable, Equatable {
     case record(workerID: UInt32, indices: [Int])
     /// Count results that were dropped (late duplicates, or for tasks this worker does not hold).
     case dropStaleResults(workerID: UInt32, count: Int)
+    /// The failed result at `index` of the batch just reported is not recorded: the task runs again after
+    /// `delayMilliseconds` (retry number `retry` of the task's allowance).
+    case retry(workerID: UInt32, index: Int, retry: Int, delayMilliseconds: Int)
+    /// Record this task as failed because workers died while running it `deaths` times (the poison limit).
+    case recordPoison(sequence: UInt64, attempts: UInt32, deaths: Int, workerID: UInt32)
     /// Ask the worker to give back up to `count` tasks it has not started, for idle workers to take.
     case reclaim(workerID: UInt32, count: Int)
     /// Send a heartbeat to every worker.
@@ -60,7 +83,7 @@ public enum SchedulerAction: Sendable, Equatable {
     /// Tell the worker to stop starting tasks; `cancelRunning` terminates the running ones too.
     case drain(workerID: UInt32, cancelRunning: Bool)
     /// The worker is presumed gone (silent too long, or exited): forget it and close its sockets.
-    /// Its tasks went back to the queue.
+    /// `requeued` of its tasks went back to the queue (`recordPoison` actions precede this for the others).
     case workerLost(workerID: UInt32, requeued: Int, reason: LossReason)
     /// The job is over.
     case finish(JobEnding)
@@ -78,8 +101,12 @@ public struct DispatchedTask: Sendable, Equatable {
 
 /// Why a worker was given up on.
 public enum LossReason: Sendable, Equatable {
+    /// It stopped sending heartbeats.
     case silent
+    /// Its process exited.
     case exited
+    /// The coordinator stopped it on purpose (for example, a task overran its timeout): its tasks are not blamed.
+    case stopped
 }
 
 /// How a job ended.

@@ -1,37 +1,97 @@
 extension SchedulerState {
-    mutating func acceptResults(_ finished: [FinishedTask], from workerID: UInt32, into actions: inout [SchedulerAction]) {
+    mutating func acceptResults(
+        _ finished: [FinishedTask], from workerID: UInt32, now: Instant, into actions: inout [SchedulerAction]
+    ) {
         var recorded: [Int] = []
         recorded.reserveCapacity(finished.count)
+        var stale = 0
         for (index, task) in finished.enumerated() {
-            // Only a loaded, unrecorded task's first result counts: a late result from a worker presumed lost still
-            // completes the task (the work is done), and every later copy is dropped.
-            guard attempts.removeValue(forKey: task.sequence) != nil else { continue }
+            // Only a loaded, unrecorded task's result counts: a late result from a worker presumed lost still
+            // completes the task (the work is done), and every later copy is dropped. A failure from an attempt
+            // other than the current one is dropped too: the task already runs again.
+            guard var record = tasks[task.sequence], task.succeeded || task.attempt == record.attempts else {
+                stale += 1
+                continue
+            }
             if let holderID = holder.removeValue(forKey: task.sequence) {
                 workers[holderID]?.held.remove(task.sequence)
             }
+            noteDuration(task.durationMicroseconds)
+            if !task.succeeded, task.retryable, record.retriesLeft > 0, phase == .running {
+                record.retriesLeft -= 1
+                record.retriesUsed += 1
+                record.started = false
+                tasks[task.sequence] = record
+                let delay = retryDelay(sequence: task.sequence, retry: record.retriesUsed)
+                delayed.append((now.advanced(byMilliseconds: delay), task.sequence))
+                actions.append(.retry(workerID: workerID, index: index, retry: record.retriesUsed, delayMilliseconds: delay))
+                continue
+            }
+            tasks[task.sequence] = nil
             recordedCount += 1
             recorded.append(index)
-            let duration = Double(task.durationMicroseconds)
-            if let mean = meanDurationMicroseconds {
-                // Rise fast, fall slowly: one long task among short ones must shrink the prefetch at once, so
-                // workers do not hoard the long tasks that follow.
-                meanDurationMicroseconds = mean + (duration - mean) * (duration > mean ? 0.5 : 0.02)
-            } else {
-                meanDurationMicroseconds = duration
-            }
         }
         if !recorded.isEmpty { actions.append(.record(workerID: workerID, indices: recorded)) }
-        if recorded.count < finished.count {
-            actions.append(.dropStaleResults(workerID: workerID, count: finished.count - recorded.count))
+        if stale > 0 { actions.append(.dropStaleResults(workerID: workerID, count: stale)) }
+    }
+
+    /// Folds a reported duration into the mean: rise fast, fall slowly, so one long task among short ones
+    /// shrinks the prefetch at once and workers do not hoard the long tasks that follow.
+    mutating func noteDuration(_ microseconds: UInt64) {
+        let duration = Double(microseconds)
+        if let mean = meanDurationMicroseconds {
+            meanDurationMicroseconds = mean + (duration - mean) * (duration > mean ? 0.5 : 0.02)
+        } else {
+            meanDurationMicroseconds = duration
         }
     }
 
-    mutating func loseWorker(_ workerID: UInt32, reason: LossReason, into actions: inout [SchedulerAction]) {
+    /// The delay before retry number `retry` (from 1): exponential, capped, with jitter between half and all of
+    /// it so that tasks failing together do not retry together. The jitter is derived from the task and retry
+    /// numbers, keeping the state machine deterministic.
+    func retryDelay(sequence: UInt64, retry: Int) -> Int {
+        let base = configuration.retryBackoffMilliseconds
+        let exponential = min(base << min(retry - 1, 20), configuration.retryBackoffMaxMilliseconds)
+        var mix = sequence &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(retry) &* 0xBF58_476D_1CE4_E5B9
+        mix ^= mix >> 31
+        let fraction = Double(mix % 1000) / 1000
+        return Int(Double(exponential) * (0.5 + fraction / 2))
+    }
+
+    /// Moves failed tasks whose retry delay is over back into the queue.
+    mutating func releaseDelayed(now: Instant) {
+        guard !delayed.isEmpty else { return }
+        var waiting: [(due: Instant, sequence: UInt64)] = []
+        for entry in delayed {
+            if entry.due <= now { queue.requeue(CollectionOfOne(entry.sequence)) } else { waiting.append(entry) }
+        }
+        delayed = waiting
+    }
+
+    /// Forgets a worker. Tasks that had started on it count a death (a worker killed from outside is not their
+    /// fault, so one death is not enough to condemn a task: only `poisonLimit` deaths are); tasks that reach the
+    /// limit are recorded as failed, the others go back to the queue.
+    package mutating func loseWorker(_ workerID: UInt32, reason: LossReason, into actions: inout [SchedulerAction]) {
         guard let record = workers.removeValue(forKey: workerID) else { return }
-        let orphans = record.held.sorted()
-        for sequence in orphans { holder[sequence] = nil }
-        if phase == .running { queue.requeue(orphans.reversed()) }
-        actions.append(.workerLost(workerID: workerID, requeued: phase == .running ? orphans.count : 0, reason: reason))
+        var requeued: [UInt64] = []
+        for sequence in record.held.sorted() {
+            holder[sequence] = nil
+            guard var task = tasks[sequence] else { continue }
+            if task.started, reason != .stopped {
+                task.deaths += 1
+                if task.deaths >= configuration.poisonLimit {
+                    tasks[sequence] = nil
+                    recordedCount += 1
+                    actions.append(.recordPoison(sequence: sequence, attempts: task.attempts, deaths: task.deaths, workerID: workerID))
+                    continue
+                }
+            }
+            task.started = false
+            tasks[sequence] = task
+            requeued.append(sequence)
+        }
+        if phase == .running { queue.requeue(requeued.reversed()) }
+        actions.append(.workerLost(workerID: workerID, requeued: phase == .running ? requeued.count : 0, reason: reason))
     }
 
     mutating func checkHeartbeats(now: Instant, into actions: inout [SchedulerAction]) {
@@ -54,6 +114,7 @@ extension SchedulerState {
         case .running:
             phase = .draining(since: now)
             _ = queue.removeAll()
+            delayed = []
             for workerID in workers.keys.sorted() {
                 workers[workerID]?.drainSent = true
                 actions.append(.drain(workerID: workerID, cancelRunning: false))
@@ -104,8 +165,8 @@ extension SchedulerState {
             newlyHeld.reserveCapacity(count)
             for _ in 0..<count {
                 guard let sequence = queue.popFirst() else { break }
-                let attempt = (attempts[sequence] ?? 0) + 1
-                attempts[sequence] = attempt
+                let attempt = (tasks[sequence]?.attempts ?? 0) + 1
+                tasks[sequence]?.attempts = attempt
                 holder[sequence] = workerID
                 newlyHeld.append(sequence)
                 batch.append(DispatchedTask(sequence: sequence, attempt: attempt))
@@ -140,7 +201,7 @@ extension SchedulerState {
 
     mutating func finishIfDone(into actions: inout [SchedulerAction]) {
         switch phase {
-        case .running where inputEnded && attempts.isEmpty:
+        case .running where inputEnded && tasks.isEmpty:
             phase = .finished
             actions.append(.finish(.completed))
         case .draining, .cancelling:

@@ -17,11 +17,17 @@ public struct SchedulerState: Sendable {
         public var heartbeatMisses: Int
         public var interruptGraceMilliseconds: Int
         public var killGraceMilliseconds: Int
+        /// Worker deaths while running a task after which the task is recorded as failed instead of requeued.
+        public var poisonLimit: Int
+        /// The first retry's delay; each further retry doubles it, up to `retryBackoffMaxMilliseconds`.
+        public var retryBackoffMilliseconds: Int
+        public var retryBackoffMaxMilliseconds: Int
 
         public init(
             maxBatch: Int = 1024, prefetchTargetMicroseconds: Int = 20_000, initialPrefetch: Int = 1,
             readAhead: Int = 8192, heartbeatMilliseconds: Int = 1000, heartbeatMisses: Int = 3,
-            interruptGraceMilliseconds: Int = 3000, killGraceMilliseconds: Int = 2000
+            interruptGraceMilliseconds: Int = 3000, killGraceMilliseconds: Int = 2000, poisonLimit: Int = 3,
+            retryBackoffMilliseconds: Int = 1000, retryBackoffMaxMilliseconds: Int = 60_000
         ) {
             self.maxBatch = maxBatch
             self.prefetchTargetMicroseconds = prefetchTargetMicroseconds
@@ -31,6 +37,9 @@ public struct SchedulerState: Sendable {
             self.heartbeatMisses = heartbeatMisses
             self.interruptGraceMilliseconds = interruptGraceMilliseconds
             self.killGraceMilliseconds = killGraceMilliseconds
+            self.poisonLimit = poisonLimit
+            self.retryBackoffMilliseconds = retryBackoffMilliseconds
+            self.retryBackoffMaxMilliseconds = retryBackoffMaxMilliseconds
         }
     }
 
@@ -42,6 +51,20 @@ public struct SchedulerState: Sendable {
         /// A `reclaim` is on its way; no other is sent until the worker answers.
         var reclaimPending = false
         var cancelSent = false
+    }
+
+    /// What the scheduler knows about one loaded task that has no recorded result yet.
+    struct TaskRecord: Sendable {
+        /// Dispatches that reached a worker's queue, counting the current one (the attempt number).
+        var attempts: UInt32 = 0
+        /// Failures that may still be retried.
+        var retriesLeft: Int
+        /// Retries used so far.
+        var retriesUsed = 0
+        /// Workers that died while running this task.
+        var deaths = 0
+        /// Whether the current attempt has started running.
+        var started = false
     }
 
     enum Phase: Sendable, Equatable {
@@ -58,8 +81,10 @@ public struct SchedulerState: Sendable {
     public let totalTasks: Int
 
     var queue = TaskQueue()
-    /// Attempts made so far for every loaded task that has no recorded result yet.
-    var attempts: [UInt64: UInt32] = [:]
+    /// Every loaded task that has no recorded result yet.
+    var tasks: [UInt64: TaskRecord] = [:]
+    /// Failed tasks waiting out their retry delay, with when they may run again.
+    var delayed: [(due: Instant, sequence: UInt64)] = []
     /// The worker holding each dispatched task.
     var holder: [UInt64: UInt32] = [:]
     var workers: [UInt32: WorkerRecord] = [:]
@@ -79,6 +104,8 @@ public struct SchedulerState: Sendable {
 
     /// Tasks dispatched to some worker and not yet recorded.
     public var inFlightCount: Int { holder.count }
+    /// Failed tasks waiting to be retried.
+    public var delayedCount: Int { delayed.count }
     /// Registered workers.
     public var workerCount: Int { workers.count }
     /// Workers holding at least one task.
@@ -99,13 +126,21 @@ public struct SchedulerState: Sendable {
         guard phase != .finished else { return [] }
         var actions: [SchedulerAction] = []
         switch event {
-        case .tasksLoaded(let sequences, let ended):
+        case .tasksLoaded(let loaded, let ended):
             loadPending = false
             inputEnded = inputEnded || ended
-            for sequence in sequences where attempts[sequence] == nil {
-                attempts[sequence] = 0
+            var fresh: [UInt64] = []
+            fresh.reserveCapacity(loaded.count)
+            for task in loaded where tasks[task.sequence] == nil {
+                tasks[task.sequence] = TaskRecord(retriesLeft: max(task.retries, 0))
+                fresh.append(task.sequence)
             }
-            if phase == .running { queue.append(contentsOf: sequences) }
+            if phase == .running { queue.append(contentsOf: fresh) }
+        case .tasksStarted(let workerID, let started):
+            workers[workerID]?.lastHeard = now
+            for task in started where holder[task.sequence] == workerID && tasks[task.sequence]?.attempts == task.attempt {
+                tasks[task.sequence]?.started = true
+            }
         case .workerJoined(let workerID, let slots):
             if workers[workerID] == nil {
                 workers[workerID] = WorkerRecord(slots: max(slots, 1), lastHeard: now)
@@ -115,20 +150,22 @@ public struct SchedulerState: Sendable {
             workers[workerID]?.lastHeard = now
         case .resultsArrived(let workerID, let finished):
             workers[workerID]?.lastHeard = now
-            acceptResults(finished, from: workerID, into: &actions)
+            acceptResults(finished, from: workerID, now: now, into: &actions)
         case .tasksReturned(let workerID, let sequences):
             workers[workerID]?.lastHeard = now
             workers[workerID]?.reclaimPending = false
             for sequence in sequences where holder[sequence] == workerID {
                 holder[sequence] = nil
                 // It never started, so that dispatch was not an attempt.
-                if let attempt = attempts[sequence], attempt > 0 { attempts[sequence] = attempt - 1 }
+                if let attempts = tasks[sequence]?.attempts, attempts > 0 { tasks[sequence]?.attempts = attempts - 1 }
+                tasks[sequence]?.started = false
                 workers[workerID]?.held.remove(sequence)
                 if phase == .running { queue.requeue(CollectionOfOne(sequence)) }
             }
         case .workerExited(let workerID):
             loseWorker(workerID, reason: .exited, into: &actions)
         case .tick:
+            releaseDelayed(now: now)
             checkHeartbeats(now: now, into: &actions)
             checkInterruptGrace(now: now, into: &actions)
         case .interrupt:

@@ -29,6 +29,14 @@ public struct Settings: Sendable, Equatable {
     public var workerStartTimeoutMilliseconds = 15_000
     /// Largest frame accepted on any socket; bigger frames are dropped by ZeroMQ.
     public var maxFrameBytes = 64 * 1024 * 1024
+    /// Worker deaths while running a task after which the task is recorded as failed (class `worker-lost`).
+    public var poisonLimit = 3
+    /// Delay before a failed task's first retry; each further retry doubles it (with jitter).
+    public var retryBackoffMilliseconds = 1000
+    /// The longest delay between retries.
+    public var retryBackoffMaxMilliseconds = 60_000
+    /// Local workers started to replace lost ones, at most, over the whole job.
+    public var maxWorkerRestarts = 10
 
     /// The built-in defaults.
     public init() {}
@@ -49,12 +57,16 @@ public struct Settings: Sendable, Equatable {
         "plain_progress_ms": \.plainProgressMilliseconds,
         "worker_start_timeout_ms": \.workerStartTimeoutMilliseconds,
         "max_frame_bytes": \.maxFrameBytes,
+        "poison_limit": \.poisonLimit,
+        "retry_backoff_ms": \.retryBackoffMilliseconds,
+        "retry_backoff_max_ms": \.retryBackoffMaxMilliseconds,
+        "max_worker_restarts": \.maxWorkerRestarts,
     ]
 
     /// The smallest value each key accepts (all keys are integers).
     static let minimums: [String: Int] = [
         "max_batch": 1, "heartbeat_ms": 50, "heartbeat_misses": 2, "output_cap_bytes": 0, "read_ahead": 1,
         "progress_refresh_ms": 10, "plain_progress_ms": 100, "worker_start_timeout_ms": 100,
-        "max_frame_bytes": 65_536,
+        "max_frame_bytes": 65_536, "poison_limit": 1,
     ]
 }

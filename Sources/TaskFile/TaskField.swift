@@ -21,7 +21,7 @@ enum TaskFieldScope: Sendable {
 /// To add a field, add a case here (with its checks in `decode`), its storage and merge rule in
 /// `TaskFields`, and its place in `TaskSpec` and `TaskSpec.json`.
 enum TaskField: String, CaseIterable, Sendable {
-    case id, exec, shell, run, args, env, cwd, stdin
+    case id, exec, shell, run, args, env, cwd, stdin, retries, timeout
 
     /// The field named `name`, if there is one. (Faster than `init(rawValue:)`, which compares the name with
     /// every case in turn.)
@@ -38,6 +38,8 @@ enum TaskField: String, CaseIterable, Sendable {
             case (4, UInt8(ascii: "a")): candidate = .args
             case (3, UInt8(ascii: "e")): candidate = .env
             case (3, UInt8(ascii: "c")): candidate = .cwd
+            case (7, UInt8(ascii: "r")): candidate = .retries
+            case (7, UInt8(ascii: "t")): candidate = .timeout
             default: return nil
             }
             let expected = candidate.name
@@ -58,6 +60,8 @@ enum TaskField: String, CaseIterable, Sendable {
         case .env: "env"
         case .cwd: "cwd"
         case .stdin: "stdin"
+        case .retries: "retries"
+        case .timeout: "timeout"
         }
     }
 
@@ -68,7 +72,7 @@ enum TaskField: String, CaseIterable, Sendable {
     var isCommandField: Bool {
         switch self {
         case .exec, .shell, .run, .args: true
-        case .id, .env, .cwd, .stdin: false
+        case .id, .env, .cwd, .stdin, .retries, .timeout: false
         }
     }
 
@@ -109,8 +113,30 @@ enum TaskField: String, CaseIterable, Sendable {
                 throw TaskSpecError(field: "stdin", message: "expected a string, got \(value.briefDescription)")
             }
             fields.stdin = text
+        case .retries:
+            guard let count = value.intValue, (0...Self.maximumRetries).contains(count) else {
+                throw TaskSpecError(
+                    field: "retries",
+                    message: "expected a whole number from 0 to \(Self.maximumRetries) (how many times to retry a "
+                        + "failure), got \(value.briefDescription)")
+            }
+            fields.retries = count
+        case .timeout:
+            guard case .number(let number) = value, number.doubleValue > 0, number.doubleValue <= Self.maximumTimeout
+            else {
+                throw TaskSpecError(
+                    field: "timeout",
+                    message: "expected a number of seconds greater than 0 (at most \(Int(Self.maximumTimeout))), "
+                        + "got \(value.briefDescription)")
+            }
+            fields.timeout = number.doubleValue
         }
     }
+
+    /// The most retries a task may ask for.
+    static let maximumRetries = 1000
+    /// The longest timeout a task may set, in seconds (a year).
+    static let maximumTimeout = 31_536_000.0
 
     /// The field names allowed in a scope, for messages: `id, exec, shell, ...`.
     static func knownNames(in scope: TaskFieldScope) -> String {

@@ -11,6 +11,8 @@ struct TaskFields: Sendable {
     var env: [String: String]?
     var cwd: String?
     var stdin: String?
+    var retries: Int?
+    var timeout: Double?
 
     /// The names of the command fields that are set, in table order.
     var commandNames: [String] {
@@ -30,6 +32,8 @@ struct TaskFields: Sendable {
     /// `shell` and `run`. The defaults' `env` (merged, these keys winning), `cwd` and `stdin` apply only to
     /// tasks that end up running a process (`exec` or `shell`), since built-in kinds cannot use them.
     mutating func applyDefaults(_ defaults: borrowing TaskFields) {
+        if retries == nil { retries = defaults.retries }
+        if timeout == nil { timeout = defaults.timeout }
         if !hasCommand {
             exec = defaults.exec
             shell = defaults.shell
@@ -99,6 +103,7 @@ struct TaskFields: Sendable {
             command = .run(kind: run.take() ?? "", args: args.take() ?? .object(JSONObject()))
         }
         return TaskSpec(
-            command: command, environment: env.take() ?? [:], workingDirectory: cwd.take(), stdin: stdin.take())
+            command: command, environment: env.take() ?? [:], workingDirectory: cwd.take(), stdin: stdin.take(),
+            retries: retries, timeout: timeout)
     }
 }

@@ -42,6 +42,14 @@ extension TaskSpec {
             appendKey("stdin", to: &buffer)
             JSONWriter.appendString(stdin, to: &buffer)
         }
+        if let retries {
+            appendKey("retries", to: &buffer)
+            buffer.append(contentsOf: JSONNumber(retries).text.utf8)
+        }
+        if let timeout {
+            appendKey("timeout", to: &buffer)
+            buffer.append(contentsOf: JSONNumber(timeout).text.utf8)
+        }
         buffer.append(UInt8(ascii: "}"))
     }
 

@@ -13,16 +13,22 @@ public struct TaskSpec: Sendable, Hashable {
     public var workingDirectory: String?
     /// Text fed to the standard input of `exec` and `shell` commands; `nil` for no input.
     public var stdin: String?
+    /// How many times a failure of this task is retried; `nil` leaves it to the job's default.
+    public var retries: Int?
+    /// Seconds the task may run before it is stopped; `nil` leaves it to the job's default.
+    public var timeout: Double?
 
     /// Creates a spec. No checks are made here; `init(json:)` checks the wire form.
     public init(
         command: TaskCommand, environment: [String: String] = [:], workingDirectory: String? = nil,
-        stdin: String? = nil
+        stdin: String? = nil, retries: Int? = nil, timeout: Double? = nil
     ) {
         self.command = command
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.stdin = stdin
+        self.retries = retries
+        self.timeout = timeout
     }
 
     /// The wire form: an object with only the fields that are set (`env` when non-empty, with its keys
@@ -45,6 +51,8 @@ public struct TaskSpec: Sendable, Hashable {
         }
         if let workingDirectory { members.append(("cwd", .string(workingDirectory))) }
         if let stdin { members.append(("stdin", .string(stdin))) }
+        if let retries { members.append(("retries", .number(JSONNumber(retries)))) }
+        if let timeout { members.append(("timeout", .number(JSONNumber(timeout)))) }
         return .object(JSONObject(members))
     }
 

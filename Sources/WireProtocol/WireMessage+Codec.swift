@@ -24,6 +24,7 @@ extension WireMessage {
             encoder.write(UInt64(welcome.heartbeatMilliseconds))
             encoder.write(UInt64(welcome.heartbeatMisses))
             encoder.write(UInt64(welcome.outputCapBytes))
+            encoder.write(UInt64(welcome.killGraceMilliseconds))
         case .refusal(let reason):
             encoder.write(byte: Kind.refusal.rawValue)
             encoder.write(text: reason)
@@ -38,14 +39,20 @@ extension WireMessage {
                 encoder.write(UInt64(assignment.attempt))
                 encoder.write(bytes: assignment.spec)
             }
-        case .results(let workerID, let results):
+        case .results(let workerID, let started, let results):
             encoder.write(byte: Kind.results.rawValue)
             encoder.write(UInt64(workerID))
+            encoder.write(UInt64(started.count))
+            for task in started {
+                encoder.write(task.sequence)
+                encoder.write(UInt64(task.attempt))
+            }
             encoder.write(UInt64(results.count))
             for result in results {
                 encoder.write(result.sequence)
                 encoder.write(UInt64(result.attempt))
-                encoder.write(byte: result.succeeded ? 1 : 0)
+                encoder.write(byte: result.outcome.rawValue)
+                encoder.write(byte: result.retryable ? 1 : 0)
                 encoder.write(signed: result.startedAtMicroseconds)
                 encoder.write(result.durationMicroseconds)
                 encoder.write(bytes: result.body)
@@ -97,7 +104,8 @@ extension WireMessage {
                     resultEndpoint: try decoder.readText(),
                     heartbeatMilliseconds: try decoder.readUInt32(),
                     heartbeatMisses: try decoder.readUInt32(),
-                    outputCapBytes: try decoder.readUInt32()
+                    outputCapBytes: try decoder.readUInt32(),
+                    killGraceMilliseconds: try decoder.readUInt32()
                 )
             )
         case .refusal:
@@ -120,26 +128,35 @@ extension WireMessage {
             self = .assign(assignments)
         case .results:
             let workerID = try decoder.readUInt32()
-            let count = try decoder.readCount(minimumElementSize: 6)
+            let startedCount = try decoder.readCount(minimumElementSize: 2)
+            var started: [StartedTask] = []
+            started.reserveCapacity(startedCount)
+            for _ in 0..<startedCount {
+                started.append(StartedTask(sequence: try decoder.readUInt64(), attempt: try decoder.readUInt32()))
+            }
+            let count = try decoder.readCount(minimumElementSize: 7)
             var results: [TaskResult] = []
             results.reserveCapacity(count)
             for _ in 0..<count {
                 let sequence = try decoder.readUInt64()
                 let attempt = try decoder.readUInt32()
+                let code = try decoder.readByte()
+                guard let outcome = TaskOutcome(rawValue: code) else { throw .malformed("outcome \(code)") }
                 let flag = try decoder.readByte()
-                guard flag <= 1 else { throw .malformed("status flag \(flag)") }
+                guard flag <= 1 else { throw .malformed("retryable flag \(flag)") }
                 results.append(
                     TaskResult(
                         sequence: sequence,
                         attempt: attempt,
-                        succeeded: flag == 1,
+                        outcome: outcome,
+                        retryable: flag == 1,
                         startedAtMicroseconds: try decoder.readInt64(),
                         durationMicroseconds: try decoder.readUInt64(),
                         body: try decoder.readBytes()
                     )
                 )
             }
-            self = .results(workerID: workerID, results)
+            self = .results(workerID: workerID, started: started, results)
         case .returned:
             let workerID = try decoder.readUInt32()
             let count = try decoder.readCount()

@@ -19,8 +19,8 @@ public enum WireMessage: Sendable, Equatable {
     case ready(workerID: UInt32)
     /// Tasks for a worker to run, in order.
     case assign([TaskAssignment])
-    /// Finished tasks, batched.
-    case results(workerID: UInt32, [TaskResult])
+    /// Tasks that began running since the last report (sequence, attempt) and finished tasks, batched.
+    case results(workerID: UInt32, started: [StartedTask], [TaskResult])
     /// Tasks a draining worker gives back without having started them.
     case returned(workerID: UInt32, sequences: [UInt64])
     /// Liveness: from the coordinator `workerID` is 0; from a worker it is the worker's id.
@@ -73,11 +73,14 @@ public struct Welcome: Sendable, Equatable {
     public var heartbeatMisses: UInt32
     /// Bytes of stdout and of stderr kept per exec/shell task.
     public var outputCapBytes: UInt32
+    /// After a task's processes get SIGTERM (timeout, cancel), how long before SIGKILL.
+    public var killGraceMilliseconds: UInt32
 
     public init(
         workerID: UInt32, taskEndpoint: String, resultEndpoint: String,
-        heartbeatMilliseconds: UInt32, heartbeatMisses: UInt32, outputCapBytes: UInt32
+        heartbeatMilliseconds: UInt32, heartbeatMisses: UInt32, outputCapBytes: UInt32, killGraceMilliseconds: UInt32
     ) {
+        self.killGraceMilliseconds = killGraceMilliseconds
         self.workerID = workerID
         self.taskEndpoint = taskEndpoint
         self.resultEndpoint = resultEndpoint
@@ -103,12 +106,52 @@ public struct TaskAssignment: Sendable, Equatable {
     }
 }
 
+/// A task that began running on a worker.
+public struct StartedTask: Sendable, Equatable {
+    public var sequence: UInt64
+    public var attempt: UInt32
+    public init(sequence: UInt64, attempt: UInt32) {
+        self.sequence = sequence
+        self.attempt = attempt
+    }
+}
+
+/// How a task ended, as its worker saw it.
+public enum TaskOutcome: UInt8, Sendable, Equatable, CaseIterable {
+    /// It succeeded.
+    case ok = 0
+    /// Its command exited with a non-zero status.
+    case exit = 1
+    /// Its command was killed by a signal.
+    case signal = 2
+    /// It ran past its timeout and was stopped.
+    case timeout = 3
+    /// It could not start, or a built-in kind threw.
+    case error = 4
+    /// It was stopped because the job was cancelled.
+    case cancelled = 5
+
+    /// The name used in result lines (`failure` field).
+    public var name: String {
+        switch self {
+        case .ok: "ok"
+        case .exit: "exit"
+        case .signal: "signal"
+        case .timeout: "timeout"
+        case .error: "error"
+        case .cancelled: "cancelled"
+        }
+    }
+}
+
 /// One finished task, as a worker reports it.
 public struct TaskResult: Sendable, Equatable {
     public var sequence: UInt64
     public var attempt: UInt32
-    /// Whether the task succeeded.
-    public var succeeded: Bool
+    /// How it ended.
+    public var outcome: TaskOutcome
+    /// Whether running it again might succeed (false for a command that cannot be started, bad arguments, ...).
+    public var retryable: Bool
     /// When it started, in microseconds since the Unix epoch (UTC).
     public var startedAtMicroseconds: Int64
     /// How long it ran.
@@ -118,14 +161,18 @@ public struct TaskResult: Sendable, Equatable {
     public var body: [UInt8]
 
     public init(
-        sequence: UInt64, attempt: UInt32, succeeded: Bool,
+        sequence: UInt64, attempt: UInt32, outcome: TaskOutcome, retryable: Bool = true,
         startedAtMicroseconds: Int64, durationMicroseconds: UInt64, body: [UInt8]
     ) {
         self.sequence = sequence
         self.attempt = attempt
-        self.succeeded = succeeded
+        self.outcome = outcome
+        self.retryable = retryable
         self.startedAtMicroseconds = startedAtMicroseconds
         self.durationMicroseconds = durationMicroseconds
         self.body = body
     }
+
+    /// Whether the task succeeded.
+    public var succeeded: Bool { outcome == .ok }
 }

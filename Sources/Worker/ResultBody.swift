@@ -1,9 +1,15 @@
 import ChildProcess
 import JSONValue
+import WireProtocol
 
-/// The members of a result line that the worker fills in, encoded as one compact JSON object.
+/// The members of a result line that the worker fills in, encoded as one compact JSON object, with how the
+/// task ended.
+///
+/// Failed tasks carry `failure` (the class: `exit`, `signal`, `timeout`, `error`, `cancelled`) and `error`
+/// (a sentence) as their last members.
 struct ResultBody: Sendable {
-    var succeeded: Bool
+    var outcome: TaskOutcome
+    var retryable: Bool
     var body: [UInt8]
 
     /// A handler's return value: `{"result": ...}`.
@@ -11,19 +17,20 @@ struct ResultBody: Sendable {
         var bytes: [UInt8] = Array(#"{"result":"#.utf8)
         JSONWriter.append(value, to: &bytes)
         bytes.append(UInt8(ascii: "}"))
-        return ResultBody(succeeded: true, body: bytes)
+        return ResultBody(outcome: .ok, retryable: false, body: bytes)
     }
 
-    /// A task that failed before or instead of producing output: `{"error": "..."}`.
-    static func failure(_ message: String) -> ResultBody {
-        var bytes: [UInt8] = Array(#"{"error":"#.utf8)
-        JSONWriter.appendString(message, to: &bytes)
+    /// A task that failed before or instead of producing output: `{"failure": ..., "error": "..."}`.
+    static func failure(_ outcome: TaskOutcome, _ message: String, retryable: Bool) -> ResultBody {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        appendFailure(outcome, message, to: &bytes, first: true)
         bytes.append(UInt8(ascii: "}"))
-        return ResultBody(succeeded: false, body: bytes)
+        return ResultBody(outcome: outcome, retryable: retryable, body: bytes)
     }
 
-    /// A finished child process: exit code or signal, captured output, and an error sentence unless it exited 0.
-    static func process(_ output: ProcessOutput) -> ResultBody {
+    /// A finished child process: exit code or signal, captured output, and the failure unless it exited 0.
+    /// `stoppedBecause` names why jobrun itself stopped it (timeout, cancel), which decides the class.
+    static func process(_ output: ProcessOutput, stoppedBecause: TaskOutcome? = nil) -> ResultBody {
         var bytes: [UInt8] = Array(#"{"exit_code":"#.utf8)
         if let code = output.status.exitCode {
             bytes.append(contentsOf: String(code).utf8)
@@ -44,18 +51,27 @@ struct ResultBody: Sendable {
         if output.stderrTruncated {
             bytes.append(contentsOf: #","stderr_truncated":true,"stderr_bytes":\#(output.stderrBytes)"#.utf8)
         }
-        let succeeded = output.status.exitCode == 0
-        if !succeeded {
-            let reason: String
-            if let code = output.status.exitCode {
-                reason = "command exited with status \(code)"
-            } else {
-                reason = "command was killed by signal \(output.status.signalName ?? "\(output.status.signal ?? 0)")"
-            }
-            bytes.append(contentsOf: #","error":"#.utf8)
-            JSONWriter.appendString(reason, to: &bytes)
+        let outcome: TaskOutcome
+        var reason = ""
+        if let stoppedBecause, output.status.exitCode != 0 {
+            outcome = stoppedBecause
+            reason = stoppedBecause == .timeout ? "command ran past its timeout and was stopped" : "cancelled before it finished"
+        } else if let code = output.status.exitCode {
+            outcome = code == 0 ? .ok : .exit
+            reason = "command exited with status \(code)"
+        } else {
+            outcome = .signal
+            reason = "command was killed by signal \(output.status.signalName ?? "\(output.status.signal ?? 0)")"
         }
+        if outcome != .ok { appendFailure(outcome, reason, to: &bytes, first: false) }
         bytes.append(UInt8(ascii: "}"))
-        return ResultBody(succeeded: succeeded, body: bytes)
+        return ResultBody(outcome: outcome, retryable: outcome != .cancelled, body: bytes)
+    }
+
+    private static func appendFailure(_ outcome: TaskOutcome, _ message: String, to bytes: inout [UInt8], first: Bool) {
+        bytes.append(contentsOf: (first ? #""failure":"# : #","failure":"#).utf8)
+        JSONWriter.appendString(outcome.name, to: &bytes)
+        bytes.append(contentsOf: #","error":"#.utf8)
+        JSONWriter.appendString(message, to: &bytes)
     }
 }

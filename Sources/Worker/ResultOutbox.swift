@@ -13,7 +13,7 @@ final class ResultOutbox: Sendable {
     /// Poll this for readability; then call `takeAll()`.
     let fileDescriptor: Int32
     private let writeEnd: Int32
-    private let results = Mutex<[TaskResult]>([])
+    private let results = Mutex<(started: [StartedTask], finished: [TaskResult])>(([], []))
 
     init?() {
         var ends: [Int32] = [0, 0]
@@ -34,22 +34,43 @@ final class ResultOutbox: Sendable {
     /// Adds a finished task (any thread).
     func append(_ result: TaskResult) {
         let wasEmpty = results.withLock { results in
-            results.append(result)
-            return results.count == 1
+            results.finished.append(result)
+            return results.finished.count + results.started.count == 1
         }
-        if wasEmpty {
-            var byte: UInt8 = 1
-            _ = write(writeEnd, &byte, 1)
-        }
+        if wasEmpty { wake() }
     }
 
-    /// Resets the wake-up and returns every queued result (socket thread only).
-    func takeAll() -> [TaskResult] {
+    /// Notes that a task began running (any thread).
+    func started(_ task: StartedTask) {
+        let wasEmpty = results.withLock { results in
+            results.started.append(task)
+            return results.finished.count + results.started.count == 1
+        }
+        if wasEmpty { wake() }
+    }
+
+    /// Wakes the socket thread without adding anything (it then checks its other conditions).
+    func wakeUp() { wake() }
+
+    private func wake() {
+        var byte: UInt8 = 1
+        _ = write(writeEnd, &byte, 1)
+    }
+
+    /// Resets the wake-up and returns every queued start and result (socket thread only). Starts of tasks whose
+    /// result is among the results are left out: the result says it all.
+    func takeAll() -> (started: [StartedTask], finished: [TaskResult]) {
         var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         while withUnsafeMutableBytes(of: &buffer, { read(fileDescriptor, $0.baseAddress, $0.count) }) > 0 {}
-        return results.withLock { results in
-            defer { results.removeAll(keepingCapacity: true) }
+        let (started, finished) = results.withLock { results in
+            defer {
+                results.started.removeAll(keepingCapacity: true)
+                results.finished.removeAll(keepingCapacity: true)
+            }
             return results
         }
+        guard !started.isEmpty, !finished.isEmpty else { return (started, finished) }
+        let done = Set(finished.map(\.sequence))
+        return (started.filter { !done.contains($0.sequence) }, finished)
     }
 }

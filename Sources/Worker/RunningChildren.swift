@@ -35,5 +35,14 @@ final class RunningChildren: Sendable {
         for process in processes { process.signal(signal) }
     }
 
+    /// Sends `signal` to one task's child process group, if it is running.
+    func signal(_ signal: Int32, sequence: UInt64) {
+        let process = state.withLock { $0.processes[sequence] }
+        process?.signal(signal)
+    }
+
+    /// Whether the worker is cancelling its running tasks.
+    var isCancelling: Bool { state.withLock { $0.cancelled } }
+
     var isEmpty: Bool { state.withLock { $0.processes.isEmpty } }
 }

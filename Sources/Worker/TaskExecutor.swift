@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ChildProcess
 import Clock
 import JSONValue
@@ -8,13 +11,18 @@ import WireProtocol
 /// Runs one assigned task, whatever its kind, and turns its outcome into a `TaskResult`.
 ///
 /// Built-in and registered kinds run through their `TaskHandler`; exec and shell tasks run as child processes
-/// on the slot's CPU thread (they hold the slot while they run). Nothing here throws: every failure becomes a
-/// failed result with an `error` sentence.
+/// on the slot's CPU thread (they hold the slot while they run). A task's `timeout` stops it: a process group
+/// gets SIGTERM, then SIGKILL after the kill grace; a handler is cancelled. Nothing here throws: every failure
+/// becomes a failed result with its class and an `error` sentence.
 struct TaskExecutor: Sendable {
     let handlers: HandlerRegistry
     let workerName: String
     let outputCap: Int
+    let killGraceMilliseconds: Int
     let children: RunningChildren
+    /// Called when a handler ignored its timeout's cancellation for the whole kill grace: the worker must be
+    /// replaced, since the slot's CPU thread may never come back.
+    let stuck: @Sendable (UInt64) -> Void
 
     func execute(_ assignment: TaskAssignment, cpu: CPUThread) async -> TaskResult {
         let startedAt = Clocks.realTimeMicroseconds()
@@ -22,8 +30,9 @@ struct TaskExecutor: Sendable {
         let outcome = await outcome(of: assignment, cpu: cpu)
         let elapsed = (Clocks.monotonicNanoseconds() - start) / 1000
         return TaskResult(
-            sequence: assignment.sequence, attempt: assignment.attempt, succeeded: outcome.succeeded,
-            startedAtMicroseconds: startedAt, durationMicroseconds: elapsed, body: outcome.body
+            sequence: assignment.sequence, attempt: assignment.attempt, outcome: outcome.outcome,
+            retryable: outcome.retryable, startedAtMicroseconds: startedAt, durationMicroseconds: elapsed,
+            body: outcome.body
         )
     }
 
@@ -32,11 +41,12 @@ struct TaskExecutor: Sendable {
         do {
             spec = try TaskSpec(json: try JSONParser.parse(assignment.spec))
         } catch {
-            return .failure("worker \(workerName) could not read the task sent by the coordinator: \(error)")
+            return .failure(
+                .error, "worker \(workerName) could not read the task sent by the coordinator: \(error)", retryable: false)
         }
         switch spec.command {
         case .run(let kind, let arguments):
-            return await runHandler(kind: kind, arguments: arguments, assignment: assignment, cpu: cpu)
+            return await runHandler(kind: kind, arguments: arguments, timeout: spec.timeout, assignment: assignment, cpu: cpu)
         case .exec(let argv):
             return await runProcess(argv: argv, spec: spec, sequence: assignment.sequence, cpu: cpu)
         case .shell(let command):
@@ -44,19 +54,34 @@ struct TaskExecutor: Sendable {
         }
     }
 
-    private func runHandler(kind: String, arguments: JSONValue, assignment: TaskAssignment, cpu: CPUThread) async -> ResultBody {
+    private func runHandler(
+        kind: String, arguments: JSONValue, timeout: Double?, assignment: TaskAssignment, cpu: CPUThread
+    ) async -> ResultBody {
         guard let handler = handlers[kind] else {
             let offered = handlers.names.joined(separator: ", ")
-            return .failure("worker \(workerName) has no task kind \"\(kind)\"; it offers: \(offered)")
+            return .failure(.error, "worker \(workerName) has no task kind \"\(kind)\"; it offers: \(offered)", retryable: false)
         }
         do {
             try handler.validate(arguments)
-            let context = TaskContext(sequence: assignment.sequence, attempt: Int(assignment.attempt), cpu: cpu)
-            return .success(try await handler.run(arguments, context: context))
-        } catch is CancellationError {
-            return .failure("cancelled before it finished")
         } catch {
-            return .failure("\(error)")
+            return .failure(.error, "\(error)", retryable: false)
+        }
+        let context = TaskContext(sequence: assignment.sequence, attempt: Int(assignment.attempt), cpu: cpu)
+        let sequence = assignment.sequence
+        let stuck = self.stuck
+        let timed = await runWithTimeout(seconds: timeout, graceMilliseconds: killGraceMilliseconds, stuck: { stuck(sequence) }) {
+            try await handler.run(arguments, context: context)
+        }
+        switch timed {
+        case .timedOut:
+            return .failure(.timeout, "ran past its timeout of \(Self.seconds(timeout)) and was cancelled", retryable: true)
+        case .finished(.success(let value)):
+            return .success(value)
+        case .finished(.failure(let error)):
+            if error is CancellationError || Task.isCancelled {
+                return .failure(.cancelled, "cancelled before it finished", retryable: false)
+            }
+            return .failure(.error, "\(error)", retryable: true)
         }
     }
 
@@ -70,14 +95,26 @@ struct TaskExecutor: Sendable {
         configuration.newProcessGroup = true
         let children = self.children
         let launch = configuration
+        let watchdog = spec.timeout.map { seconds in
+            ProcessWatchdog(sequence: sequence, seconds: seconds, graceMilliseconds: killGraceMilliseconds, children: children)
+        }
+        defer { watchdog?.disarm() }
         do {
             let output = try await cpu.run { () throws -> ProcessOutput in
                 defer { children.remove(sequence: sequence) }
                 return try ProcessRunner.run(launch) { children.add($0, sequence: sequence) }
             }
-            return .process(output)
+            let stoppedBecause: TaskOutcome? =
+                watchdog?.fired == true ? .timeout : (children.isCancelling ? .cancelled : nil)
+            return .process(output, stoppedBecause: stoppedBecause)
         } catch {
-            return .failure("\(error)")
+            // A command that cannot start will not start next time either.
+            return .failure(.error, "\(error)", retryable: false)
         }
+    }
+
+    static func seconds(_ value: Double?) -> String {
+        guard let value else { return "?" }
+        return value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
     }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Clock
+import Synchronization
 import JobRun
 import ProcessSignals
 import WireProtocol
@@ -16,6 +17,8 @@ final class WorkerSession {
     private let inbox = TaskInbox()
     private let children = RunningChildren()
     private let executor: TaskExecutor
+    /// A task whose handler ignored its timeout for the whole kill grace; its CPU thread may never return.
+    private let stuckTask: StuckTask
     private var runners: [Task<Void, Never>] = []
     private var draining = false
     private var lastHeardFromCoordinator: UInt64 = 0
@@ -33,14 +36,20 @@ final class WorkerSession {
         self.configuration = configuration
         self.outbox = outbox
         self.signals = signals
+        let stuckTask = StuckTask()
+        self.stuckTask = stuckTask
         self.executor = TaskExecutor(
-            handlers: configuration.handlers, workerName: workerName,
-            outputCap: Int(welcome.outputCapBytes), children: children
+            handlers: configuration.handlers, workerName: workerName, outputCap: Int(welcome.outputCapBytes),
+            killGraceMilliseconds: Int(welcome.killGraceMilliseconds), children: children,
+            stuck: { sequence in
+                stuckTask.note(sequence)
+                outbox.wakeUp()
+            }
         )
     }
 
     private enum Exit: Equatable {
-        case told, coordinatorSilent, parentGone, signalled, failed(String)
+        case told, coordinatorSilent, parentGone, signalled, stuck(UInt64), failed(String)
     }
 
     func run(context: ZMQContext) -> Int32 {
@@ -69,6 +78,11 @@ final class WorkerSession {
         switch exit {
         case .told: return 0
         case .signalled: return 0
+        case .stuck(let sequence):
+            WorkerRuntime.report(
+                "jobrun worker: task \(sequence) ignored its timeout for the whole kill grace; exiting so a new worker "
+                    + "replaces this one")
+            return 3
         case .parentGone, .coordinatorSilent:
             WorkerRuntime.report("jobrun worker: \(exit == .parentGone ? "coordinator process exited" : "coordinator stopped answering"); exiting")
             return 1
@@ -87,6 +101,7 @@ final class WorkerSession {
             runners.append(
                 Task.detached {
                     while let assignment = await inbox.next() {
+                        outbox.started(StartedTask(sequence: assignment.sequence, attempt: assignment.attempt))
                         outbox.append(await executor.execute(assignment, cpu: cpu))
                     }
                 }
@@ -130,6 +145,7 @@ final class WorkerSession {
                 }
             }
             if items[1].returnedEvents.contains(.readable) { flushResults(to: results) }
+            if let sequence = stuckTask.sequence { return .stuck(sequence) }
             if items[3].returnedEvents.contains(.writable) { try? outbound.flush(on: results) }
             if now - lastHeartbeatSent >= periodNanoseconds {
                 lastHeartbeatSent = now
@@ -198,9 +214,12 @@ final class WorkerSession {
         }
     }
 
-    /// Sends every finished result, in messages of bounded size.
+    /// Sends every start and finished result, in messages of bounded size.
     private func flushResults(to results: ZMQSocket) {
-        let finished = outbox.takeAll()
+        let (started, finished) = outbox.takeAll()
+        if finished.isEmpty, !started.isEmpty {
+            enqueue(.results(workerID: welcome.workerID, started: started, []), on: results)
+        }
         var start = 0
         while start < finished.count {
             var end = start
@@ -209,8 +228,17 @@ final class WorkerSession {
                 bytes += finished[end].body.count + 24
                 end += 1
             }
-            enqueue(.results(workerID: welcome.workerID, Array(finished[start..<end])), on: results)
+            enqueue(.results(workerID: welcome.workerID, started: start == 0 ? started : [], Array(finished[start..<end])), on: results)
             start = end
         }
     }
+}
+
+/// The first task found stuck past its timeout, shared between the executor's timers and the socket thread.
+final class StuckTask: Sendable {
+    private let first = Mutex<UInt64?>(nil)
+
+    func note(_ sequence: UInt64) { first.withLock { $0 = $0 ?? sequence } }
+
+    var sequence: UInt64? { first.withLock { $0 } }
 }

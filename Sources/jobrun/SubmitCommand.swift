@@ -42,9 +42,26 @@ struct SubmitCommand: StatusCommand {
     @Flag(name: [.short, .long], help: "Show nothing but errors.")
     var quiet = false
 
+    @Option(name: .long, help: "Retries for a failed task that does not set its own `retries` (default 0).")
+    var retries: Int?
+
+    @Option(name: .long, help: "Seconds a task may run before it is stopped, for tasks without their own `timeout`.")
+    var timeout: Double?
+
+    @Flag(name: .long, help: "Continue an earlier run into the same results file: skip tasks it recorded with an unchanged definition.")
+    var resume = false
+
+    @Flag(name: .long, help: "With --resume, also run again the tasks recorded as failed or timed out.")
+    var rerunFailed = false
+
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
         if slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
+        if let retries, retries < 0 || retries > 1000 { throw ValidationError("--retries must be from 0 to 1000, got \(retries)") }
+        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a number of seconds above 0, got \(timeout)") }
+        if rerunFailed, !resume { throw ValidationError("--rerun-failed goes with --resume") }
+        if resume, force { throw ValidationError("--resume keeps the results file and --force replaces it; choose one") }
+        if resume, output == "-" { throw ValidationError("--resume needs a results file, not standard output") }
     }
 
     func runWithStatus() -> Int32 {
@@ -57,7 +74,7 @@ struct SubmitCommand: StatusCommand {
                 return SubmitExitCode.usage
             }
         }
-        let configuration = JobConfiguration(
+        var configuration = JobConfiguration(
             taskFilePath: file,
             outputPath: output ?? JobConfiguration.defaultOutputPath(forTaskFile: file),
             overwriteOutput: force,
@@ -67,6 +84,10 @@ struct SubmitCommand: StatusCommand {
             settings: settings,
             quiet: quiet
         )
+        configuration.defaultRetries = retries ?? 0
+        configuration.defaultTimeout = timeout
+        configuration.resume = resume
+        configuration.rerunFailed = rerunFailed
         return CoordinatorService(configuration: configuration).run()
     }
 

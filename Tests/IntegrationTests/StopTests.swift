@@ -52,7 +52,7 @@ struct StopTests {
         let results = try scratch.results("long.results.jsonl")
         #expect(results[#""quick""#]?["status"] == "ok")
         // The two running sleeps were terminated after the grace and recorded as failed by SIGTERM.
-        let stopped = results.values.filter { $0["signal"] == "SIGTERM" }
+        let stopped = results.values.filter { $0["signal"] == "SIGTERM" && $0["status"] == "cancelled" && $0["failure"] == "cancelled" }
         #expect(stopped.count == 2)
         #expect(results.count == 3)
     }

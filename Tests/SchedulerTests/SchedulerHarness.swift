@@ -6,6 +6,8 @@ struct SchedulerHarness {
     var state: SchedulerState
     var clock = Instant(nanoseconds: 1_000_000_000)
     var unloaded: [UInt64]
+    /// Retries each task is allowed.
+    var retries = 0
     /// Every action returned so far, in order.
     var log: [SchedulerAction] = []
 
@@ -23,7 +25,8 @@ struct SchedulerHarness {
             if case .loadTasks(let count) = actions[index] {
                 let batch = Array(unloaded.prefix(count))
                 unloaded.removeFirst(batch.count)
-                actions += state.handle(.tasksLoaded(batch, inputEnded: unloaded.isEmpty), now: clock)
+                let loaded = batch.map { LoadedTask(sequence: $0, retries: retries) }
+                actions += state.handle(.tasksLoaded(loaded, inputEnded: unloaded.isEmpty), now: clock)
             }
             index += 1
         }
@@ -43,9 +46,19 @@ struct SchedulerHarness {
     }
 
     /// Reports every dispatched task of `tasks` as finished by `worker` after `micros` microseconds.
-    mutating func finish(_ tasks: [DispatchedTask], by worker: UInt32, micros: UInt64 = 10) -> [SchedulerAction] {
+    @discardableResult
+    mutating func finish(
+        _ tasks: [DispatchedTask], by worker: UInt32, micros: UInt64 = 10, succeeded: Bool = true, retryable: Bool = true
+    ) -> [SchedulerAction] {
         send(.resultsArrived(workerID: worker, tasks.map {
-            FinishedTask(sequence: $0.sequence, attempt: $0.attempt, durationMicroseconds: micros)
+            FinishedTask(
+                sequence: $0.sequence, attempt: $0.attempt, durationMicroseconds: micros, succeeded: succeeded,
+                retryable: retryable)
         }))
+    }
+
+    /// Reports the tasks as started on `worker`.
+    mutating func start(_ tasks: [DispatchedTask], on worker: UInt32) {
+        send(.tasksStarted(workerID: worker, tasks))
     }
 }
