@@ -155,3 +155,7 @@ int cchildprocess_spawn_with_death_signal(
     *pid = child;
     return 0;
 }
+
+int cchildprocess_become_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 ? 0 : errno;
+}

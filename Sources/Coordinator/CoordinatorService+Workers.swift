@@ -116,8 +116,10 @@ extension CoordinatorService {
         return nil
     }
 
-    /// Reaps local worker processes that exited and tells the scheduler about registered ones.
+    /// Reaps local worker processes that exited and tells the scheduler about registered ones; stops and reaps
+    /// orphaned task processes.
     func reapLocalWorkers() {
+        defer { stopOrphans() }
         for index in localProcesses.indices where localProcesses[index].exitStatus == nil {
             guard let status = localProcesses[index].process.tryWait() else { continue }
             let description = ExitStatusDescription(status)
@@ -130,6 +132,12 @@ extension CoordinatorService {
             }
         }
         abandonIfNoWorkers()
+    }
+
+    /// Stops processes orphaned by workers that died (their tasks' processes), which were re-parented here.
+    func stopOrphans() {
+        let known = Set(localProcesses.filter { $0.exitStatus == nil }.map(\.process.pid))
+        OrphanReaper.stopOrphans(keeping: known)
     }
 
     /// Ends the job when no worker is connected and none is still starting.
@@ -179,5 +187,6 @@ extension CoordinatorService {
             }
             usleep(1000)
         }
+        stopOrphans()
     }
 }

@@ -114,6 +114,8 @@ public final class CoordinatorService {
         guard let signals = SignalPipe.install(for: [SIGINT, SIGTERM, SIGCHLD]) else {
             throw CoordinatorError("cannot create the signal pipe: \(String(cString: strerror(errno)))")
         }
+        // Task processes of a worker that dies are re-parented here, so they can be stopped instead of lingering.
+        OrphanReaper.adopt()
         let runtime = try RuntimeDirectory()
         self.runtime = runtime
         defer { runtime.remove() }

@@ -183,3 +183,26 @@ struct ReliabilityTests {
         #expect(results[#""a""#]?["stdout"] == "one\n")
     }
 }
+
+@Suite("jobrun submit: a built-in that ignores its timeout", .serialized)
+struct StuckTaskTests {
+    @Test("a CPU-bound built-in past its timeout is recorded as timed out and its worker is replaced")
+    func stuckComputation() throws {
+        let scratch = try Scratch()
+        let config = try scratch.write("fast.conf", ReliabilityTests.fastSettings)
+        let file = try scratch.write("stuck.jsonl", """
+            {"id": "endless", "run": "sha256-chain", "args": {"seed": "x", "rounds": 2000000000}, "timeout": 0.5}
+            {"id": "after", "run": "sha256-chain", "args": {"seed": "y", "rounds": 10}}
+            """)
+        let started = Date()
+        let outcome = try JobrunProcess.run(["submit", file, "--workers", "1", "--config", config], timeout: 60)
+        #expect(Date().timeIntervalSince(started) < 20)
+        #expect(outcome.status == 1, "\(outcome.stderr)")
+        let results = try scratch.results("stuck.results.jsonl")
+        #expect(results[#""endless""#]?["status"] == "timeout")
+        #expect(results[#""after""#]?["status"] == "ok")
+        // The next computation waits behind the stuck one, so the worker gives up its CPU thread and is replaced.
+        #expect(outcome.stderr.contains("ignored its timeout"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("1 replaced"), "\(outcome.stderr)")
+    }
+}

@@ -80,7 +80,9 @@ struct StopTests {
         let runtime = scratch.path("runtime")
         try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
         let file = try scratch.write("hostile.jsonl", (0..<40).map { _ in #"{"run": "sleep", "args": {"ms": 50}}"# }.joined(separator: "\n"))
-        let job = JobrunProcess(["submit", file, "--workers", "1"], environment: ["XDG_RUNTIME_DIR": runtime])
+        let config = try scratch.write("small-frames.conf", "max_frame_bytes = 65536\n")
+        let job = JobrunProcess(
+            ["submit", file, "--workers", "1", "--config", config], environment: ["XDG_RUNTIME_DIR": runtime])
         try job.start()
         var directory: String?
         #expect(Self.waitUntil(timeout: 30) {
@@ -99,7 +101,23 @@ struct StopTests {
             try dealer.send(frame)
         }
         // A result for a task nobody holds, from a worker id that does not exist.
-        try push.send([1, 5, 99, 1, 0, 1, 0, 0, 0, 2, 0x7B, 0x7D])
+        try push.send([1, 5, 99, 0, 1, 0, 1, 0, 1, 0, 0, 2, 0x7B, 0x7D])
+        // A frame over max_frame_bytes: ZeroMQ drops it (and that connection) before it is read.
+        let oversize = try ZMQSocket(context: context, type: .push)
+        try oversize.connect("\(base)/results")
+        try oversize.send([UInt8](repeating: 1, count: 200_000))
+        // A hello from another protocol version is answered with a refusal that says why.
+        var hello = [UInt8](WireHello.version9)
+        try dealer.send(hello)
+        var refusal: [UInt8]?
+        #expect(Self.waitUntil(timeout: 10) {
+            refusal = try? dealer.receive(dontWait: true)
+            return refusal != nil
+        })
+        let text = String(decoding: refusal ?? [], as: UTF8.self)
+        #expect(text.contains("protocol version"), "refusal: \(text)")
+        hello.removeAll()
+        oversize.close()
         let outcome = try job.finish(timeout: 60)
         push.close()
         dealer.close()
@@ -108,4 +126,9 @@ struct StopTests {
         #expect(try scratch.results("hostile.results.jsonl").count == 40)
         #expect(outcome.stderr.contains("dropped"), "\(outcome.stderr)")
     }
+}
+
+/// A `hello` frame as a worker speaking protocol version 9 would send it.
+enum WireHello {
+    static let version9: [UInt8] = [9, 1, 9, 4] + Array("host".utf8) + [2, 1, 0]
 }

@@ -43,4 +43,9 @@ int cchildprocess_spawn_with_death_signal(
     pid_t *pid, int *failed_step, const char *path, char *const argv[], char *const envp[],
     const int stdio[3], const char *working_directory, int new_process_group, int death_signal);
 
+/// prctl(PR_SET_CHILD_SUBREAPER, 1): processes orphaned below this one (a dead worker's task processes) are
+/// re-parented to it instead of to init, so it can find and stop them. Exists because prctl is variadic, which
+/// Swift cannot call. Returns 0 or an errno value.
+int cchildprocess_become_subreaper(void);
+
 #endif
