@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // libzmq, as Debian's libzmq3-dev installs it. Only `ZeroMQ` imports it.
@@ -73,7 +74,10 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "TaskFileTests", dependencies: ["TaskFile", "JSONValue"]),
-        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"]),
+        .testTarget(
+            name: "WireProtocolTests",
+            dependencies: ["WireProtocol", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "WireProtocol"]),
         .testTarget(name: "JobRunTests", dependencies: ["JobRun", "JSONValue"]),
         .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"]),
