@@ -63,11 +63,13 @@ let package = Package(
                 "Clock", "ProcessSignals",
             ]
         ),
+        // Watching jobs: state directories, event logs, live views, cancel and reports.
+        .target(name: "JobMonitor", dependencies: ["Coordinator", "ZeroMQ", "JSONValue", "TaskFile", "Clock"]),
         // The command line: parses commands and hands them to the coordinator or the worker.
         .executableTarget(
             name: "jobrun",
             dependencies: [
-                "Coordinator", "Worker", "Settings", "JobRun",
+                "Coordinator", "Worker", "Settings", "JobRun", "JobMonitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,6 +85,7 @@ let package = Package(
         .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
         .testTarget(name: "ClockTests", dependencies: ["Clock"]),
+        .testTarget(name: "JobMonitorTests", dependencies: ["JobMonitor", "Coordinator", "JSONValue", "TaskFile", "ZeroMQ"]),
         .testTarget(name: "IntegrationTests", dependencies: ["JSONValue", "ZeroMQ"]),
     ]
 )

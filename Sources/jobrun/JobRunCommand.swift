@@ -9,7 +9,10 @@ struct JobRunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobrun",
         abstract: "Run a file of tasks on every core: parallel processes, concurrent IO inside each.",
-        subcommands: [SubmitCommand.self, WorkerCommand.self]
+        subcommands: [
+            SubmitCommand.self, JobStatusCommand.self, TailCommand.self, CancelCommand.self, ReportCommand.self,
+            WorkerCommand.self,
+        ]
     )
 
     /// Parses the command line and runs the chosen command, mapping usage errors to exit status 2.

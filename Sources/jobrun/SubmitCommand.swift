@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coordinator
+import JobMonitor
 import JobRun
 import Settings
 #if canImport(Glibc)
@@ -42,6 +43,12 @@ struct SubmitCommand: StatusCommand {
     @Flag(name: [.short, .long], help: "Show nothing but errors.")
     var quiet = false
 
+    @Flag(name: .long, help: "Run in the background: print the job id and where its files are, and return at once.")
+    var detach = false
+
+    @Option(name: .long, help: .hidden)
+    var jobID: String?
+
     @Option(name: .long, help: "Retries for a failed task that does not set its own `retries` (default 0).")
     var retries: Int?
 
@@ -74,9 +81,18 @@ struct SubmitCommand: StatusCommand {
                 return SubmitExitCode.usage
             }
         }
+        let outputPath = output ?? JobConfiguration.defaultOutputPath(forTaskFile: file)
+        let submission = JobSubmission(
+            taskFile: file, outputPath: outputPath, settingsPath: config, workers: workers ?? Self.coreCount(), slots: slots
+        )
+        if detach {
+            return DetachedLauncher(submission: submission).launch(
+                executable: Self.executablePath(), arguments: Array(CommandLine.arguments.dropFirst())
+            )
+        }
         var configuration = JobConfiguration(
             taskFilePath: file,
-            outputPath: output ?? JobConfiguration.defaultOutputPath(forTaskFile: file),
+            outputPath: outputPath,
             overwriteOutput: force,
             workerCount: workers ?? Self.coreCount(),
             slotsPerWorker: slots,
@@ -88,7 +104,11 @@ struct SubmitCommand: StatusCommand {
         configuration.defaultTimeout = timeout
         configuration.resume = resume
         configuration.rerunFailed = rerunFailed
-        return CoordinatorService(configuration: configuration).run()
+        let recorder = JobWatch.recorder(for: submission, jobID: jobID)
+        configuration.observers = recorder.map { [$0] } ?? []
+        let status = CoordinatorService(configuration: configuration).run()
+        recorder?.finish(exitStatus: status)
+        return status
     }
 
     static func coreCount() -> Int {

@@ -1,0 +1,124 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Clock
+
+/// `jobrun submit --detach`: starts the coordinator as a background process in a new session and returns.
+///
+/// The background coordinator is this same program with the same arguments (minus `--detach`, plus `--job-id`),
+/// with standard input from /dev/null and standard output and error appended to the job's `coordinator.log`. A new
+/// session means no terminal signals reach it (closing the terminal or Ctrl-C there does nothing); its workers
+/// still die with it, as in the foreground. The launcher waits briefly for the job to pass its checks, so a bad task
+/// file is still reported here with exit status 2.
+public struct DetachedLauncher {
+    /// What is submitted.
+    public let submission: JobSubmission
+    /// Where jobs are recorded.
+    public let stateDirectory: StateDirectory
+    /// How long to wait for the coordinator to start the job before returning anyway.
+    public var startWaitSeconds: Double = 5
+
+    /// A launcher for `submission`.
+    public init(submission: JobSubmission, stateDirectory: StateDirectory = .standard()) {
+        self.submission = submission
+        self.stateDirectory = stateDirectory
+    }
+
+    /// glibc's `POSIX_SPAWN_SETSID` (spawn.h, declared only under _GNU_SOURCE): the child calls setsid().
+    static let spawnSetSID: Int16 = 0x80
+
+    /// Starts the background coordinator `executable` with `arguments` (the submit command line without the program
+    /// name) and reports the job id and its files on standard output.
+    ///
+    /// - Returns: 0 once the job is under way (or done already), 2 when it was rejected (its problems are copied to
+    ///   standard error), 1 when it could not be started.
+    public func launch(executable: String, arguments: [String]) -> Int32 {
+        let directory: JobDirectory
+        do {
+            directory = try stateDirectory.createJob()
+            try submission.metadata(id: directory.id, detached: true).write(to: directory)
+        } catch {
+            FileText.standardError("jobrun: cannot detach the job: \(error)\n")
+            return 2
+        }
+        let childArguments = arguments.filter { $0 != "--detach" } + ["--job-id", directory.id]
+        let pid: pid_t
+        do {
+            pid = try spawn(executable, arguments: childArguments, logPath: directory.coordinatorLogPath)
+        } catch {
+            FileText.standardError("jobrun: cannot start the background coordinator: \(error)\n")
+            return 1
+        }
+        let deadline = Clocks.monotonicNanoseconds() + UInt64(startWaitSeconds * 1e9)
+        var exitStatus: Int32?
+        var metadata = try? JobMetadata.read(from: directory)
+        while Clocks.monotonicNanoseconds() < deadline {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+                metadata = try? JobMetadata.read(from: directory)
+                break
+            }
+            metadata = try? JobMetadata.read(from: directory)
+            if let state = metadata?.state, state != .starting { break }
+            usleep(20_000)
+        }
+        if let exitStatus, metadata?.state == .rejected || metadata?.state == .starting || metadata?.startedMicroseconds == nil {
+            let log = FileText.read(directory.coordinatorLogPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            FileText.standardError(log)
+            FileText.standardError("jobrun: the background job \(directory.id) did not start (exit status \(exitStatus)); its log is \(directory.coordinatorLogPath)\n")
+            return exitStatus == 0 ? 1 : exitStatus
+        }
+        report(directory, metadata: metadata, pid: pid, exited: exitStatus != nil)
+        return 0
+    }
+
+    private func report(_ directory: JobDirectory, metadata: JobMetadata?, pid: pid_t, exited: Bool) {
+        var lines = [directory.id]
+        let name = metadata?.name ?? submission.taskFile
+        if exited {
+            lines.append("jobrun: job \(directory.id) (\(name)) already finished in the background: \(metadata?.state.rawValue ?? "unknown")")
+        } else if metadata?.state == .running {
+            lines.append("jobrun: job \(directory.id) (\(name)) is running in the background: \(metadata?.total ?? 0) tasks, coordinator pid \(pid)")
+        } else {
+            lines.append("jobrun: job \(directory.id) (\(name)) is starting in the background (checking the task file), coordinator pid \(pid)")
+        }
+        lines += [
+            "  state directory: \(directory.path)",
+            "  event log:       \(directory.eventLogPath)",
+            "  coordinator log: \(directory.coordinatorLogPath)",
+            "  results:         \(metadata?.resultsPath ?? FileText.absolute(submission.outputPath))",
+            "  watch it with `jobrun tail \(directory.id)`; also `jobrun status`, `jobrun cancel \(directory.id)`, `jobrun report \(directory.id)`",
+        ]
+        FileText.standardOutput(lines.joined(separator: "\n") + "\n")
+    }
+
+    private func spawn(_ executable: String, arguments: [String], logPath: String) throws(MonitorError) -> pid_t {
+        var attributes = posix_spawnattr_t()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawnattr_init(&attributes)
+        posix_spawn_file_actions_init(&actions)
+        defer {
+            posix_spawnattr_destroy(&attributes)
+            posix_spawn_file_actions_destroy(&actions)
+        }
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        posix_spawnattr_setflags(&attributes, Self.spawnSetSID | Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) }
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = (argv + [nil]).withUnsafeBufferPointer { pointers in
+            posix_spawn(&pid, executable, &actions, &attributes, pointers.baseAddress!, environ)
+        }
+        guard result == 0 else { throw MonitorError("\(executable): \(String(cString: strerror(result)))") }
+        return pid
+    }
+}
