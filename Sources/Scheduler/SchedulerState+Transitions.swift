@@ -74,10 +74,14 @@ extension SchedulerState {
     package mutating func loseWorker(_ workerID: UInt32, reason: LossReason, into actions: inout [SchedulerAction]) {
         guard let record = workers.removeValue(forKey: workerID) else { return }
         var requeued: [UInt64] = []
-        for sequence in record.held.sorted() {
+        // A worker runs its tasks in the order it received them, `slots` at a time, and reports starts lazily: its
+        // oldest `slots` tasks are running even if their start has not been reported yet.
+        let held = record.held.sorted { (tasks[$0]?.dispatchOrder ?? 0) < (tasks[$1]?.dispatchOrder ?? 0) }
+        let presumedRunning = Set(held.prefix(record.slots))
+        for sequence in held {
             holder[sequence] = nil
             guard var task = tasks[sequence] else { continue }
-            if task.started, reason != .stopped {
+            if task.started || presumedRunning.contains(sequence), reason != .stopped {
                 task.deaths += 1
                 if task.deaths >= configuration.poisonLimit {
                     tasks[sequence] = nil
@@ -166,7 +170,9 @@ extension SchedulerState {
             for _ in 0..<count {
                 guard let sequence = queue.popFirst() else { break }
                 let attempt = (tasks[sequence]?.attempts ?? 0) + 1
+                dispatchCounter += 1
                 tasks[sequence]?.attempts = attempt
+                tasks[sequence]?.dispatchOrder = dispatchCounter
                 holder[sequence] = workerID
                 newlyHeld.append(sequence)
                 batch.append(DispatchedTask(sequence: sequence, attempt: attempt))

@@ -65,6 +65,8 @@ public struct SchedulerState: Sendable {
         var deaths = 0
         /// Whether the current attempt has started running.
         var started = false
+        /// When the current attempt was dispatched, in the scheduler's dispatch order.
+        var dispatchOrder: UInt64 = 0
     }
 
     enum Phase: Sendable, Equatable {
@@ -90,6 +92,8 @@ public struct SchedulerState: Sendable {
     var workers: [UInt32: WorkerRecord] = [:]
     var phase = Phase.running
     var loadPending = false
+    /// Counts dispatches, to know which tasks a worker received first.
+    var dispatchCounter: UInt64 = 0
     var inputEnded = false
     var lastHeartbeatSent: Instant?
     /// Tasks with a recorded result.

@@ -6,8 +6,8 @@ import WireProtocol
 
 /// Finished tasks waiting for the worker's socket thread to send them, plus the pipe that wakes that thread.
 ///
-/// No wake-up is lost: `append` writes a byte to the pipe whenever the outbox goes from empty to non-empty, and the
-/// socket thread empties the pipe *before* it takes the results. A result appended after the take finds the
+/// No wake-up is lost: `append` writes a byte to the pipe whenever the finished results go from none to one, and
+/// the socket thread empties the pipe *before* it takes the results. A result appended after the take finds the
 /// outbox empty and writes again; one appended between the read and the take is taken in the same round.
 final class ResultOutbox: Sendable {
     /// Poll this for readability; then call `takeAll()`.
@@ -35,19 +35,20 @@ final class ResultOutbox: Sendable {
     func append(_ result: TaskResult) {
         let wasEmpty = results.withLock { results in
             results.finished.append(result)
-            return results.finished.count + results.started.count == 1
+            return results.finished.count == 1
         }
         if wasEmpty { wake() }
     }
 
-    /// Notes that a task began running (any thread).
+    /// Notes that a task began running (any thread). It travels with the next results, or within one turn of
+    /// the socket loop (at most its poll timeout), without a wake-up of its own: tiny tasks finish before that, and
+    /// their start need not be sent at all.
     func started(_ task: StartedTask) {
-        let wasEmpty = results.withLock { results in
-            results.started.append(task)
-            return results.finished.count + results.started.count == 1
-        }
-        if wasEmpty { wake() }
+        results.withLock { $0.started.append(task) }
     }
+
+    /// Whether starts are waiting to be sent.
+    var hasStarts: Bool { results.withLock { !$0.started.isEmpty } }
 
     /// Wakes the socket thread without adding anything (it then checks its other conditions).
     func wakeUp() { wake() }

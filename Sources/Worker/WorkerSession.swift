@@ -144,7 +144,7 @@ final class WorkerSession {
                 case .none: break
                 }
             }
-            if items[1].returnedEvents.contains(.readable) { flushResults(to: results) }
+            if items[1].returnedEvents.contains(.readable) || outbox.hasStarts { flushResults(to: results) }
             if let sequence = stuckTask.sequence { return .stuck(sequence) }
             if items[3].returnedEvents.contains(.writable) { try? outbound.flush(on: results) }
             if now - lastHeartbeatSent >= periodNanoseconds {
