@@ -22,6 +22,8 @@ let package = Package(
         ),
         // The thin Swift wrapper over the libzmq C API.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        // CURVE keys on disk: key pairs, authorized worker keys, the configuration directory.
+        .target(name: "Security", dependencies: ["ZeroMQ", .product(name: "Crypto", package: "swift-crypto")]),
         // JSON values, a byte-level parser with line/column errors, and a writer.
         .target(name: "JSONValue"),
         // Settings file (`config/jobrun.conf`) parsing and defaults.
@@ -69,11 +71,12 @@ let package = Package(
         .executableTarget(
             name: "jobrun",
             dependencies: [
-                "Coordinator", "Worker", "Settings", "JobRun", "JobMonitor",
+                "Coordinator", "Worker", "Settings", "JobRun", "JobMonitor", "Security",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "SecurityTests", dependencies: ["Security", "ZeroMQ"]),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "TaskFileTests", dependencies: ["TaskFile", "JSONValue"]),
         .testTarget(

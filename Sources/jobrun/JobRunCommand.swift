@@ -11,7 +11,7 @@ struct JobRunCommand: ParsableCommand {
         abstract: "Run a file of tasks on every core: parallel processes, concurrent IO inside each.",
         subcommands: [
             SubmitCommand.self, JobStatusCommand.self, TailCommand.self, CancelCommand.self, ReportCommand.self,
-            WorkerCommand.self,
+            WorkerCommand.self, KeygenCommand.self,
         ]
     )
 
