@@ -7,12 +7,14 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "jobrun", targets: ["jobrun"]),
-        .library(name: "JobRun", targets: ["JobRun"]),
+        // Write your own task kinds and run them in your own worker program (see Sources/example-worker).
+        .library(name: "JobRun", targets: ["JobRun", "Worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // libzmq, as Debian's libzmq3-dev installs it. Only `ZeroMQ` imports it.
@@ -46,8 +48,9 @@ let package = Package(
         .target(
             name: "JobRun",
             dependencies: [
-                "JSONValue",
+                "JSONValue", "ChildProcess",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // The worker process: connects to a coordinator and runs tasks with registered handlers.
@@ -62,7 +65,7 @@ let package = Package(
             name: "Coordinator",
             dependencies: [
                 "ZeroMQ", "WireProtocol", "Scheduler", "TaskFile", "JSONValue", "ChildProcess", "Settings", "JobRun",
-                "Clock", "ProcessSignals",
+                "Clock", "ProcessSignals", "Security",
             ]
         ),
         // Watching jobs: state directories, event logs, live views, cancel and reports.
@@ -71,10 +74,12 @@ let package = Package(
         .executableTarget(
             name: "jobrun",
             dependencies: [
-                "Coordinator", "Worker", "Settings", "JobRun", "JobMonitor", "Security",
+                "Coordinator", "Worker", "Settings", "JobRun", "JobMonitor", "Security", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // A custom worker program with two task kinds of its own, written against the JobRun library.
+        .executableTarget(name: "example-worker", dependencies: ["JobRun", "Worker", "JSONValue"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security", "ZeroMQ"]),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),

@@ -104,12 +104,18 @@ enum Launcher {
         }
         var pid: pid_t = 0
         var failedStep: Int32 = 0
-        let result = stdio.withUnsafeBufferPointer { stdio in
-            withOptionalCString(plan.workingDirectory) { directory in
-                cchildprocess_spawn_with_death_signal(
-                    &pid, &failedStep, plan.path, plan.argv.pointers, plan.environmentPointer,
-                    stdio.baseAddress, directory, newProcessGroup ? 1 : 0, deathSignal)
+        var result: Int32 = 0
+        // As in `posixSpawn`: a just-written program can be briefly busy (ETXTBSY); retry a few times.
+        for retry in 0...8 {
+            if retry > 0 { usleep(UInt32(1000 << retry)) }
+            result = stdio.withUnsafeBufferPointer { stdio in
+                withOptionalCString(plan.workingDirectory) { directory in
+                    cchildprocess_spawn_with_death_signal(
+                        &pid, &failedStep, plan.path, plan.argv.pointers, plan.environmentPointer,
+                        stdio.baseAddress, directory, newProcessGroup ? 1 : 0, deathSignal)
+                }
             }
+            if result != ETXTBSY { break }
         }
         guard result == 0 else {
             switch failedStep {

@@ -5,6 +5,7 @@ import Settings
 import Glibc
 #endif
 import Clock
+import JobRun
 import Scheduler
 import TaskFile
 import WireProtocol
@@ -27,7 +28,10 @@ extension CoordinatorService {
                 for observer in configuration.observers {
                     observer.workerJoined(name: worker.identity.name, host: worker.identity.host)
                 }
-                perform(scheduler.handle(.workerJoined(workerID: id, slots: worker.slots), now: at), batch: nil)
+                perform(
+                    scheduler.handle(
+                        .workerJoined(workerID: id, slots: worker.slots, ioConcurrency: worker.ioConcurrency), now: at),
+                    batch: nil)
             case .results(let id, let started, let list):
                 guard let identity = identities[id] else { statistics.rejectedFrames += 1; continue }
                 if !started.isEmpty {
@@ -49,6 +53,13 @@ extension CoordinatorService {
             case .returned(let id, let sequences):
                 guard workers[id] != nil else { statistics.rejectedFrames += 1; continue }
                 perform(scheduler.handle(.tasksReturned(workerID: id, sequences), now: at), batch: nil)
+            case .progress(let id, let reports):
+                guard let identity = identities[id] else { statistics.rejectedFrames += 1; continue }
+                if let report = reports.last, let task = pending[report.sequence] {
+                    let share = report.permille.map { " \($0 / 10)%" } ?? ""
+                    progress.detail = "task \(task.id)\(share): \(report.message) (\(identity.name))"
+                }
+                perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil)
             case .heartbeat(let id):
                 guard workers[id] != nil else { statistics.rejectedFrames += 1; continue }
                 perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil)
@@ -132,7 +143,8 @@ extension CoordinatorService {
                 var spec = task.spec
                 if spec.timeout == nil, let timeout = configuration.defaultTimeout { spec.timeout = timeout }
                 pending[sequence] = PendingTask(id: task.id, spec: spec.serializedJSON, hash: hash)
-                sequences.append(LoadedTask(sequence: sequence, retries: spec.retries ?? configuration.defaultRetries))
+                sequences.append(
+                    LoadedTask(sequence: sequence, retries: spec.retries ?? configuration.defaultRetries, isIO: isIO(spec)))
             }
         } catch {
             inputFailure = "\(error)"
@@ -140,6 +152,14 @@ extension CoordinatorService {
             ended = true
         }
         perform(scheduler.handle(.tasksLoaded(sequences, inputEnded: ended), now: now()), batch: nil)
+    }
+
+    /// Whether a task mostly waits: an IO kind, or a command marked `"io": true`.
+    private func isIO(_ spec: TaskSpec) -> Bool {
+        switch spec.command {
+        case .run(let kind, _): configuration.handlers[kind]?.resources == .io
+        case .exec, .shell: spec.io
+        }
     }
 
     private func record(_ result: TaskResult, from id: UInt32) {

@@ -50,6 +50,7 @@ extension CoordinatorService {
                 "jobrun: dropped \(stats.rejectedFrames) undecodable messages and \(stats.droppedResults) duplicate results"
             )
         }
+        if let hosts = hostSummary() { lines.append(hosts) }
         lines.append("jobrun: results in \(destination)")
         if configuration.quiet {
             if status != SubmitExitCode.success { Self.printError(lines[0] + "; results in \(destination)") }

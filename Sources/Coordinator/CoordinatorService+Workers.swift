@@ -21,7 +21,11 @@ extension CoordinatorService {
         var spawn = SpawnConfiguration(
             executable: program,
             arguments: Array(configuration.workerCommand.dropFirst())
-                + ["--connect", registerEndpoint, "--slots", String(configuration.slotsPerWorker)]
+                + [
+                    "--connect", registerEndpoint, "--slots", String(configuration.slotsPerWorker),
+                    "--io-concurrency", String(configuration.ioConcurrency ?? settings.ioConcurrency),
+                    "--http-connections-per-host", String(settings.httpConnectionsPerHost),
+                ]
         )
         spawn.environment = ["JOBRUN_TOKEN": token, "JOBRUN_PARENT_PID": String(getpid())]
         spawn.captureOutput = false
@@ -56,7 +60,7 @@ extension CoordinatorService {
     }
 
     /// Admits workers that say `hello` with this job's token, giving each its own task socket.
-    func receiveRegistrations(on register: ZMQSocket) throws {
+    func receiveRegistrations(on register: ZMQSocket, remote isRemote: Bool = false) throws {
         for _ in 0..<64 {
             guard let frames = try register.receiveMultipart(dontWait: true) else { return }
             guard frames.count == 2, case .hello(let hello)? = try? WireMessage(decoding: frames[1]) else {
@@ -66,7 +70,7 @@ extension CoordinatorService {
                 }
                 continue
             }
-            if let reason = refusalReason(for: hello) {
+            if let reason = refusalReason(for: hello, remote: isRemote) {
                 try register.sendMultipart([frames[0], WireMessage.refusal(reason: reason).encoded()])
                 progress.message("jobrun: refused a worker (\(hello.host) pid \(hello.pid)): \(reason)")
                 continue
@@ -75,10 +79,16 @@ extension CoordinatorService {
             nextWorkerID += 1
             let socket = try ZMQSocket(context: context!, type: .push)
             try socket.setSendHighWaterMark(0)
-            try socket.bind(runtime!.endpoint("w\(id)"))
+            let taskEndpoint: String
+            if isRemote, let remote {
+                taskEndpoint = try remote.bindTaskSocket(socket)
+            } else {
+                taskEndpoint = runtime!.endpoint("w\(id)")
+                try socket.bind(taskEndpoint)
+            }
             let connection = WorkerConnection(
                 id: id, identity: WorkerIdentity(host: hello.host, pid: hello.pid), slots: Int(max(hello.slots, 1)),
-                socket: socket
+                ioConcurrency: Int(max(hello.ioConcurrency, 1)), socket: socket
             )
             workers[id] = connection
             identities[id] = connection.identity
@@ -86,7 +96,8 @@ extension CoordinatorService {
                 localProcesses[index].workerID = id
             }
             let welcome = Welcome(
-                workerID: id, taskEndpoint: runtime!.endpoint("w\(id)"), resultEndpoint: runtime!.endpoint("results"),
+                workerID: id, taskEndpoint: taskEndpoint,
+                resultEndpoint: isRemote ? remote?.resultEndpoint ?? "" : runtime!.endpoint("results"),
                 heartbeatMilliseconds: UInt32(settings.heartbeatMilliseconds),
                 heartbeatMisses: UInt32(settings.heartbeatMisses), outputCapBytes: UInt32(settings.outputCapBytes),
                 killGraceMilliseconds: UInt32(settings.killGraceMilliseconds)
@@ -107,8 +118,10 @@ extension CoordinatorService {
         }
     }
 
-    private func refusalReason(for hello: Hello) -> String? {
+    private func refusalReason(for hello: Hello, remote isRemote: Bool) -> String? {
         if hello.protocolVersion != WireMessage.protocolVersion { return Self.versionRefusal }
+        // Remote workers were admitted by their CURVE key (or --insecure) before any message arrived.
+        if isRemote { return nil }
         if hello.token != token { return "unknown worker token; workers join a job through the coordinator that started them" }
         if !localProcesses.contains(where: { $0.process.pid == hello.pid && $0.workerID == nil }) {
             return "process \(hello.pid) is not a worker this coordinator started, or it registered already"
@@ -143,13 +156,13 @@ extension CoordinatorService {
     /// Ends the job when no worker is connected and none is still starting.
     func abandonIfNoWorkers() {
         guard ending == nil, workers.isEmpty else { return }
-        let starting = localProcesses.contains { $0.exitStatus == nil && $0.workerID == nil }
+        let starting = localProcesses.contains { $0.exitStatus == nil && $0.workerID == nil } || remoteWorkersMayJoin
         if !starting { perform(scheduler.abandon(), batch: nil) }
     }
 
     /// Gives up when no worker registers in time.
     func checkStartup(now: UInt64) {
-        guard ending == nil, identities.isEmpty,
+        guard ending == nil, identities.isEmpty, remote == nil,
             now - statistics.startedAt > UInt64(settings.workerStartTimeoutMilliseconds) * 1_000_000
         else { return }
         progress.message(

@@ -52,6 +52,10 @@ public final class CoordinatorService {
     var context: ZMQContext?
     var registerSocket: ZMQSocket?
     var resultSocket: ZMQSocket?
+    /// The TCP side for workers on other machines (`--listen`).
+    var remote: RemoteListener?
+    /// Worker agents started on other hosts (`--hosts`).
+    var launches: [HostLaunch] = []
 
     struct PendingTask {
         let id: TaskID
@@ -71,7 +75,9 @@ public final class CoordinatorService {
 
     /// Runs the job to its end and returns the exit status.
     public func run() -> Int32 {
-        let taskFile = TaskFile(path: configuration.taskFilePath, validateKind: Self.kindValidator(configuration.handlers))
+        let taskFile = TaskFile(
+            path: configuration.taskFilePath,
+            validateKind: Self.kindValidator(configuration.handlers, customWorker: configuration.customWorker))
         let check = taskFile.check()
         guard check.isValid else {
             for problem in check.problems { Self.printError("\(problem)") }
@@ -136,6 +142,11 @@ public final class CoordinatorService {
         try resultsIn.setReceiveHighWaterMark(0)
         try register.bind(runtime.endpoint("register"))
         try resultsIn.bind(runtime.endpoint("results"))
+        try startListening(context: context)
+        defer {
+            stopLaunchers()
+            remote?.close()
+        }
         let output = try ResultWriter(path: configuration.outputPath, append: configuration.resume)
         results = output
         token = Self.randomToken()
@@ -160,6 +171,8 @@ public final class CoordinatorService {
             for worker in blocked { items.append(PollItem(socket: worker.socket, events: .writable)) }
             let observerStart = items.count
             for observer in observers { items.append(contentsOf: observer.pollItems) }
+            let remoteStart = items.count
+            if let remote { items.append(contentsOf: remote.pollItems) }
             let current = Clocks.monotonicNanoseconds()
             let wait = nextTick > current ? Int((nextTick - current) / 1_000_000) + 1 : 0
             _ = try zmqPoll(&items, timeoutMilliseconds: wait)
@@ -177,6 +190,7 @@ public final class CoordinatorService {
                 }
                 offset += count
             }
+            if remote != nil { try handleRemotePolled(items[remoteStart...]) }
             let after = Clocks.monotonicNanoseconds()
             if after >= nextTick {
                 nextTick = after + tickNanoseconds
@@ -249,9 +263,12 @@ public final class CoordinatorService {
     }
 
     /// Checks `run` fields against the kinds the coordinator knows.
-    static func kindValidator(_ handlers: HandlerRegistry) -> KindValidator {
+    static func kindValidator(_ handlers: HandlerRegistry, customWorker: Bool = false) -> KindValidator {
         { kind, arguments in
-            guard let handler = handlers[kind] else { return .unknownKind(known: handlers.names) }
+            guard let handler = handlers[kind] else {
+                // A custom worker program may offer kinds this coordinator does not know; it checks them itself.
+                return customWorker ? .valid : .unknownKind(known: handlers.names)
+            }
             do throws(ArgumentError) {
                 try handler.validate(arguments)
                 return .valid

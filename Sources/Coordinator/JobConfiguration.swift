@@ -32,6 +32,13 @@ public struct JobConfiguration {
     public var resume = false
     /// With `resume`, also run again the tasks recorded as failed.
     public var rerunFailed = false
+    /// Serve workers on other machines over TCP (`--listen`, `--hosts`); `nil` keeps everything on local ipc.
+    public var network: NetworkConfiguration?
+    /// IO-bound tasks per worker at once (`--io-concurrency`); `nil` takes the settings' `io_concurrency`.
+    public var ioConcurrency: Int?
+    /// Workers run a program other than this jobrun (`--worker-command`): kinds the coordinator does not know are
+    /// left for the workers to check.
+    public var customWorker = false
 
     public init(
         taskFilePath: String, outputPath: String, overwriteOutput: Bool = false, workerCount: Int,

@@ -15,6 +15,8 @@ struct ProgressDisplay {
     }
 
     let mode: Mode
+    /// The latest progress a running task reported, shown after the counts.
+    var detail: String?
     private let interval: UInt64
     private var lastDrawn: UInt64 = 0
     private var lineShown = false
@@ -34,7 +36,8 @@ struct ProgressDisplay {
     mutating func update(_ statistics: JobStatistics, busyWorkers: Int, workers: Int, now: UInt64) {
         guard mode != .quiet, now - lastDrawn >= interval else { return }
         lastDrawn = now
-        let line = Self.describe(statistics, busyWorkers: busyWorkers, workers: workers, now: now)
+        var line = Self.describe(statistics, busyWorkers: busyWorkers, workers: workers, now: now)
+        if let detail, mode == .live { line += " | " + String(detail.prefix(60)) }
         if mode == .live {
             Self.write("\r\u{1B}[2K" + line)
             lineShown = true

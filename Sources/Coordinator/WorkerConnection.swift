@@ -8,6 +8,8 @@ final class WorkerConnection {
     let id: UInt32
     let identity: WorkerIdentity
     let slots: Int
+    /// IO-bound tasks it keeps in flight.
+    let ioConcurrency: Int
     /// This worker's own PUSH socket (bound), carrying its tasks and the coordinator's heartbeats.
     let socket: ZMQSocket
     var outbound = OutboundQueue()
@@ -16,10 +18,11 @@ final class WorkerConnection {
     /// Tasks recorded from this worker.
     var recorded = 0
 
-    init(id: UInt32, identity: WorkerIdentity, slots: Int, socket: ZMQSocket) {
+    init(id: UInt32, identity: WorkerIdentity, slots: Int, ioConcurrency: Int, socket: ZMQSocket) {
         self.id = id
         self.identity = identity
         self.slots = slots
+        self.ioConcurrency = ioConcurrency
         self.socket = socket
     }
 }

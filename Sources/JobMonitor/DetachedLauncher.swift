@@ -93,7 +93,18 @@ public struct DetachedLauncher {
         FileText.standardOutput(lines.joined(separator: "\n") + "\n")
     }
 
+    /// Marks every descriptor above 2 close-on-exec, so the background coordinator holds none of this process's
+    /// pipes open (a caller reading this process's output would otherwise wait for the whole job).
+    private func closeInheritedDescriptors() {
+        for name in FileText.names(in: "/proc/self/fd") {
+            guard let descriptor = Int32(name), descriptor > 2 else { continue }
+            let flags = fcntl(descriptor, F_GETFD)
+            if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+        }
+    }
+
     private func spawn(_ executable: String, arguments: [String], logPath: String) throws(MonitorError) -> pid_t {
+        closeInheritedDescriptors()
         var attributes = posix_spawnattr_t()
         var actions = posix_spawn_file_actions_t()
         posix_spawnattr_init(&attributes)

@@ -7,8 +7,10 @@ public struct HandlerRegistry: Sendable {
         for handler in handlers { register(handler) }
     }
 
-    /// The built-in kinds: `echo`, `sha256-chain`, `sleep`.
-    public static let builtIn = HandlerRegistry([EchoHandler(), SHA256ChainHandler(), SleepHandler()])
+    /// The built-in kinds: `echo`, `fetch-digest`, `http-get`, `sha256-chain`, `sleep`.
+    public static let builtIn = HandlerRegistry([
+        EchoHandler(), SHA256ChainHandler(), SleepHandler(), HTTPGetHandler(), FetchDigestHandler(),
+    ])
 
     /// Adds or replaces a handler.
     public mutating func register(_ handler: any TaskHandler) {

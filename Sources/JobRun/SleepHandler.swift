@@ -1,8 +1,10 @@
 public import JSONValue
 
-/// `sleep`: waits `args.ms` milliseconds, then returns `{"slept_ms": N}`.
+/// `sleep`: waits `args.ms` milliseconds, then returns `{"slept_ms": N}`. A true async wait: it holds no thread
+/// and no CPU slot, so a worker keeps hundreds of sleeps in flight.
 public struct SleepHandler: TaskHandler {
     public let name = "sleep"
+    public let resources = TaskResources.io
     public init() {}
 
     public func validate(_ arguments: JSONValue) throws(ArgumentError) {

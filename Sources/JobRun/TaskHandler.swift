@@ -9,6 +9,9 @@ public protocol TaskHandler: Sendable {
     /// The name tasks use in their `run` field.
     var name: String { get }
 
+    /// Whether tasks of this kind compute or wait (CPU-bound unless a handler says `.io`).
+    var resources: TaskResources { get }
+
     /// Checks a task's arguments before anything runs, so a bad task file is refused as a whole.
     /// Throws `ArgumentError` naming the offending field (relative to `args`, such as `rounds`).
     func validate(_ arguments: JSONValue) throws(ArgumentError)
@@ -33,8 +36,18 @@ public struct ArgumentError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String { field.isEmpty ? "args: \(message)" : "args.\(field): \(message)" }
 }
 
-/// A handler failed for a reason its user should read (shown as the result's `error`).
+/// A handler failed for a reason its user should read (shown as the result's `error`), optionally with a result
+/// that is still recorded (for example, the outcome of every URL when one of them failed).
 public struct TaskFailure: Error, Sendable, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// A result to record with the failure.
+    public var result: JSONValue?
+    /// Whether running the task again might succeed.
+    public var retryable: Bool
+
+    public init(_ description: String, result: JSONValue? = nil, retryable: Bool = true) {
+        self.description = description
+        self.result = result
+        self.retryable = retryable
+    }
 }

@@ -28,13 +28,16 @@ public struct FinishedTask: Sendable, Equatable {
     }
 }
 
-/// A task read from the task file: its sequence number and how many times a failure of it may be retried.
+/// A task read from the task file: its sequence number, how many times a failure of it may be retried, and whether
+/// it mostly waits on IO (then it counts against a worker's IO concurrency, not its CPU slots).
 public struct LoadedTask: Sendable, Equatable {
     public var sequence: UInt64
     public var retries: Int
-    public init(sequence: UInt64, retries: Int = 0) {
+    public var isIO: Bool
+    public init(sequence: UInt64, retries: Int = 0, isIO: Bool = false) {
         self.sequence = sequence
         self.retries = retries
+        self.isIO = isIO
     }
 }
 
@@ -45,7 +48,8 @@ public enum SchedulerEvent: Sendable, Equatable {
     /// Tasks began running on a worker (only those of the attempt named count).
     case tasksStarted(workerID: UInt32, [DispatchedTask])
     /// A worker connected its sockets and can take `slots` tasks at once.
-    case workerJoined(workerID: UInt32, slots: Int)
+    /// `ioConcurrency` IO-bound tasks at once.
+    case workerJoined(workerID: UInt32, slots: Int, ioConcurrency: Int = 256)
     /// Any message from a worker proves it alive; heartbeats carry nothing else.
     case heartbeat(workerID: UInt32)
     /// A batch of results arrived from a worker.

@@ -13,10 +13,9 @@ extension SchedulerState {
                 stale += 1
                 continue
             }
-            if let holderID = holder.removeValue(forKey: task.sequence) {
-                workers[holderID]?.held.remove(task.sequence)
-            }
-            noteDuration(task.durationMicroseconds)
+            if let holderID = holder[task.sequence] { release(task.sequence, from: holderID) }
+            // Only computations size the prefetch: a wait's length says nothing about CPU work.
+            if !record.isIO { noteDuration(task.durationMicroseconds) }
             if !task.succeeded, task.retryable, record.retriesLeft > 0, phase == .running {
                 record.retriesLeft -= 1
                 record.retriesUsed += 1
@@ -63,7 +62,7 @@ extension SchedulerState {
         guard !delayed.isEmpty else { return }
         var waiting: [(due: Instant, sequence: UInt64)] = []
         for entry in delayed {
-            if entry.due <= now { queue.requeue(CollectionOfOne(entry.sequence)) } else { waiting.append(entry) }
+            if entry.due <= now { requeue([entry.sequence]) } else { waiting.append(entry) }
         }
         delayed = waiting
     }
@@ -77,7 +76,7 @@ extension SchedulerState {
         // A worker runs its tasks in the order it received them, `slots` at a time, and reports starts lazily: its
         // oldest `slots` tasks are running even if their start has not been reported yet.
         let held = record.held.sorted { (tasks[$0]?.dispatchOrder ?? 0) < (tasks[$1]?.dispatchOrder ?? 0) }
-        let presumedRunning = Set(held.prefix(record.slots))
+        let presumedRunning = Set(held.filter { tasks[$0]?.isIO == false }.prefix(record.slots))
         for sequence in held {
             holder[sequence] = nil
             guard var task = tasks[sequence] else { continue }
@@ -94,7 +93,7 @@ extension SchedulerState {
             tasks[sequence] = task
             requeued.append(sequence)
         }
-        if phase == .running { queue.requeue(requeued.reversed()) }
+        if phase == .running { requeue(requeued.reversed()) }
         actions.append(.workerLost(workerID: workerID, requeued: phase == .running ? requeued.count : 0, reason: reason))
     }
 
@@ -118,6 +117,7 @@ extension SchedulerState {
         case .running:
             phase = .draining(since: now)
             _ = queue.removeAll()
+            _ = ioQueue.removeAll()
             delayed = []
             for workerID in workers.keys.sorted() {
                 workers[workerID]?.drainSent = true
@@ -152,34 +152,68 @@ extension SchedulerState {
         }
     }
 
+    /// Sends every worker what its credit allows: CPU-bound tasks up to its slots plus prefetch, IO-bound tasks
+    /// up to its IO concurrency, each from its own queue, least loaded workers first.
     mutating func dispatch(into actions: inout [SchedulerAction]) {
-        guard phase == .running, !queue.isEmpty else { return }
-        // Least loaded first, so an idle worker is served before a busy one tops up its prefetch.
-        let order = workers.map { (id: $0.key, load: $0.value.held.count * 1024 / $0.value.slots) }
+        guard phase == .running, !queue.isEmpty || !ioQueue.isEmpty else { return }
+        let order = workers.map { (id: $0.key, load: ($0.value.held.count - $0.value.heldIO) * 1024 / $0.value.slots) }
             .sorted { ($0.load, $0.id) < ($1.load, $1.id) }
         for (workerID, _) in order {
             guard let record = workers[workerID] else { continue }
-            let limit = holdLimit(slots: record.slots)
-            let held = record.held.count
-            guard held * 2 <= limit, held < limit else { continue }
-            let count = min(limit - held, configuration.maxBatch, queue.count)
             var batch: [DispatchedTask] = []
-            batch.reserveCapacity(count)
-            var newlyHeld: [UInt64] = []
-            newlyHeld.reserveCapacity(count)
-            for _ in 0..<count {
-                guard let sequence = queue.popFirst() else { break }
-                let attempt = (tasks[sequence]?.attempts ?? 0) + 1
-                dispatchCounter += 1
-                tasks[sequence]?.attempts = attempt
-                tasks[sequence]?.dispatchOrder = dispatchCounter
-                holder[sequence] = workerID
-                newlyHeld.append(sequence)
-                batch.append(DispatchedTask(sequence: sequence, attempt: attempt))
+            let cpuHeld = record.held.count - record.heldIO
+            let limit = holdLimit(slots: record.slots)
+            if cpuHeld * 2 <= limit, cpuHeld < limit {
+                take(min(limit - cpuHeld, configuration.maxBatch, queue.count), from: \.queue, for: workerID, into: &batch)
             }
-            workers[workerID]?.held.formUnion(newlyHeld)
+            let ioRoom = record.ioConcurrency - record.heldIO
+            if ioRoom > 0, !ioQueue.isEmpty {
+                let count = min(ioRoom, configuration.maxBatch - batch.count, ioQueue.count)
+                take(count, from: \.ioQueue, for: workerID, into: &batch)
+            }
             if !batch.isEmpty { actions.append(.dispatch(workerID: workerID, batch)) }
-            if queue.isEmpty { break }
+            if queue.isEmpty, ioQueue.isEmpty { break }
+        }
+    }
+
+    /// Moves up to `count` tasks from a queue to a worker, as the next attempt of each.
+    private mutating func take(
+        _ count: Int, from line: WritableKeyPath<SchedulerState, TaskQueue>, for workerID: UInt32,
+        into batch: inout [DispatchedTask]
+    ) {
+        guard count > 0 else { return }
+        var taken = 0
+        var newlyHeld: [UInt64] = []
+        newlyHeld.reserveCapacity(count)
+        while taken < count, let sequence = self[keyPath: line].popFirst() {
+            taken += 1
+            let attempt = (tasks[sequence]?.attempts ?? 0) + 1
+            dispatchCounter += 1
+            tasks[sequence]?.attempts = attempt
+            tasks[sequence]?.dispatchOrder = dispatchCounter
+            holder[sequence] = workerID
+            newlyHeld.append(sequence)
+            batch.append(DispatchedTask(sequence: sequence, attempt: attempt))
+        }
+        workers[workerID]?.held.formUnion(newlyHeld)
+        if line == \SchedulerState.ioQueue { workers[workerID]?.heldIO += newlyHeld.count }
+    }
+
+    /// Forgets that a worker holds a task.
+    mutating func release(_ sequence: UInt64, from workerID: UInt32) {
+        guard holder.removeValue(forKey: sequence) != nil else { return }
+        guard workers[workerID]?.held.remove(sequence) != nil else { return }
+        if tasks[sequence]?.isIO == true { workers[workerID]?.heldIO -= 1 }
+    }
+
+    /// Puts tasks back at the front of their queue.
+    mutating func requeue(_ sequences: some Sequence<UInt64>) {
+        for sequence in sequences {
+            if tasks[sequence]?.isIO == true {
+                ioQueue.requeue(CollectionOfOne(sequence))
+            } else {
+                queue.requeue(CollectionOfOne(sequence))
+            }
         }
     }
 
@@ -187,22 +221,23 @@ extension SchedulerState {
     /// give half of them back, so no core idles while another worker's queue waits.
     mutating func rebalance(into actions: inout [SchedulerAction]) {
         guard phase == .running, queue.isEmpty else { return }
-        let idle = workers.values.contains { $0.held.count < $0.slots }
+        let idle = workers.values.contains { $0.held.count - $0.heldIO < $0.slots }
         guard idle else { return }
         let donor = workers
-            .filter { !$0.value.reclaimPending && $0.value.held.count > $0.value.slots }
-            .max { ($0.value.held.count - $0.value.slots, $1.key) < ($1.value.held.count - $1.value.slots, $0.key) }
+            .filter { !$0.value.reclaimPending && $0.value.held.count - $0.value.heldIO > $0.value.slots }
+            .max { ($0.value.held.count - $0.value.heldIO, $1.key) < ($1.value.held.count - $1.value.heldIO, $0.key) }
         guard let (workerID, record) = donor else { return }
         workers[workerID]?.reclaimPending = true
-        actions.append(.reclaim(workerID: workerID, count: (record.held.count - record.slots + 1) / 2))
+        actions.append(.reclaim(workerID: workerID, count: (record.held.count - record.heldIO - record.slots + 1) / 2))
     }
 
     mutating func requestTasksIfNeeded(into actions: inout [SchedulerAction]) {
         guard phase == .running, !inputEnded, !loadPending else { return }
         let window = configuration.readAhead
-        guard queue.count * 2 <= window else { return }
+        let waiting = queue.count + ioQueue.count
+        guard waiting * 2 <= window else { return }
         loadPending = true
-        actions.append(.loadTasks(count: window - queue.count))
+        actions.append(.loadTasks(count: window - waiting))
     }
 
     mutating func finishIfDone(into actions: inout [SchedulerAction]) {

@@ -45,6 +45,10 @@ public struct SchedulerState: Sendable {
 
     struct WorkerRecord: Sendable {
         var slots: Int
+        /// IO-bound tasks it runs at once.
+        var ioConcurrency: Int = 256
+        /// How many of `held` are IO-bound.
+        var heldIO = 0
         var held: Set<UInt64> = []
         var lastHeard: Instant
         var drainSent = false
@@ -67,6 +71,8 @@ public struct SchedulerState: Sendable {
         var started = false
         /// When the current attempt was dispatched, in the scheduler's dispatch order.
         var dispatchOrder: UInt64 = 0
+        /// Whether it waits on IO rather than computing.
+        var isIO = false
     }
 
     enum Phase: Sendable, Equatable {
@@ -82,7 +88,10 @@ public struct SchedulerState: Sendable {
     /// Tasks in the task file, as counted by the check before the run.
     public let totalTasks: Int
 
+    /// CPU-bound tasks waiting for a worker.
     var queue = TaskQueue()
+    /// IO-bound tasks waiting for a worker: a separate line, so waits never queue behind computations.
+    var ioQueue = TaskQueue()
     /// Every loaded task that has no recorded result yet.
     var tasks: [UInt64: TaskRecord] = [:]
     /// Failed tasks waiting out their retry delay, with when they may run again.
@@ -134,20 +143,24 @@ public struct SchedulerState: Sendable {
             loadPending = false
             inputEnded = inputEnded || ended
             var fresh: [UInt64] = []
+            var freshIO: [UInt64] = []
             fresh.reserveCapacity(loaded.count)
             for task in loaded where tasks[task.sequence] == nil {
-                tasks[task.sequence] = TaskRecord(retriesLeft: max(task.retries, 0))
-                fresh.append(task.sequence)
+                tasks[task.sequence] = TaskRecord(retriesLeft: max(task.retries, 0), isIO: task.isIO)
+                if task.isIO { freshIO.append(task.sequence) } else { fresh.append(task.sequence) }
             }
-            if phase == .running { queue.append(contentsOf: fresh) }
+            if phase == .running {
+                queue.append(contentsOf: fresh)
+                ioQueue.append(contentsOf: freshIO)
+            }
         case .tasksStarted(let workerID, let started):
             workers[workerID]?.lastHeard = now
             for task in started where holder[task.sequence] == workerID && tasks[task.sequence]?.attempts == task.attempt {
                 tasks[task.sequence]?.started = true
             }
-        case .workerJoined(let workerID, let slots):
+        case .workerJoined(let workerID, let slots, let ioConcurrency):
             if workers[workerID] == nil {
-                workers[workerID] = WorkerRecord(slots: max(slots, 1), lastHeard: now)
+                workers[workerID] = WorkerRecord(slots: max(slots, 1), ioConcurrency: max(ioConcurrency, 1), lastHeard: now)
                 if phase != .running { actions.append(.drain(workerID: workerID, cancelRunning: false)) }
             }
         case .heartbeat(let workerID):
@@ -159,12 +172,11 @@ public struct SchedulerState: Sendable {
             workers[workerID]?.lastHeard = now
             workers[workerID]?.reclaimPending = false
             for sequence in sequences where holder[sequence] == workerID {
-                holder[sequence] = nil
                 // It never started, so that dispatch was not an attempt.
                 if let attempts = tasks[sequence]?.attempts, attempts > 0 { tasks[sequence]?.attempts = attempts - 1 }
                 tasks[sequence]?.started = false
-                workers[workerID]?.held.remove(sequence)
-                if phase == .running { queue.requeue(CollectionOfOne(sequence)) }
+                release(sequence, from: workerID)
+                if phase == .running { requeue([sequence]) }
             }
         case .workerExited(let workerID):
             loseWorker(workerID, reason: .exited, into: &actions)

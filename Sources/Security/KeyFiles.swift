@@ -76,11 +76,12 @@ public enum KeyFiles {
         }
     }
 
-    /// A public key given as its 40-character text, or as the path of a file holding it (such as `jobrun.pub`).
+    /// A public key given as its 40-character text, as 64 hex digits (shell-safe, as launchers pass it), or as the path of a file holding it (such as `jobrun.pub`).
     ///
     /// - Throws: `SecurityError` when the text is neither a key nor a readable file with a key in it.
     public static func publicKey(textOrPath: String) throws(SecurityError) -> String {
         if Z85.isKey(textOrPath) { return textOrPath }
+        if let key = fromHex(textOrPath) { return key }
         guard SecureFile.exists(textOrPath) else {
             throw SecurityError(
                 "\"\(textOrPath)\" is neither a public key (40 characters of Z85 text) nor a file; pass the coordinator's "
@@ -100,6 +101,18 @@ public enum KeyFiles {
         guard let bytes = Z85.decode(key) else { return "(not a key)" }
         let digest = SHA256.hash(data: bytes)
         return "SHA256:" + digest.prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    /// A key given as 64 hex digits, as Z85 text; `nil` for anything else.
+    static func fromHex(_ text: String) -> String? {
+        let digits = Array(text.utf8)
+        guard digits.count == 64 else { return nil }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: 64, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        return Z85.encode(bytes)
     }
 
     static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }

@@ -1,4 +1,7 @@
-/// The text formats of jobrun's key files: one key per line, `#` starting a comment line.
+import ZeroMQ
+
+/// The text formats of jobrun's key files: one key per line, `#` starting a comment line (a 40-character key
+/// may itself start with `#`, and is still a key).
 ///
 /// Pure functions, safe from any thread.
 enum KeyText {
@@ -9,7 +12,8 @@ enum KeyText {
             let trimmed = raw.drop { $0 == " " || $0 == "\t" || $0 == "\r" }
             let content = trimmed.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }
             let line = trimmed.prefix(content.count)
-            if line.isEmpty || line.hasPrefix("#") { continue }
+            // Z85 keys may start with `#`: a line is a comment only when its first word is not a key.
+            if line.isEmpty || (line.hasPrefix("#") && !Z85.isKey(String(firstWord(line)))) { continue }
             lines.append((index + 1, line))
         }
         return lines

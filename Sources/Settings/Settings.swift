@@ -37,6 +37,10 @@ public struct Settings: Sendable, Equatable {
     public var retryBackoffMaxMilliseconds = 60_000
     /// Local workers started to replace lost ones, at most, over the whole job.
     public var maxWorkerRestarts = 10
+    /// IO-bound tasks a worker keeps in flight (and IO subtasks at once across them).
+    public var ioConcurrency = 256
+    /// Connections a worker's HTTP client opens to one host at most.
+    public var httpConnectionsPerHost = 64
 
     /// The built-in defaults.
     public init() {}
@@ -61,12 +65,14 @@ public struct Settings: Sendable, Equatable {
         "retry_backoff_ms": \.retryBackoffMilliseconds,
         "retry_backoff_max_ms": \.retryBackoffMaxMilliseconds,
         "max_worker_restarts": \.maxWorkerRestarts,
+        "io_concurrency": \.ioConcurrency,
+        "http_connections_per_host": \.httpConnectionsPerHost,
     ]
 
     /// The smallest value each key accepts (all keys are integers).
     static let minimums: [String: Int] = [
         "max_batch": 1, "heartbeat_ms": 50, "heartbeat_misses": 2, "output_cap_bytes": 0, "read_ahead": 1,
         "progress_refresh_ms": 10, "plain_progress_ms": 100, "worker_start_timeout_ms": 100,
-        "max_frame_bytes": 65_536, "poison_limit": 1,
+        "max_frame_bytes": 65_536, "poison_limit": 1, "io_concurrency": 1, "http_connections_per_host": 1,
     ]
 }

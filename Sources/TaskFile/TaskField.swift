@@ -21,7 +21,7 @@ enum TaskFieldScope: Sendable {
 /// To add a field, add a case here (with its checks in `decode`), its storage and merge rule in
 /// `TaskFields`, and its place in `TaskSpec` and `TaskSpec.json`.
 enum TaskField: String, CaseIterable, Sendable {
-    case id, exec, shell, run, args, env, cwd, stdin, retries, timeout
+    case id, exec, shell, run, args, env, cwd, stdin, retries, timeout, io
 
     /// The field named `name`, if there is one. (Faster than `init(rawValue:)`, which compares the name with
     /// every case in turn.)
@@ -31,7 +31,7 @@ enum TaskField: String, CaseIterable, Sendable {
             guard bytes.count >= 2 else { return nil }
             let candidate: TaskField
             switch (bytes.count, bytes[0]) {
-            case (2, UInt8(ascii: "i")): candidate = .id
+            case (2, UInt8(ascii: "i")): candidate = bytes[1] == UInt8(ascii: "d") ? .id : .io
             case (4, UInt8(ascii: "e")): candidate = .exec
             case (5, UInt8(ascii: "s")): candidate = bytes[1] == UInt8(ascii: "h") ? .shell : .stdin
             case (3, UInt8(ascii: "r")): candidate = .run
@@ -62,6 +62,7 @@ enum TaskField: String, CaseIterable, Sendable {
         case .stdin: "stdin"
         case .retries: "retries"
         case .timeout: "timeout"
+        case .io: "io"
         }
     }
 
@@ -72,7 +73,7 @@ enum TaskField: String, CaseIterable, Sendable {
     var isCommandField: Bool {
         switch self {
         case .exec, .shell, .run, .args: true
-        case .id, .env, .cwd, .stdin, .retries, .timeout: false
+        case .id, .env, .cwd, .stdin, .retries, .timeout, .io: false
         }
     }
 
@@ -130,6 +131,14 @@ enum TaskField: String, CaseIterable, Sendable {
                         + "got \(value.briefDescription)")
             }
             fields.timeout = number.doubleValue
+        case .io:
+            guard case .bool(let flag) = value else {
+                throw TaskSpecError(
+                    field: "io",
+                    message: "expected true or false (true: the command mostly waits, so it holds no CPU slot), got "
+                        + "\(value.briefDescription)")
+            }
+            fields.io = flag
         }
     }
 

@@ -13,6 +13,7 @@ struct TaskFields: Sendable {
     var stdin: String?
     var retries: Int?
     var timeout: Double?
+    var io: Bool?
 
     /// The names of the command fields that are set, in table order.
     var commandNames: [String] {
@@ -50,13 +51,14 @@ struct TaskFields: Sendable {
         }
         if cwd == nil { cwd = defaults.cwd }
         if stdin == nil { stdin = defaults.stdin }
+        if io == nil { io = defaults.io }
     }
 
     /// Problems with how the fields combine: not exactly one command, `args` without `run`, process settings
     /// with `run`.
     func combinationProblems(requireCommand: Bool = true) -> [TaskSpecError] {
         let commandCount = (exec == nil ? 0 : 1) + (shell == nil ? 0 : 1) + (run == nil ? 0 : 1)
-        if commandCount == 1 && (run == nil ? args == nil : env == nil && cwd == nil && stdin == nil) {
+        if commandCount == 1 && (run == nil ? args == nil : env == nil && cwd == nil && stdin == nil && io == nil) {
             return []
         }
         var problems: [TaskSpecError] = []
@@ -80,7 +82,8 @@ struct TaskFields: Sendable {
                 TaskSpecError(field: "args", message: "\"args\" is only valid together with \"run\"\(other)"))
         }
         if run != nil {
-            for (name, isSet) in [("env", env != nil), ("cwd", cwd != nil), ("stdin", stdin != nil)] where isSet {
+            for (name, isSet) in [("env", env != nil), ("cwd", cwd != nil), ("stdin", stdin != nil), ("io", io != nil)]
+            where isSet {
                 problems.append(
                     TaskSpecError(
                         field: name,
@@ -104,6 +107,6 @@ struct TaskFields: Sendable {
         }
         return TaskSpec(
             command: command, environment: env.take() ?? [:], workingDirectory: cwd.take(), stdin: stdin.take(),
-            retries: retries, timeout: timeout)
+            retries: retries, timeout: timeout, io: io ?? false)
     }
 }

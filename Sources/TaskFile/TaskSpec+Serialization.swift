@@ -50,6 +50,10 @@ extension TaskSpec {
             appendKey("timeout", to: &buffer)
             buffer.append(contentsOf: JSONNumber(timeout).text.utf8)
         }
+        if io {
+            appendKey("io", to: &buffer)
+            buffer.append(contentsOf: "true".utf8)
+        }
         buffer.append(UInt8(ascii: "}"))
     }
 

@@ -17,12 +17,15 @@ public struct TaskSpec: Sendable, Hashable {
     public var retries: Int?
     /// Seconds the task may run before it is stopped; `nil` leaves it to the job's default.
     public var timeout: Double?
+    /// For `exec` and `shell`: the command mostly waits (network, disk), so it holds no CPU slot.
+    public var io: Bool
 
     /// Creates a spec. No checks are made here; `init(json:)` checks the wire form.
     public init(
         command: TaskCommand, environment: [String: String] = [:], workingDirectory: String? = nil,
-        stdin: String? = nil, retries: Int? = nil, timeout: Double? = nil
+        stdin: String? = nil, retries: Int? = nil, timeout: Double? = nil, io: Bool = false
     ) {
+        self.io = io
         self.command = command
         self.environment = environment
         self.workingDirectory = workingDirectory
@@ -53,6 +56,7 @@ public struct TaskSpec: Sendable, Hashable {
         if let stdin { members.append(("stdin", .string(stdin))) }
         if let retries { members.append(("retries", .number(JSONNumber(retries)))) }
         if let timeout { members.append(("timeout", .number(JSONNumber(timeout)))) }
+        if io { members.append(("io", .bool(true))) }
         return .object(JSONObject(members))
     }
 

@@ -1,6 +1,6 @@
 extension WireMessage {
     private enum Kind: UInt8 {
-        case hello = 1, welcome, ready, assign, results, returned, heartbeat, drain, shutdown, reclaim
+        case hello = 1, welcome, ready, assign, results, returned, heartbeat, drain, shutdown, reclaim, progress
         case refusal = 255
     }
 
@@ -15,6 +15,7 @@ extension WireMessage {
             encoder.write(text: hello.host)
             encoder.write(signed: Int64(hello.pid))
             encoder.write(UInt64(hello.slots))
+            encoder.write(UInt64(hello.ioConcurrency))
             encoder.write(text: hello.token)
         case .welcome(let welcome):
             encoder.write(byte: Kind.welcome.rawValue)
@@ -74,6 +75,15 @@ extension WireMessage {
         case .reclaim(let count):
             encoder.write(byte: Kind.reclaim.rawValue)
             encoder.write(UInt64(count))
+        case .progress(let workerID, let reports):
+            encoder.write(byte: Kind.progress.rawValue)
+            encoder.write(UInt64(workerID))
+            encoder.write(UInt64(reports.count))
+            for report in reports {
+                encoder.write(report.sequence)
+                encoder.write(UInt64(report.permille.map { $0 + 1 } ?? 0))
+                encoder.write(text: report.message)
+            }
         }
         return encoder.bytes
     }
@@ -94,8 +104,10 @@ extension WireMessage {
             let pid = try decoder.readInt64()
             guard let pid32 = Int32(exactly: pid) else { throw .malformed("pid \(pid) out of range") }
             let slots = try decoder.readUInt32()
+            let ioConcurrency = try decoder.readUInt32()
             let token = try decoder.readText()
-            self = .hello(Hello(protocolVersion: version, host: host, pid: pid32, slots: slots, token: token))
+            self = .hello(
+                Hello(protocolVersion: version, host: host, pid: pid32, slots: slots, ioConcurrency: ioConcurrency, token: token))
         case .welcome:
             self = .welcome(
                 Welcome(
@@ -175,6 +187,20 @@ extension WireMessage {
             self = .shutdown
         case .reclaim:
             self = .reclaim(count: try decoder.readUInt32())
+        case .progress:
+            let workerID = try decoder.readUInt32()
+            let count = try decoder.readCount(minimumElementSize: 3)
+            var reports: [ProgressReport] = []
+            reports.reserveCapacity(count)
+            for _ in 0..<count {
+                let sequence = try decoder.readUInt64()
+                let encoded = try decoder.readUInt32()
+                guard encoded <= 1001 else { throw .malformed("progress \(encoded) out of range") }
+                reports.append(
+                    ProgressReport(
+                        sequence: sequence, permille: encoded == 0 ? nil : encoded - 1, message: try decoder.readText()))
+            }
+            self = .progress(workerID: workerID, reports)
         }
         try decoder.expectEnd()
     }

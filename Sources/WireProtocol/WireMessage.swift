@@ -30,6 +30,8 @@ public enum WireMessage: Sendable, Equatable {
     case drain(graceMilliseconds: UInt32, cancelRunning: Bool)
     /// Exit now.
     case shutdown
+    /// How far running tasks have come, as their handlers report it (latest report per task).
+    case progress(workerID: UInt32, [ProgressReport])
     /// Give back up to `count` tasks not yet started (the most recently queued first), answered by `returned`
     /// (possibly empty). Lets an idle worker take over work another worker holds but has not begun.
     case reclaim(count: UInt32)
@@ -48,10 +50,16 @@ public struct Hello: Sendable, Equatable {
     public var pid: Int32
     /// How many CPU-bound tasks the worker runs at once.
     public var slots: UInt32
+    /// How many IO-bound tasks the worker keeps in flight.
+    public var ioConcurrency: UInt32
     /// A token that ties a locally spawned worker to its coordinator (empty for others).
     public var token: String
 
-    public init(protocolVersion: UInt8 = WireMessage.protocolVersion, host: String, pid: Int32, slots: UInt32, token: String) {
+    public init(
+        protocolVersion: UInt8 = WireMessage.protocolVersion, host: String, pid: Int32, slots: UInt32,
+        ioConcurrency: UInt32 = 256, token: String
+    ) {
+        self.ioConcurrency = ioConcurrency
         self.protocolVersion = protocolVersion
         self.host = host
         self.pid = pid
@@ -103,6 +111,18 @@ public struct TaskAssignment: Sendable, Equatable {
         self.sequence = sequence
         self.attempt = attempt
         self.spec = spec
+    }
+}
+
+/// A running task's progress: `permille` from 0 to 1000 (or `nil`), and what it is doing.
+public struct ProgressReport: Sendable, Equatable {
+    public var sequence: UInt64
+    public var permille: UInt32?
+    public var message: String
+    public init(sequence: UInt64, permille: UInt32?, message: String) {
+        self.sequence = sequence
+        self.permille = permille
+        self.message = message
     }
 }
 

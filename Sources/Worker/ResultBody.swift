@@ -20,10 +20,15 @@ struct ResultBody: Sendable {
         return ResultBody(outcome: .ok, retryable: false, body: bytes)
     }
 
-    /// A task that failed before or instead of producing output: `{"failure": ..., "error": "..."}`.
-    static func failure(_ outcome: TaskOutcome, _ message: String, retryable: Bool) -> ResultBody {
+    /// A task that failed before or instead of producing output: `{"failure": ..., "error": "..."}`, with the
+    /// handler's partial `result` first when it gave one.
+    static func failure(_ outcome: TaskOutcome, _ message: String, retryable: Bool, result: JSONValue? = nil) -> ResultBody {
         var bytes: [UInt8] = [UInt8(ascii: "{")]
-        appendFailure(outcome, message, to: &bytes, first: true)
+        if let result {
+            bytes.append(contentsOf: #""result":"#.utf8)
+            JSONWriter.append(result, to: &bytes)
+        }
+        appendFailure(outcome, message, to: &bytes, first: result == nil)
         bytes.append(UInt8(ascii: "}"))
         return ResultBody(outcome: outcome, retryable: retryable, body: bytes)
     }

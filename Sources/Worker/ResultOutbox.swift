@@ -14,6 +14,7 @@ final class ResultOutbox: Sendable {
     let fileDescriptor: Int32
     private let writeEnd: Int32
     private let results = Mutex<(started: [StartedTask], finished: [TaskResult])>(([], []))
+    private let progressReports = Mutex<[UInt64: ProgressReport]>([:])
 
     init?() {
         var ends: [Int32] = [0, 0]
@@ -47,8 +48,21 @@ final class ResultOutbox: Sendable {
         results.withLock { $0.started.append(task) }
     }
 
-    /// Whether starts are waiting to be sent.
-    var hasStarts: Bool { results.withLock { !$0.started.isEmpty } }
+    /// Whether starts or progress reports are waiting to be sent.
+    var hasStarts: Bool { results.withLock { !$0.started.isEmpty } || progressReports.withLock { !$0.isEmpty } }
+
+    /// Keeps a task's latest progress report; like starts, it travels within one turn of the socket loop.
+    func progress(_ report: ProgressReport) {
+        progressReports.withLock { $0[report.sequence] = report }
+    }
+
+    /// Takes the latest progress report of every task that reported since the last call.
+    func takeProgress() -> [ProgressReport] {
+        progressReports.withLock { reports in
+            defer { reports.removeAll(keepingCapacity: true) }
+            return Array(reports.values)
+        }
+    }
 
     /// Wakes the socket thread without adding anything (it then checks its other conditions).
     func wakeUp() { wake() }

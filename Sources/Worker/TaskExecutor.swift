@@ -24,10 +24,13 @@ struct TaskExecutor: Sendable {
     /// replaced, since the slot's CPU thread may never come back.
     let stuck: @Sendable (UInt64) -> Void
 
-    func execute(_ assignment: TaskAssignment, cpu: CPUThread) async -> TaskResult {
+    let services: WorkerServices
+
+    func execute(_ task: PreparedTask) async -> TaskResult {
+        let assignment = task.assignment
         let startedAt = Clocks.realTimeMicroseconds()
         let start = Clocks.monotonicNanoseconds()
-        let outcome = await outcome(of: assignment, cpu: cpu)
+        let outcome = await outcome(of: task)
         let elapsed = (Clocks.monotonicNanoseconds() - start) / 1000
         return TaskResult(
             sequence: assignment.sequence, attempt: assignment.attempt, outcome: outcome.outcome,
@@ -36,26 +39,27 @@ struct TaskExecutor: Sendable {
         )
     }
 
-    private func outcome(of assignment: TaskAssignment, cpu: CPUThread) async -> ResultBody {
+    private func outcome(of task: PreparedTask) async -> ResultBody {
         let spec: TaskSpec
-        do {
-            spec = try TaskSpec(json: try JSONParser.parse(assignment.spec))
-        } catch {
+        switch task.spec {
+        case .success(let decoded): spec = decoded
+        case .failure(let error):
             return .failure(
                 .error, "worker \(workerName) could not read the task sent by the coordinator: \(error)", retryable: false)
         }
+        let assignment = task.assignment
         switch spec.command {
         case .run(let kind, let arguments):
-            return await runHandler(kind: kind, arguments: arguments, timeout: spec.timeout, assignment: assignment, cpu: cpu)
+            return await runHandler(kind: kind, arguments: arguments, timeout: spec.timeout, assignment: assignment)
         case .exec(let argv):
-            return await runProcess(argv: argv, spec: spec, sequence: assignment.sequence, cpu: cpu)
+            return await runProcess(argv: argv, spec: spec, sequence: assignment.sequence)
         case .shell(let command):
-            return await runProcess(argv: ["/bin/sh", "-c", command], spec: spec, sequence: assignment.sequence, cpu: cpu)
+            return await runProcess(argv: ["/bin/sh", "-c", command], spec: spec, sequence: assignment.sequence)
         }
     }
 
     private func runHandler(
-        kind: String, arguments: JSONValue, timeout: Double?, assignment: TaskAssignment, cpu: CPUThread
+        kind: String, arguments: JSONValue, timeout: Double?, assignment: TaskAssignment
     ) async -> ResultBody {
         guard let handler = handlers[kind] else {
             let offered = handlers.names.joined(separator: ", ")
@@ -66,7 +70,7 @@ struct TaskExecutor: Sendable {
         } catch {
             return .failure(.error, "\(error)", retryable: false)
         }
-        let context = TaskContext(sequence: assignment.sequence, attempt: Int(assignment.attempt), cpu: cpu)
+        let context = TaskContext(sequence: assignment.sequence, attempt: Int(assignment.attempt), services: services)
         let sequence = assignment.sequence
         let stuck = self.stuck
         let timed = await runWithTimeout(seconds: timeout, graceMilliseconds: killGraceMilliseconds, stuck: { stuck(sequence) }) {
@@ -81,11 +85,15 @@ struct TaskExecutor: Sendable {
             if error is CancellationError || Task.isCancelled {
                 return .failure(.cancelled, "cancelled before it finished", retryable: false)
             }
+            if let failure = error as? TaskFailure {
+                return .failure(.error, failure.description, retryable: failure.retryable, result: failure.result)
+            }
             return .failure(.error, "\(error)", retryable: true)
         }
     }
 
-    private func runProcess(argv: [String], spec: TaskSpec, sequence: UInt64, cpu: CPUThread) async -> ResultBody {
+    /// Runs a command. It holds a CPU slot for its whole run unless the task says `"io": true`.
+    private func runProcess(argv: [String], spec: TaskSpec, sequence: UInt64) async -> ResultBody {
         var configuration = SpawnConfiguration(executable: argv[0], arguments: Array(argv.dropFirst()))
         configuration.environment = spec.environment
         configuration.workingDirectory = spec.workingDirectory
@@ -100,10 +108,11 @@ struct TaskExecutor: Sendable {
         }
         defer { watchdog?.disarm() }
         do {
-            let output = try await cpu.run { () throws -> ProcessOutput in
+            let wait = { @Sendable () throws -> ProcessOutput in
                 defer { children.remove(sequence: sequence) }
                 return try ProcessRunner.run(launch) { children.add($0, sequence: sequence) }
             }
+            let output = spec.io ? try await BlockingCall.run(wait) : try await services.cpu.run(wait)
             let stoppedBecause: TaskOutcome? =
                 watchdog?.fired == true ? .timeout : (children.isCancelling ? .cancelled : nil)
             return .process(output, stoppedBecause: stoppedBecause)

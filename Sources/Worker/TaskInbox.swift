@@ -7,12 +7,12 @@ import WireProtocol
 /// tasks costs one lock per task and no context switch. Closing resumes every waiting runner with `nil`.
 final class TaskInbox: Sendable {
     private struct State {
-        var queued: [TaskAssignment] = []
+        var queued: [PreparedTask] = []
         var head = 0
-        var waiters: [CheckedContinuation<TaskAssignment?, Never>] = []
+        var waiters: [CheckedContinuation<PreparedTask?, Never>] = []
         var closed = false
 
-        mutating func pop() -> TaskAssignment? {
+        mutating func pop() -> PreparedTask? {
             guard head < queued.count else { return nil }
             let item = queued[head]
             head += 1
@@ -27,7 +27,7 @@ final class TaskInbox: Sendable {
     private let state = Mutex(State())
 
     /// Queues tasks, waking runners that wait. Tasks pushed after `close()` are returned to the caller.
-    func push(_ assignments: [TaskAssignment]) -> [TaskAssignment] {
+    func push(_ assignments: [PreparedTask]) -> [PreparedTask] {
         state.withLock { state in
             guard !state.closed else { return assignments }
             var remaining = assignments[...]
@@ -41,7 +41,7 @@ final class TaskInbox: Sendable {
     }
 
     /// The next task, or `nil` once the inbox is closed and empty.
-    func next() async -> TaskAssignment? {
+    func next() async -> PreparedTask? {
         if let ready = state.withLock({ $0.pop() }) { return ready }
         return await withCheckedContinuation { continuation in
             state.withLock { state in
@@ -57,7 +57,7 @@ final class TaskInbox: Sendable {
     }
 
     /// Removes up to `count` queued tasks, the most recently queued first, and returns them.
-    func takeLast(_ count: Int) -> [TaskAssignment] {
+    func takeLast(_ count: Int) -> [PreparedTask] {
         state.withLock { state in
             let available = state.queued.count - state.head
             let taken = Array(state.queued.suffix(min(count, available)))
@@ -67,7 +67,7 @@ final class TaskInbox: Sendable {
     }
 
     /// Stops taking tasks: waiting runners get `nil`; returns the tasks that were never started.
-    func close() -> [TaskAssignment] {
+    func close() -> [PreparedTask] {
         state.withLock { state in
             state.closed = true
             let unstarted = Array(state.queued[state.head...])

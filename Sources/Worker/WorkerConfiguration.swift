@@ -12,8 +12,14 @@ public struct WorkerConfiguration: Sendable {
     public var parentPID: Int32?
     /// The task kinds this worker runs.
     public var handlers: HandlerRegistry
+    /// CURVE credentials for a coordinator on another machine; `nil` for local ipc workers and `--insecure`.
+    public var curve: CurveClientKeys?
     /// How long to wait for the coordinator's welcome.
     public var registrationTimeoutMilliseconds: Int
+    /// IO-bound tasks in flight at once, and IO subtasks (`gather`) at once across them.
+    public var ioConcurrency: Int = 256
+    /// Connections the shared HTTP client opens to one host at most.
+    public var httpConnectionsPerHost: Int = 64
 
     public init(
         registerEndpoint: String, slots: Int = 1, token: String = "", parentPID: Int32? = nil,

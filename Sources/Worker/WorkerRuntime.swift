@@ -11,7 +11,7 @@ import ZeroMQ
 /// A worker process: registers with a coordinator, runs the tasks it is sent, and reports results.
 ///
 /// Threads: the thread calling `run()` owns every ZeroMQ socket and runs the `zmq_poll` loop; tasks run in slot
-/// runners on Swift's cooperative pool (CPU work on one `CPUThread` per slot), and hand results back through the
+/// runners on Swift's cooperative pool (CPU work on the worker's CPU slots), and hand results back through the
 /// `ResultOutbox`, whose eventfd wakes the loop. The worker exits when told to, when its coordinator stays silent
 /// for `heartbeatMisses` periods, when its parent process changes (local workers), or on SIGTERM.
 public final class WorkerRuntime {
@@ -42,7 +42,12 @@ public final class WorkerRuntime {
         defer { context.terminate() }
         let welcome: Welcome
         switch register(context: context, signals: signals) {
-        case .success(let answer): welcome = answer
+        case .success(var answer):
+            // A coordinator listening on all interfaces is reached at the address this worker registered with.
+            answer.taskEndpoint = WorkerConfiguration.reachable(answer.taskEndpoint, registeredAt: configuration.registerEndpoint)
+            answer.resultEndpoint = WorkerConfiguration.reachable(
+                answer.resultEndpoint, registeredAt: configuration.registerEndpoint)
+            welcome = answer
         case .failure(let refusal): return fail(refusal.message, status: refusal.status)
         }
         let session = WorkerSession(
@@ -63,8 +68,11 @@ public final class WorkerRuntime {
             let socket = try ZMQSocket(context: context, type: .dealer)
             defer { socket.close() }
             try socket.setMaxMessageSize(1 << 20)
+            try configuration.secure(socket)
             try socket.connect(configuration.registerEndpoint)
-            let hello = Hello(host: host, pid: pid, slots: UInt32(configuration.slots), token: configuration.token)
+            let hello = Hello(
+                host: host, pid: pid, slots: UInt32(configuration.slots),
+                ioConcurrency: UInt32(clamping: configuration.ioConcurrency), token: configuration.token)
             try socket.send(WireMessage.hello(hello).encoded())
             let deadline = Clocks.monotonicNanoseconds() + UInt64(configuration.registrationTimeoutMilliseconds) * 1_000_000
             var items = [PollItem(socket: socket, events: .readable), PollItem(fileDescriptor: signals.fileDescriptor, events: .readable)]
@@ -86,7 +94,10 @@ public final class WorkerRuntime {
             return .failure(
                 Refusal(
                     message: "no answer from a coordinator at \(configuration.registerEndpoint) within "
-                        + "\(configuration.registrationTimeoutMilliseconds) ms; is `jobrun submit` running there?",
+                        + "\(configuration.registrationTimeoutMilliseconds) ms; is `jobrun submit` running there?"
+                        + (configuration.curve == nil
+                            ? "" : " If it is, --server-key may not be its public key, or this host's public key is not in "
+                                + "its authorized_keys (it logs the keys it rejects)"),
                     status: 2
                 )
             )

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Clock
+import Dispatch
 import Synchronization
 import JobRun
 import ProcessSignals
@@ -14,7 +15,11 @@ final class WorkerSession {
     private let configuration: WorkerConfiguration
     private let outbox: ResultOutbox
     private let signals: SignalPipe
+    /// CPU-bound tasks not yet started, taken in order by the slot runners (a `reclaim` can take them back).
     private let inbox = TaskInbox()
+    /// IO-bound tasks, started at once up to the IO concurrency.
+    private let ioInbox = TaskInbox()
+    private let services: WorkerServices
     private let children = RunningChildren()
     private let executor: TaskExecutor
     /// A task whose handler ignored its timeout for the whole kill grace; its CPU thread may never return.
@@ -38,13 +43,23 @@ final class WorkerSession {
         self.signals = signals
         let stuckTask = StuckTask()
         self.stuckTask = stuckTask
+        let services = WorkerServices(
+            cpuSlots: configuration.slots, ioConcurrency: configuration.ioConcurrency,
+            httpConnectionsPerHost: configuration.httpConnectionsPerHost,
+            progress: { sequence, fraction, message in
+                let permille = fraction.map { UInt32(($0 * 1000).rounded()) }
+                outbox.progress(ProgressReport(sequence: sequence, permille: permille, message: message ?? ""))
+            }
+        )
+        self.services = services
         self.executor = TaskExecutor(
             handlers: configuration.handlers, workerName: workerName, outputCap: Int(welcome.outputCapBytes),
             killGraceMilliseconds: Int(welcome.killGraceMilliseconds), children: children,
             stuck: { sequence in
                 stuckTask.note(sequence)
                 outbox.wakeUp()
-            }
+            },
+            services: services
         )
     }
 
@@ -60,6 +75,8 @@ final class WorkerSession {
             results = try ZMQSocket(context: context, type: .push)
             try results.setSendHighWaterMark(0)
             try tasks.setMaxMessageSize(Int64(256 << 20))
+            try configuration.secure(tasks)
+            try configuration.secure(results)
             try tasks.connect(welcome.taskEndpoint)
             try results.connect(welcome.resultEndpoint)
             try results.send(WireMessage.ready(workerID: welcome.workerID).encoded())
@@ -92,31 +109,57 @@ final class WorkerSession {
         }
     }
 
+    /// Starts one runner per CPU slot, taking CPU-bound tasks in order, and one dispatcher that starts IO-bound
+    /// tasks side by side, at most `ioConcurrency` at once.
     private func startRunners() {
-        for slot in 0..<max(configuration.slots, 1) {
-            let cpu = CPUThread(label: "jobrun.cpu.\(slot)")
+        let executor = self.executor
+        let outbox = self.outbox
+        for _ in 0..<max(configuration.slots, 1) {
             let inbox = self.inbox
-            let executor = self.executor
-            let outbox = self.outbox
             runners.append(
                 Task.detached {
-                    while let assignment = await inbox.next() {
-                        outbox.started(StartedTask(sequence: assignment.sequence, attempt: assignment.attempt))
-                        outbox.append(await executor.execute(assignment, cpu: cpu))
+                    while let task = await inbox.next() {
+                        outbox.started(StartedTask(sequence: task.sequence, attempt: task.assignment.attempt))
+                        outbox.append(await executor.execute(task))
                     }
                 }
             )
         }
+        let ioInbox = self.ioInbox
+        let budget = AsyncLimiter(limit: configuration.ioConcurrency)
+        runners.append(
+            Task.detached {
+                await withDiscardingTaskGroup { group in
+                    while let task = await ioInbox.next() {
+                        await budget.acquire()
+                        group.addTask {
+                            defer { budget.release() }
+                            outbox.started(StartedTask(sequence: task.sequence, attempt: task.assignment.attempt))
+                            outbox.append(await executor.execute(task))
+                        }
+                    }
+                }
+            }
+        )
     }
 
-    /// Cancels what still runs, gives children a grace to exit, and waits for the runners (bounded).
+    /// Cancels what still runs, gives children a grace to exit, waits for the runners (bounded), and closes the
+    /// shared HTTP client.
     private func stopRunners() {
         _ = inbox.close()
+        _ = ioInbox.close()
         for runner in runners { runner.cancel() }
         children.signalAll(SIGTERM)
         let graceEnd = Clocks.monotonicNanoseconds() + 2_000_000_000
         while !children.isEmpty, Clocks.monotonicNanoseconds() < graceEnd { usleep(10_000) }
         children.signalAll(SIGKILL)
+        let closed = DispatchSemaphore(value: 0)
+        let services = self.services
+        Task.detached {
+            await services.shutdown()
+            closed.signal()
+        }
+        _ = closed.wait(timeout: .now() + 2)
     }
 
     private func loop(tasks: ZMQSocket, results: ZMQSocket) -> Exit {
@@ -177,12 +220,22 @@ final class WorkerSession {
             }
             switch message {
             case .assign(let assignments):
-                let refused = draining ? assignments : inbox.push(assignments)
+                if draining {
+                    giveBack(assignments.map(\.sequence), results: results)
+                    continue
+                }
+                var computing: [PreparedTask] = []
+                var waiting: [PreparedTask] = []
+                for assignment in assignments {
+                    let task = PreparedTask(assignment)
+                    if task.resources(configuration.handlers) == .io { waiting.append(task) } else { computing.append(task) }
+                }
+                let refused = (computing.isEmpty ? [] : inbox.push(computing)) + (waiting.isEmpty ? [] : ioInbox.push(waiting))
                 if !refused.isEmpty { giveBack(refused.map(\.sequence), results: results) }
             case .drain(let grace, let cancelRunning):
                 if !draining {
                     draining = true
-                    giveBack(inbox.close().map(\.sequence), results: results)
+                    giveBack((inbox.close() + ioInbox.close()).map(\.sequence), results: results)
                 }
                 if cancelRunning {
                     for runner in runners { runner.cancel() }
@@ -216,6 +269,8 @@ final class WorkerSession {
 
     /// Sends every start and finished result, in messages of bounded size.
     private func flushResults(to results: ZMQSocket) {
+        let reports = outbox.takeProgress()
+        if !reports.isEmpty { enqueue(.progress(workerID: welcome.workerID, reports), on: results) }
         let (started, finished) = outbox.takeAll()
         if finished.isEmpty, !started.isEmpty {
             enqueue(.results(workerID: welcome.workerID, started: started, []), on: results)

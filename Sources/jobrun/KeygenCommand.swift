@@ -1,5 +1,6 @@
 import ArgumentParser
 import Security
+import ZeroMQ
 
 /// `jobrun keygen [--out DIR]`: writes a CURVE key pair for a coordinator or a worker host.
 struct KeygenCommand: StatusCommand {

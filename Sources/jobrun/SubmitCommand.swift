@@ -61,12 +61,27 @@ struct SubmitCommand: StatusCommand {
     @Flag(name: .long, help: "With --resume, also run again the tasks recorded as failed or timed out.")
     var rerunFailed = false
 
+    @OptionGroup(title: "Workers on other machines")
+    var network: NetworkOptions
+
+    @Option(name: .long, help: "IO-bound tasks (sleep, http-get, io exec) each worker keeps in flight (default 256, see config).")
+    var ioConcurrency: Int?
+
+    @Option(name: .long, help: "Run workers from this program (a custom worker built with the JobRun library) instead of jobrun itself.")
+    var workerCommand: String?
+
     func validate() throws {
-        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
+        if let workers, workers < 0 || (workers == 0 && network.listen == nil) {
+            throw ValidationError("--workers must be at least 1 (or 0 with --listen: remote workers only), got \(workers)")
+        }
         if slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
         if let retries, retries < 0 || retries > 1000 { throw ValidationError("--retries must be from 0 to 1000, got \(retries)") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a number of seconds above 0, got \(timeout)") }
         if rerunFailed, !resume { throw ValidationError("--rerun-failed goes with --resume") }
+        if let ioConcurrency, ioConcurrency < 1 { throw ValidationError("--io-concurrency must be at least 1, got \(ioConcurrency)") }
+        if let workerCommand, access(workerCommand, X_OK) != 0 {
+            throw ValidationError("--worker-command \(workerCommand) is not an executable file")
+        }
         if resume, force { throw ValidationError("--resume keeps the results file and --force replaces it; choose one") }
         if resume, output == "-" { throw ValidationError("--resume needs a results file, not standard output") }
     }
@@ -96,7 +111,7 @@ struct SubmitCommand: StatusCommand {
             overwriteOutput: force,
             workerCount: workers ?? Self.coreCount(),
             slotsPerWorker: slots,
-            workerCommand: [Self.executablePath(), "worker"],
+            workerCommand: workerCommand.map { [$0, "worker"] } ?? [Self.executablePath(), "worker"],
             settings: settings,
             quiet: quiet
         )
@@ -104,6 +119,16 @@ struct SubmitCommand: StatusCommand {
         configuration.defaultTimeout = timeout
         configuration.resume = resume
         configuration.rerunFailed = rerunFailed
+        var notes: [String] = []
+        do {
+            configuration.network = try network.configuration(program: Self.executablePath(), notes: &notes)
+        } catch {
+            printError("jobrun: \(error)")
+            return SubmitExitCode.usage
+        }
+        for note in notes { printError(note) }
+        configuration.ioConcurrency = ioConcurrency
+        configuration.customWorker = workerCommand != nil
         let recorder = JobWatch.recorder(for: submission, jobID: jobID)
         configuration.observers = recorder.map { [$0] } ?? []
         let status = CoordinatorService(configuration: configuration).run()

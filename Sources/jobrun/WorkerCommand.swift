@@ -18,19 +18,28 @@ struct WorkerCommand: StatusCommand {
     @Option(name: .long, help: "CPU-bound tasks run at once.")
     var slots: Int = 1
 
+    @OptionGroup(title: "Coordinators on other machines")
+    var remote: RemoteWorkerOptions
+
+    @Option(name: .long, help: "IO-bound tasks kept in flight at once.")
+    var ioConcurrency: Int = 256
+
+    @Option(name: .long, help: "Connections the HTTP client opens to one host at most.")
+    var httpConnectionsPerHost: Int = 64
+
     func validate() throws {
         if slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
+        if ioConcurrency < 1 { throw ValidationError("--io-concurrency must be at least 1, got \(ioConcurrency)") }
+        if httpConnectionsPerHost < 1 {
+            throw ValidationError("--http-connections-per-host must be at least 1, got \(httpConnectionsPerHost)")
+        }
     }
 
     func runWithStatus() -> Int32 {
-        let environment = { (name: String) in getenv(name).map { String(cString: $0) } }
-        let configuration = WorkerConfiguration(
-            registerEndpoint: connect,
-            slots: slots,
-            token: environment("JOBRUN_TOKEN") ?? "",
-            parentPID: environment("JOBRUN_PARENT_PID").flatMap { Int32($0) },
-            handlers: .builtIn
-        )
-        return WorkerRuntime(configuration: configuration).run()
+        var configuration = WorkerConfiguration.fromEnvironment(registerEndpoint: connect, handlers: .builtIn)
+        configuration.slots = slots
+        configuration.ioConcurrency = ioConcurrency
+        configuration.httpConnectionsPerHost = httpConnectionsPerHost
+        return runServing(configuration)
     }
 }

@@ -14,8 +14,11 @@ struct ReliabilityTests {
         kill_grace_ms = 300
         """
 
+    /// Commands that each hold a CPU slot for `ms` milliseconds (a built-in `sleep` would hold none and all
+    /// finish at once).
     static func sleeps(_ count: Int, ms: Int) -> String {
-        (0..<count).map { #"{"id": \#($0), "run": "sleep", "args": {"ms": \#(ms)}}"# }.joined(separator: "\n")
+        let seconds = Double(ms) / 1000
+        return (0..<count).map { #"{"id": \#($0), "exec": ["sleep", "\#(seconds)"]}"# }.joined(separator: "\n")
     }
 
     static func resultsWritten(_ path: String) -> Int {
@@ -148,6 +151,7 @@ struct ReliabilityTests {
         let results = try scratch.results("long.results.jsonl")
         #expect(results.count == 120)
         #expect((0..<120).allSatisfy { results[String($0)]?["status"] == "ok" })
+        #expect(results.values.allSatisfy { $0["exit_code"] == 0 })
 
         let again = try JobrunProcess.run(["submit", file, "--resume"])
         #expect(again.status == 0)

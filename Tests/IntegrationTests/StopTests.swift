@@ -60,7 +60,7 @@ struct StopTests {
     @Test("a coordinator killed with SIGKILL leaves no worker behind")
     func coordinatorKilled() throws {
         let scratch = try Scratch()
-        let file = try scratch.write("sleepy.jsonl", (0..<50).map { _ in #"{"run": "sleep", "args": {"ms": 1000}}"# }.joined(separator: "\n"))
+        let file = try scratch.write("sleepy.jsonl", (0..<50).map { _ in #"{"exec": ["sleep", "1"]}"# }.joined(separator: "\n"))
         let job = JobrunProcess(["submit", file, "--workers", "2"])
         try job.start()
         #expect(Self.waitUntil(timeout: 30) { Self.children(of: job.pid).count == 2 })

@@ -176,7 +176,7 @@ struct SubmitErrorTests {
     @Test("a plain progress line and the summary appear when stderr is not a terminal")
     func plainProgress() throws {
         let scratch = try Scratch()
-        let file = try scratch.write("naps.jsonl", (0..<6).map { _ in #"{"run": "sleep", "args": {"ms": 150}}"# }.joined(separator: "\n"))
+        let file = try scratch.write("naps.jsonl", (0..<6).map { _ in #"{"exec": ["sleep", "0.15"]}"# }.joined(separator: "\n"))
         let config = try scratch.write("fast.conf", "plain_progress_ms = 200\n")
         let outcome = try JobrunProcess.run(["submit", file, "--workers", "1", "--config", config])
         #expect(outcome.status == 0)

@@ -4,7 +4,8 @@ import Testing
 
 @Suite("Built-in task kinds")
 struct BuiltInHandlerTests {
-    static let context = TaskContext(sequence: 0, attempt: 1, cpu: CPUThread())
+    static let context = TaskContext(sequence: 0, attempt: 1, services: services)
+    static let services = WorkerServices(cpuSlots: 1, ioConcurrency: 8)
 
     @Test("sha256-chain matches the reference vectors", arguments: [
         ("task-0", 1, "600153c1dc756d80f14729c67d3c13afe4ad2959ef68b255a547d384f92e787f"),
@@ -53,9 +54,9 @@ struct BuiltInHandlerTests {
     @Test("the registry lists the built-in kinds and lets a handler be added")
     func registry() {
         var registry = HandlerRegistry.builtIn
-        #expect(registry.names == ["echo", "sha256-chain", "sleep"])
+        #expect(registry.names == ["echo", "fetch-digest", "http-get", "sha256-chain", "sleep"])
         registry.register(EchoRenamed())
-        #expect(registry.names == ["echo", "echo2", "sha256-chain", "sleep"])
+        #expect(registry.names == ["echo", "echo2", "fetch-digest", "http-get", "sha256-chain", "sleep"])
     }
 
     @Test("compute runs its closure off the cooperative pool and returns its value")

@@ -107,3 +107,16 @@ struct KeyFilesTests {
         #expect(KeyFiles.fingerprint(ofPublicKey: key) != KeyFiles.fingerprint(ofPublicKey: try CurveKeyPair.generate().publicKey))
     }
 }
+
+@Suite("Key text")
+struct KeyTextTests {
+    @Test("a key starting with # is a key, not a comment")
+    func hashKey() throws {
+        var key = try CurveKeyPair.generate().publicKey
+        key = "#" + key.dropFirst()
+        try #require(Z85.isKey(key))
+        let keys = try AuthorizedKeys(text: "# a comment\n\(key) gamma\n#not a key either\n", path: "auth")
+        #expect(keys.contains(key))
+        #expect(keys.keys.count == 1)
+    }
+}

@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ChildProcess
+import Clock
+import ProcessSignals
+
+/// `jobrun worker --connect tcp://…` on another machine: keeps one worker process per core (or `--workers N`)
+/// registered with a coordinator, starting a new one whenever one ends, with backoff while the coordinator is
+/// away, and exits after `idleExitSeconds` without a coordinator.
+///
+/// Threads: everything runs on the calling thread, which spawns and reaps the worker processes and waits on a
+/// signal pipe. Each worker process exits by itself when this agent dies (it watches its parent).
+public final class HostAgent {
+    /// What the agent runs and how long it waits.
+    public struct Configuration: Sendable {
+        /// The program and arguments that start one worker process (without `--registration-timeout`).
+        public var workerCommand: [String]
+        /// Worker processes kept running.
+        public var workers: Int
+        /// Exit after this long without any worker serving a coordinator; `nil` waits forever.
+        public var idleExitSeconds: Double?
+        /// Exit once a coordinator ends its job (a launcher-started agent serves one job).
+        public var once: Bool
+
+        public init(workerCommand: [String], workers: Int, idleExitSeconds: Double?, once: Bool) {
+            self.workerCommand = workerCommand
+            self.workers = workers
+            self.idleExitSeconds = idleExitSeconds
+            self.once = once
+        }
+    }
+
+    private struct Slot {
+        var process: SpawnedProcess?
+        var startAt: UInt64 = 0
+        var failures = 0
+    }
+
+    private let configuration: Configuration
+    private var slots: [Slot]
+    private var served = false
+    private var lastServed: UInt64
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        self.slots = Array(repeating: Slot(), count: max(configuration.workers, 1))
+        self.lastServed = Clocks.monotonicNanoseconds()
+    }
+
+    /// Runs until idle for `idleExitSeconds`, until the job ends with `once`, or until SIGTERM/SIGINT; returns
+    /// the exit status: 0 after serving, 2 when no coordinator was ever served or one refused these workers.
+    public func run() -> Int32 {
+        SignalPipe.ignore(SIGPIPE)
+        guard let signals = SignalPipe.install(for: [SIGTERM, SIGINT, SIGHUP, SIGCHLD]) else {
+            WorkerRuntime.report("jobrun worker: cannot create the signal pipe: \(String(cString: strerror(errno)))")
+            return 1
+        }
+        let registrationMilliseconds = configuration.idleExitSeconds.map { max(Int($0 * 1000), 100) } ?? Int(Int32.max)
+        var status: Int32?
+        while status == nil {
+            let now = Clocks.monotonicNanoseconds()
+            for index in slots.indices where slots[index].process == nil && now >= slots[index].startAt && !idle(now) {
+                start(index, registrationMilliseconds: registrationMilliseconds)
+            }
+            var items = [PollFileDescriptor(signals.fileDescriptor)]
+            _ = poll(&items, 1, 200)
+            if signals.drain().contains(where: { $0 != SIGCHLD }) {
+                status = served ? 0 : 2
+                break
+            }
+            status = reap()
+        }
+        stopAll()
+        return status ?? 0
+    }
+
+    private func start(_ index: Int, registrationMilliseconds: Int) {
+        guard let program = configuration.workerCommand.first else { return }
+        var spawn = SpawnConfiguration(
+            executable: program,
+            arguments: Array(configuration.workerCommand.dropFirst())
+                + ["--registration-timeout", String(registrationMilliseconds)])
+        spawn.environment = ["JOBRUN_PARENT_PID": String(getpid())]
+        spawn.captureOutput = false
+        spawn.parentDeathSignal = SIGTERM
+        do {
+            slots[index].process = try SpawnedProcess.spawn(spawn)
+        } catch {
+            WorkerRuntime.report("jobrun worker: cannot start a worker process: \(error)")
+            slots[index].startAt = Clocks.monotonicNanoseconds() + 5_000_000_000
+        }
+    }
+
+    /// Reaps ended worker processes and schedules their replacements; returns an exit status when the agent
+    /// should stop.
+    private func reap() -> Int32? {
+        let now = Clocks.monotonicNanoseconds()
+        for index in slots.indices {
+            guard let process = slots[index].process, let status = process.tryWait() else { continue }
+            slots[index].process = nil
+            switch status.exitCode {
+            case 0?:
+                // The coordinator ended its job and said so.
+                served = true
+                lastServed = now
+                slots[index].failures = 0
+                if configuration.once {
+                    return 0
+                }
+                slots[index].startAt = now
+            case 1?, 3?:
+                // Served, then lost the coordinator (or was replaced): register again, backing off.
+                served = true
+                lastServed = now
+                slots[index].failures += 1
+                slots[index].startAt = now + Self.backoff(slots[index].failures)
+            default:
+                // Refused, or no coordinator answered within the idle window.
+                slots[index].failures += 1
+                slots[index].startAt = now + Self.backoff(slots[index].failures)
+            }
+        }
+        if idle(now), !slots.contains(where: { $0.process != nil }) {
+            WorkerRuntime.report("jobrun worker: no coordinator for \(configuration.idleExitSeconds ?? 0) s (--idle-exit); exiting")
+            return served ? 0 : 2
+        }
+        return nil
+    }
+
+    /// Whether no worker has served a coordinator for the whole idle window.
+    private func idle(_ now: UInt64) -> Bool {
+        guard let seconds = configuration.idleExitSeconds else { return false }
+        return Double(now - lastServed) / 1e9 >= seconds
+    }
+
+    /// 1 s, doubling, at most 16 s.
+    static func backoff(_ failures: Int) -> UInt64 {
+        UInt64(1) << UInt64(min(max(failures - 1, 0), 4)) * 1_000_000_000
+    }
+
+    private func stopAll() {
+        for slot in slots { slot.process?.signal(SIGTERM, wholeGroup: false) }
+        let deadline = Clocks.monotonicNanoseconds() + 5_000_000_000
+        while slots.contains(where: { $0.process != nil }) {
+            for index in slots.indices where slots[index].process?.tryWait() != nil { slots[index].process = nil }
+            if Clocks.monotonicNanoseconds() > deadline {
+                for slot in slots { slot.process?.signal(SIGKILL, wholeGroup: false) }
+                for index in slots.indices { _ = slots[index].process?.wait(); slots[index].process = nil }
+            }
+            usleep(5000)
+        }
+    }
+}
+
+/// A `pollfd` waiting for `descriptor` to become readable.
+private func PollFileDescriptor(_ descriptor: Int32) -> pollfd {
+    pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+}

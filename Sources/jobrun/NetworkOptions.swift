@@ -1,0 +1,51 @@
+import ArgumentParser
+import Coordinator
+
+/// `jobrun submit`'s options for workers on other machines: `--listen`, keys, `--hosts` and the launcher.
+struct NetworkOptions: ParsableArguments {
+    @Option(name: .long, help: "Also serve workers on other machines at tcp://ADDRESS:PORT (CURVE-authenticated).")
+    var listen: String?
+
+    @Option(name: .long, help: "The coordinator's secret key file (default: ~/.config/jobrun/jobrun.key, made if missing).")
+    var key: String?
+
+    @Option(name: .long, help: "Worker public keys admitted, one a line (default: ~/.config/jobrun/authorized_keys).")
+    var authorizedKeys: String?
+
+    @Flag(name: .long, help: "Plain TCP without CURVE: any machine that reaches --listen may join. Trusted networks only.")
+    var insecure = false
+
+    @Option(name: .long, help: "Start workers on these hosts through the launch template: H[:N],... (needs --listen).")
+    var hosts: String?
+
+    @Option(name: .long, help: "Command that starts workers on a host; placeholders {host} {jobrun} {endpoint} {n} {slots} {security} (default: ssh).")
+    var launchTemplate: String?
+
+    func validate() throws {
+        if listen == nil {
+            for (given, name) in [(key != nil, "--key"), (authorizedKeys != nil, "--authorized-keys"), (insecure, "--insecure"),
+                (hosts != nil, "--hosts"), (launchTemplate != nil, "--launch-template")] where given {
+                throw ValidationError("\(name) goes with --listen tcp://ADDRESS:PORT")
+            }
+        }
+        if let hosts {
+            do {
+                _ = try HostSpec.parseList(hosts)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+
+    /// The coordinator's network configuration, or `nil` without `--listen`; `notes` collects what to tell the
+    /// user (a key pair made, a warning for `--insecure`).
+    func configuration(program: String, notes: inout [String]) throws(CoordinatorError) -> NetworkConfiguration? {
+        guard let listen else { return nil }
+        var network = try NetworkConfiguration.prepare(
+            listen: listen, keyPath: key, authorizedKeysPath: authorizedKeys, insecure: insecure, notes: &notes)
+        network.hosts = try hosts.map { (text) throws(CoordinatorError) in try HostSpec.parseList(text) } ?? []
+        if let launchTemplate { network.launchTemplate = LaunchTemplate(launchTemplate) }
+        network.workerProgram = program
+        return network
+    }
+}

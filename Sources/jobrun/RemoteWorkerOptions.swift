@@ -1,0 +1,74 @@
+import ArgumentParser
+import Security
+import ZeroMQ
+import Worker
+
+/// `jobrun worker`'s options for a coordinator on another machine: keys, the host agent's worker count and
+/// idle exit.
+struct RemoteWorkerOptions: ParsableArguments {
+    @Option(name: .long, help: "This host's secret key file (default: ~/.config/jobrun/jobrun.key).")
+    var key: String?
+
+    @Option(name: .long, help: "The coordinator's public key: its text, or a file such as its jobrun.pub.")
+    var serverKey: String?
+
+    @Flag(name: .long, help: "Plain TCP without CURVE, for a coordinator started with --insecure.")
+    var insecure = false
+
+    @Option(name: .long, help: "Worker processes to run on this host with a tcp:// coordinator (default: one per core).")
+    var workers: String?
+
+    @Option(name: .long, help: "Exit after this many seconds without a coordinator (default: wait forever).")
+    var idleExit: Double?
+
+    @Flag(name: .long, help: "Exit once a coordinator ends its job (how launchers start workers).")
+    var once = false
+
+    @Flag(name: .long, help: .hidden)
+    var single = false
+
+    @Option(name: .long, help: .hidden)
+    var registrationTimeout: Int?
+
+    func validate() throws {
+        if let workers, workers != "auto", (Int(workers) ?? 0) < 1 {
+            throw ValidationError("--workers must be a number >= 1 or auto, got \(workers)")
+        }
+        if let idleExit, !(idleExit > 0) { throw ValidationError("--idle-exit must be a number of seconds above 0, got \(idleExit)") }
+        if insecure, serverKey != nil { throw ValidationError("--insecure turns CURVE off; it does not go with --server-key") }
+    }
+}
+
+extension WorkerCommand {
+    /// Runs one worker process, or with a `tcp://` coordinator a host agent keeping several registered.
+    func runServing(_ base: WorkerConfiguration) -> Int32 {
+        var configuration = base
+        let remoteEndpoint = connect.hasPrefix("tcp://")
+        if remoteEndpoint, !remote.insecure {
+            guard let serverKey = remote.serverKey else {
+                printError(
+                    "jobrun worker: \(connect) needs --server-key (the coordinator's jobrun.pub, or the key `jobrun submit "
+                        + "--listen` printed), or --insecure for a coordinator started with --insecure")
+                return 2
+            }
+            do {
+                let keys = try KeyFiles.loadKeyPair(remote.key ?? KeyFiles.configurationDirectory() + "/" + KeyFiles.secretKeyName)
+                configuration.curve = CurveClientKeys(keys: keys, serverKey: try KeyFiles.publicKey(textOrPath: serverKey))
+            } catch {
+                printError("jobrun worker: \(error)\(remote.key == nil ? " (make a key pair with `jobrun keygen`)" : "")")
+                return 2
+            }
+        }
+        if let timeout = remote.registrationTimeout { configuration.registrationTimeoutMilliseconds = max(timeout, 100) }
+        guard remoteEndpoint, !remote.single else { return WorkerRuntime(configuration: configuration).run() }
+        var command = [SubmitCommand.executablePath(), "worker", "--connect", connect, "--slots", String(slots), "--single"]
+        if remote.insecure { command.append("--insecure") }
+        if let key = remote.key { command += ["--key", key] }
+        if let serverKey = configuration.curve?.serverKey { command += ["--server-key", serverKey] }
+        let count = remote.workers.flatMap { Int($0) } ?? SubmitCommand.coreCount()
+        let agent = HostAgent(
+            configuration: HostAgent.Configuration(
+                workerCommand: command, workers: count, idleExitSeconds: remote.idleExit, once: remote.once))
+        return agent.run()
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import Testing
+
+/// A small cluster on one machine: a coordinator network namespace joined to "host" namespaces by veth pairs,
+/// each host with its own address and host name. Needs root (creating namespaces); `available` says whether
+/// this machine can.
+///
+/// Every namespace and process a lab makes is removed by `tearDown()`: processes it started are killed by pid,
+/// then the namespaces are deleted (which deletes their veth pairs).
+final class NetworkLab {
+    /// Whether namespaces can be made here (root, iproute2 installed, the kernel allows it).
+    static let available: Bool = {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") || FileManager.default.isExecutableFile(atPath: "/sbin/ip")
+        else {
+            print("NetworkLab: skipping multi-host tests: network namespaces need root and iproute2 (`ip`)")
+            return false
+        }
+        let probe = "jrprobe\(getpid())"
+        let made = (try? NetworkLab.command(["ip", "netns", "add", probe]).status) == 0
+        _ = try? NetworkLab.command(["ip", "netns", "del", probe])
+        if !made { print("NetworkLab: skipping multi-host tests: this kernel or container does not allow `ip netns add`") }
+        return made
+    }()
+
+    /// The coordinator's namespace.
+    let coordinator: String
+    /// Host names, in order, with their namespace and addresses.
+    private(set) var hosts: [Host] = []
+    private var processes: [LabProcess] = []
+    private let prefix: String
+
+    struct Host {
+        let name: String
+        let namespace: String
+        /// The host's address.
+        let address: String
+        /// The coordinator's address as this host reaches it.
+        let coordinatorAddress: String
+        /// The veth interface on the coordinator's side (for `tc netem`).
+        let coordinatorInterface: String
+        /// The veth interface on the host's side.
+        let hostInterface: String
+    }
+
+    /// Makes the coordinator namespace and one namespace per name in `hostNames`, each on its own /24 of
+    /// 10.(100 + tag).0.0/16; `tag` keeps labs of different tests apart.
+    init(_ tag: Int, hostNames: [String]) throws {
+        prefix = "jr\(getpid() % 10000)t\(tag)"
+        coordinator = prefix + "c"
+        try Self.run(["ip", "netns", "add", coordinator])
+        try Self.run(["ip", "-n", coordinator, "link", "set", "lo", "up"])
+        for (index, name) in hostNames.enumerated() {
+            let namespace = prefix + "h\(index)"
+            let subnet = "10.\(100 + tag).\(index + 1)"
+            let outer = "\(prefix)c\(index)"
+            let inner = "\(prefix)h\(index)"
+            try Self.run(["ip", "netns", "add", namespace])
+            try Self.run(["ip", "-n", namespace, "link", "set", "lo", "up"])
+            try Self.run(["ip", "-n", coordinator, "link", "add", outer, "type", "veth", "peer", "name", inner, "netns", namespace])
+            try Self.run(["ip", "-n", coordinator, "addr", "add", "\(subnet).1/24", "dev", outer])
+            try Self.run(["ip", "-n", namespace, "addr", "add", "\(subnet).2/24", "dev", inner])
+            try Self.run(["ip", "-n", coordinator, "link", "set", outer, "up"])
+            try Self.run(["ip", "-n", namespace, "link", "set", inner, "up"])
+            hosts.append(
+                Host(
+                    name: name, namespace: namespace, address: "\(subnet).2", coordinatorAddress: "\(subnet).1",
+                    coordinatorInterface: outer, hostInterface: inner))
+        }
+    }
+
+    /// Starts `arguments` in `namespace` under the host name `hostName` (its own UTS namespace).
+    @discardableResult
+    func start(_ arguments: [String], in namespace: String, hostName: String, environment: [String: String] = [:]) throws
+        -> LabProcess
+    {
+        let process = LabProcess(
+            ["ip", "netns", "exec", namespace, "unshare", "--uts", "sh", "-c", "hostname \"$0\" && exec \"$@\"", hostName]
+                + arguments, environment: environment)
+        try process.start()
+        processes.append(process)
+        return process
+    }
+
+    /// SIGKILLs every process in a host's namespace, as when the machine dies.
+    func killEverything(in namespace: String) throws {
+        let pids = try Self.command(["ip", "netns", "pids", namespace]).output.split(separator: "\n").compactMap { Int32($0) }
+        for pid in pids { kill(pid, SIGKILL) }
+    }
+
+    /// Adds latency and loss on both ends of a host's link with `tc netem`; on a kernel without netem, drops
+    /// `lossPercent` of packets with nftables and shapes the link with `tbf` (queueing delay) instead. Returns
+    /// what it did, for the test's log.
+    @discardableResult
+    func degrade(_ host: Host, delay: String, lossPercent: Int) throws -> String {
+        let sides = [(coordinator, host.coordinatorInterface), (host.namespace, host.hostInterface)]
+        let netem = try Self.command(
+            ["ip", "netns", "exec", coordinator, "tc", "qdisc", "add", "dev", host.coordinatorInterface, "root", "netem", "delay",
+             delay, "loss", "\(lossPercent)%"])
+        if netem.status == 0 {
+            try Self.run(
+                ["ip", "netns", "exec", host.namespace, "tc", "qdisc", "add", "dev", host.hostInterface, "root", "netem", "delay",
+                 delay, "loss", "\(lossPercent)%"])
+            return "netem: delay \(delay), loss \(lossPercent)% each way"
+        }
+        for (namespace, interface) in sides {
+            let nft = ["ip", "netns", "exec", namespace, "nft"]
+            try Self.run(nft + ["add table inet jrlab"])
+            try Self.run(nft + ["add chain inet jrlab out { type filter hook output priority 0 ; }"])
+            try Self.run(nft + ["add rule inet jrlab out oifname \(interface) numgen random mod 100 < \(lossPercent) drop"])
+            try Self.run(
+                ["ip", "netns", "exec", namespace, "tc", "qdisc", "add", "dev", interface, "root", "tbf", "rate", "20mbit", "burst",
+                 "32kbit", "latency", delay])
+        }
+        return "no netem in this kernel (\(netem.output.trimmingCharacters(in: .whitespacesAndNewlines))): nftables drops "
+            + "\(lossPercent)% each way, tbf shapes to 20 Mbit/s"
+    }
+
+    /// Kills every process this lab started or that still runs in its namespaces, then deletes the namespaces.
+    func tearDown() {
+        for process in processes { process.stop() }
+        for namespace in [coordinator] + hosts.map(\.namespace) {
+            try? killEverything(in: namespace)
+            _ = try? Self.command(["ip", "netns", "del", namespace])
+        }
+    }
+
+    static func run(_ arguments: [String]) throws {
+        let result = try command(arguments)
+        if result.status != 0 { throw LabError(description: "\(arguments.joined(separator: " ")) failed: \(result.output)") }
+    }
+
+    /// Runs a command to completion (bounded to 30 s) and returns its status and combined output.
+    static func command(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = LabProcess(arguments)
+        try process.start()
+        let outcome = try process.finish(timeout: 30)
+        return (outcome.status, outcome.stdout + outcome.stderr)
+    }
+
+    struct LabError: Error, CustomStringConvertible {
+        let description: String
+    }
+}
+
+/// A process started by a test, with its output collected; `stop()` kills it (by pid) if it still runs.
+final class LabProcess: @unchecked Sendable {
+    // Invariant: `process` is only touched by the test thread that owns this value; output goes through `Collected`.
+    let process = Process()
+    private let stdoutPipe = Pipe()
+    private let stderrPipe = Pipe()
+    private let collected = JobrunProcess.Collected()
+
+    init(_ arguments: [String], environment: [String: String] = [:]) {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
+        process.standardInput = FileHandle.nullDevice
+    }
+
+    func start() throws {
+        let collected = self.collected
+        stdoutPipe.fileHandleForReading.readabilityHandler = { handle in collected.append(stdout: handle.availableData) }
+        stderrPipe.fileHandleForReading.readabilityHandler = { handle in collected.append(stderr: handle.availableData) }
+        try process.run()
+    }
+
+    var stderr: String { collected.stderr }
+    var isRunning: Bool { process.isRunning }
+
+    /// Waits until stderr contains `text` (bounded).
+    func waitForStderr(containing text: String, timeout: TimeInterval = 60) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if collected.stderr.contains(text) { return true }
+            if !process.isRunning { return collected.stderr.contains(text) }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    /// Waits for exit (bounded; SIGKILL and a throw past the deadline) and returns status and output.
+    func finish(timeout: TimeInterval = 120) throws -> JobrunProcess.Outcome {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            if Date() > deadline {
+                kill(process.processIdentifier, SIGKILL)
+                throw JobrunProcess.TimedOut(seconds: timeout)
+            }
+            usleep(5000)
+        }
+        stdoutPipe.fileHandleForReading.readabilityHandler = nil
+        stderrPipe.fileHandleForReading.readabilityHandler = nil
+        collected.append(stdout: stdoutPipe.fileHandleForReading.readDataToEndOfFile())
+        collected.append(stderr: stderrPipe.fileHandleForReading.readDataToEndOfFile())
+        return JobrunProcess.Outcome(status: process.terminationStatus, stdout: collected.stdout, stderr: collected.stderr)
+    }
+
+    /// Kills the process (SIGKILL, by pid) if it still runs, and reaps it.
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { usleep(5000) }
+    }
+}
