@@ -50,7 +50,8 @@ extension ReportBuilder {
         for task in tasks {
             guard let row = rowIndex[task.worker] else { continue }
             let x = Self.labelWidth + Double(task.startedMicroseconds - start) / span * Self.plotWidth
-            let width = max(Double(task.durationMicroseconds) / span * Self.plotWidth, 0.75)
+            // Failures stay visible however short they were.
+            let width = max(Double(task.durationMicroseconds) / span * Self.plotWidth, task.succeeded ? 0.75 : 2.5)
             let y = top + Double(row) * Self.rowHeight + 2
             var title = "task \(DisplayFormat.taskID(task.id)): \(task.status), \(DisplayFormat.duration(microseconds: task.durationMicroseconds))"
             if task.attempts > 1 { title += ", attempt \(task.attempts)" }
