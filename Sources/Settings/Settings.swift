@@ -40,7 +40,7 @@ public struct Settings: Sendable, Equatable {
     /// IO-bound tasks a worker keeps in flight (and IO subtasks at once across them).
     public var ioConcurrency = 256
     /// Connections a worker's HTTP client opens to one host at most.
-    public var httpConnectionsPerHost = 64
+    public var httpConnectionsPerHost = 256
 
     /// The built-in defaults.
     public init() {}

@@ -19,7 +19,7 @@ public struct WorkerConfiguration: Sendable {
     /// IO-bound tasks in flight at once, and IO subtasks (`gather`) at once across them.
     public var ioConcurrency: Int = 256
     /// Connections the shared HTTP client opens to one host at most.
-    public var httpConnectionsPerHost: Int = 64
+    public var httpConnectionsPerHost: Int = 256
 
     public init(
         registerEndpoint: String, slots: Int = 1, token: String = "", parentPID: Int32? = nil,

@@ -31,6 +31,10 @@ async def wait(seconds, reader):
         timer.cancel()
         raise Disconnected()
     hangup.cancel()
+    try:
+        await hangup  # let the read finish cancelling before the next request line is read
+    except asyncio.CancelledError:
+        pass
 
 
 async def respond(path, query, reader):
