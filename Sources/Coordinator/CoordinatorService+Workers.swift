@@ -150,6 +150,7 @@ extension CoordinatorService {
     /// Stops processes orphaned by workers that died (their tasks' processes), which were re-parented here.
     func stopOrphans() {
         let known = Set(localProcesses.filter { $0.exitStatus == nil }.map(\.process.pid))
+            .union(launches.filter { $0.exitStatus == nil }.map(\.process.pid))
         OrphanReaper.stopOrphans(keeping: known)
     }
 

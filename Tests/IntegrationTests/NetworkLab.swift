@@ -186,7 +186,7 @@ final class LabProcess: @unchecked Sendable {
         while process.isRunning {
             if Date() > deadline {
                 kill(process.processIdentifier, SIGKILL)
-                throw JobrunProcess.TimedOut(seconds: timeout)
+                throw LabTimeout(seconds: timeout, arguments: process.arguments ?? [], stderr: collected.stderr)
             }
             usleep(5000)
         }
@@ -203,4 +203,12 @@ final class LabProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(5)
         while process.isRunning, Date() < deadline { usleep(5000) }
     }
+}
+
+/// A lab process that did not exit in time, with what it had printed.
+struct LabTimeout: Error, CustomStringConvertible {
+    let seconds: TimeInterval
+    let arguments: [String]
+    let stderr: String
+    var description: String { "\(arguments.joined(separator: " ")) did not exit within \(seconds) s; its stderr:\n\(stderr)" }
 }
