@@ -63,6 +63,12 @@ extension CoordinatorService {
         reapLaunchers()
     }
 
+    /// Says when the first worker of a host registers.
+    func noteRemoteWorker(_ identity: WorkerIdentity) {
+        guard !configuration.quiet, identities.values.filter({ $0.host == identity.host }).count == 1 else { return }
+        progress.message("jobrun: host \(identity.host) joined (worker \(identity.name))")
+    }
+
     /// Reports launchers that exited: a failure with the launcher's output; the job goes on with the hosts that
     /// came up.
     func reapLaunchers() {

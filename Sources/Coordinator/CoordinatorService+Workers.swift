@@ -92,7 +92,8 @@ extension CoordinatorService {
             )
             workers[id] = connection
             identities[id] = connection.identity
-            if let index = localProcesses.firstIndex(where: { $0.process.pid == hello.pid && $0.workerID == nil }) {
+            if isRemote { noteRemoteWorker(connection.identity) }
+            if !isRemote, let index = localProcesses.firstIndex(where: { $0.process.pid == hello.pid && $0.workerID == nil }) {
                 localProcesses[index].workerID = id
             }
             let welcome = Welcome(

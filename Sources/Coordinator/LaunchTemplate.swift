@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The command that starts a worker agent on another host, with placeholders filled in per host.
 ///
 /// Placeholders: `{host}`, `{jobrun}` (the jobrun program), `{endpoint}` (the coordinator's register endpoint as
@@ -13,6 +17,24 @@ public struct LaunchTemplate: Sendable, Equatable {
 
     /// The template text.
     public var text: String
+
+    /// The template for runs without `--launch-template`: the first line of `launch_template` in the
+    /// configuration directory (`$JOBRUN_CONFIG_DIR` or `~/.config/jobrun`) that is neither blank nor a `#`
+    /// comment, else `defaultTemplate`.
+    public static func configured(inDirectory directory: String) -> LaunchTemplate {
+        guard let file = fopen(directory + "/launch_template", "r") else { return defaultTemplate }
+        defer { fclose(file) }
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        for _ in 0..<1000 {
+            guard getline(&line, &capacity, file) > 0, let line else { break }
+            let text = String(cString: line).split(separator: "\n").first.map(String.init) ?? ""
+            let trimmed = text.drop { $0 == " " || $0 == "\t" }
+            if !trimmed.isEmpty, !trimmed.hasPrefix("#") { return LaunchTemplate(String(trimmed)) }
+        }
+        return defaultTemplate
+    }
 
     public init(_ text: String) { self.text = text }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coordinator
+import Security
 
 /// `jobrun submit`'s options for workers on other machines: `--listen`, keys, `--hosts` and the launcher.
 struct NetworkOptions: ParsableArguments {
@@ -18,7 +19,7 @@ struct NetworkOptions: ParsableArguments {
     @Option(name: .long, help: "Start workers on these hosts through the launch template: H[:N],... (needs --listen).")
     var hosts: String?
 
-    @Option(name: .long, help: "Command that starts workers on a host; placeholders {host} {jobrun} {endpoint} {n} {slots} {security} (default: ssh).")
+    @Option(name: .long, help: "Command that starts workers on a host; placeholders {host} {jobrun} {endpoint} {n} {slots} {security} (default: ~/.config/jobrun/launch_template, else ssh).")
     var launchTemplate: String?
 
     func validate() throws {
@@ -44,7 +45,8 @@ struct NetworkOptions: ParsableArguments {
         var network = try NetworkConfiguration.prepare(
             listen: listen, keyPath: key, authorizedKeysPath: authorizedKeys, insecure: insecure, notes: &notes)
         network.hosts = try hosts.map { (text) throws(CoordinatorError) in try HostSpec.parseList(text) } ?? []
-        if let launchTemplate { network.launchTemplate = LaunchTemplate(launchTemplate) }
+        network.launchTemplate =
+            launchTemplate.map(LaunchTemplate.init) ?? LaunchTemplate.configured(inDirectory: KeyFiles.configurationDirectory())
         network.workerProgram = program
         return network
     }

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+/// The command-line side of remote workers, without a network: usage errors, key problems, keygen.
+@Suite("Remote worker options")
+struct RemoteOptionsTests {
+    @Test("network options without --listen, bad endpoints and --workers 0 alone are usage errors")
+    func usageErrors() throws {
+        let scratch = try Scratch()
+        let file = try scratch.write("tasks.jsonl", #"{"id": 1, "run": "echo", "args": {"value": 1}}"# + "\n")
+        let cases: [([String], String)] = [
+            (["--hosts", "alpha"], "--hosts goes with --listen"),
+            (["--insecure"], "--insecure goes with --listen"),
+            (["--workers", "0"], "0 with --listen"),
+            (["--listen", "udp://0.0.0.0:1"], "expected tcp://ADDRESS:PORT"),
+            (["--listen", "tcp://127.0.0.1:7799", "--hosts", "alpha:x"], "bad worker count in \"alpha:x\""),
+        ]
+        for (arguments, expected) in cases {
+            let outcome = try JobrunProcess.run(
+                ["submit", file, "--output", scratch.path("out.jsonl")] + arguments,
+                environment: ["JOBRUN_CONFIG_DIR": scratch.path("config")])
+            #expect(outcome.status == 2, "\(arguments)")
+            #expect(outcome.stderr.contains(expected), "\(arguments): \(outcome.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: scratch.path("out.jsonl")))
+        }
+    }
+
+    @Test("a secret key others can read is refused before anything listens")
+    func looseKey() throws {
+        let scratch = try Scratch()
+        let file = try scratch.write("tasks.jsonl", #"{"id": 1, "run": "echo", "args": {"value": 1}}"# + "\n")
+        #expect(try JobrunProcess.run(["keygen", "--out", scratch.path("keys")]).status == 0)
+        chmod(scratch.path("keys/jobrun.key"), 0o644)
+        let outcome = try JobrunProcess.run(
+            ["submit", file, "--listen", "tcp://127.0.0.1:0", "--key", scratch.path("keys/jobrun.key")])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("chmod 600"), "\(outcome.stderr)")
+    }
+
+    @Test("keygen refuses to replace keys without --force; a worker on tcp needs a server key")
+    func keygenAndWorker() throws {
+        let scratch = try Scratch()
+        let first = try JobrunProcess.run(["keygen", "--out", scratch.path("keys")])
+        #expect(first.status == 0)
+        #expect(first.stdout.contains("public key: "))
+        let again = try JobrunProcess.run(["keygen", "--out", scratch.path("keys")])
+        #expect(again.status == 2)
+        #expect(again.stderr.contains("exists already"))
+        #expect(try JobrunProcess.run(["keygen", "--out", scratch.path("keys"), "--force"]).status == 0)
+        let worker = try JobrunProcess.run(
+            ["worker", "--connect", "tcp://127.0.0.1:9", "--key", scratch.path("keys/jobrun.key")])
+        #expect(worker.status == 2)
+        #expect(worker.stderr.contains("needs --server-key"), "\(worker.stderr)")
+    }
+
+    @Test("--listen without keys makes a key pair and says so; --insecure warns")
+    func makesKeys() throws {
+        let scratch = try Scratch()
+        let file = try scratch.write("tasks.jsonl", #"{"id": 1, "run": "echo", "args": {"value": 1}}"# + "\n")
+        let outcome = try JobrunProcess.run(
+            ["submit", file, "--workers", "1", "--listen", "tcp://127.0.0.1:0", "--output", scratch.path("a.jsonl")],
+            environment: ["JOBRUN_CONFIG_DIR": scratch.path("config")])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("made a key pair for this coordinator"))
+        #expect(outcome.stderr.contains("worker --connect tcp://127.0.0.1:"))
+        #expect(FileManager.default.fileExists(atPath: scratch.path("config/jobrun.key")))
+        let insecure = try JobrunProcess.run(
+            ["submit", file, "--workers", "1", "--listen", "tcp://127.0.0.1:0", "--insecure", "--output", scratch.path("b.jsonl")],
+            environment: ["JOBRUN_CONFIG_DIR": scratch.path("config")])
+        #expect(insecure.status == 0, "\(insecure.stderr)")
+        #expect(insecure.stderr.contains("WARNING: --insecure"))
+    }
+}
