@@ -38,6 +38,17 @@ public final class JobEventRecorder: JobObserver {
     private var ended = false
     private var cancelRequests = 0
     private var warned: Set<String> = []
+    /// Tasks that started since the last flush. Their `tasks_started` events are written at the flush, and only for
+    /// those still running then: a short task's `task_finished` (which carries its start time) says enough, and
+    /// this halves the events of jobs of tiny tasks.
+    private var unannouncedStarts: [UnannouncedStart] = []
+
+    private struct UnannouncedStart {
+        let key: String
+        let id: JSONValue
+        let worker: String
+        let time: Int64
+    }
 
     /// Takes over a job directory whose `job.json` is `metadata`, recording this process as the coordinator.
     ///
@@ -87,9 +98,10 @@ public final class JobEventRecorder: JobObserver {
 
     public func tasksStarted(_ ids: [TaskID], worker: String) {
         let now = Clocks.realTimeMicroseconds()
-        let values = ids.map(\.original)
-        state.tasksStarted(values, worker: worker, at: now)
-        encoder.tasksStarted(values, worker: worker, at: now)
+        for id in ids {
+            state.taskStarted(key: id.key, id: id.original, worker: worker, at: now)
+            unannouncedStarts.append(UnannouncedStart(key: id.key, id: id.original, worker: worker, time: now))
+        }
     }
 
     public func taskFinished(_ outcome: RecordedOutcome) {
@@ -216,6 +228,7 @@ public final class JobEventRecorder: JobObserver {
     }
 
     private func flush() {
+        announceStarts()
         guard !encoder.buffer.isEmpty else { return }
         let lines = encoder.take()
         if logDescriptor >= 0, !FileText.writeAll(lines, to: logDescriptor) {
@@ -228,6 +241,24 @@ public final class JobEventRecorder: JobObserver {
                 warn("publish", "cannot publish events: \(error)")
             }
         }
+    }
+
+    /// Encodes `tasks_started` for the tasks started since the last flush that are still running, one event per
+    /// worker and start time.
+    private func announceStarts() {
+        guard !unannouncedStarts.isEmpty else { return }
+        var ids: [JSONValue] = []
+        var current: UnannouncedStart?
+        for start in unannouncedStarts where state.running[start.key]?.startedMicroseconds == start.time {
+            if let batch = current, batch.worker != start.worker || batch.time != start.time {
+                encoder.tasksStarted(ids, worker: batch.worker, at: batch.time)
+                ids.removeAll(keepingCapacity: true)
+            }
+            current = start
+            ids.append(start.id)
+        }
+        if let batch = current { encoder.tasksStarted(ids, worker: batch.worker, at: batch.time) }
+        unannouncedStarts.removeAll(keepingCapacity: true)
     }
 
     private func openSockets() {

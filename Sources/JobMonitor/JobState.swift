@@ -147,6 +147,7 @@ public struct JobState: Sendable {
     /// Workers in the order they joined, lost ones included.
     public private(set) var workers: [WorkerRow] = []
     private var workerIndex: [String: Int] = [:]
+    private var lastWorker: (name: String, index: Int)?
     /// Running tasks by id key (see `TaskID.key`).
     public var running: [String: RunningTask] = [:]
     /// The sum and count of finished tasks' durations.
@@ -208,7 +209,12 @@ public struct JobState: Sendable {
 
     /// Tasks began running on a worker at `time`.
     public mutating func tasksStarted(_ ids: [JSONValue], worker: String, at time: Int64) {
-        for id in ids { running[Self.key(for: id)] = RunningTask(id: id, worker: worker, startedMicroseconds: time) }
+        for id in ids { taskStarted(key: Self.key(for: id), id: id, worker: worker, at: time) }
+    }
+
+    /// A task whose key (see `key(for:)`) is known began running.
+    public mutating func taskStarted(key: String, id: JSONValue, worker: String, at time: Int64) {
+        running[key] = RunningTask(id: id, worker: worker, startedMicroseconds: time)
     }
 
     /// A task's result was recorded.
@@ -217,7 +223,7 @@ public struct JobState: Sendable {
         if task.succeeded { totals.succeeded += 1 } else { totals.failed += 1 }
         durationSumMicroseconds &+= task.durationMicroseconds
         durationCount += 1
-        if let index = workerIndex[task.worker] {
+        if let index = rowIndex(of: task.worker) {
             workers[index].done += 1
             workers[index].busyMicroseconds &+= task.durationMicroseconds
             if !task.succeeded { workers[index].failed += 1 }
@@ -259,10 +265,19 @@ public struct JobState: Sendable {
         }
     }
 
+    /// The row of a worker, remembering the last one asked for (results come in batches from one worker).
+    private mutating func rowIndex(of name: String) -> Int? {
+        if let last = lastWorker, last.name == name { return last.index }
+        guard let index = workerIndex[name] else { return nil }
+        lastWorker = (name, index)
+        return index
+    }
+
     /// Replaces the worker rows (when decoding a snapshot).
     mutating func setWorkers(_ rows: [WorkerRow]) {
         workers = rows
         workerIndex = [:]
+        lastWorker = nil
         for (index, row) in rows.enumerated() { workerIndex[row.name] = index }
     }
 }

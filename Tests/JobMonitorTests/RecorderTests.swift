@@ -170,6 +170,29 @@ struct RecorderTests {
         #expect(try JobMetadata.read(from: recorder.directory).exitStatus == 1)
     }
 
+    @Test("tasks that finish before the next flush get no tasks_started event; the others do, with their start time")
+    func startsAnnouncedAtFlush() throws {
+        let scratch = ScratchDirectory()
+        let recorder = try Self.startedRecorder(scratch)
+        recorder.workerJoined(name: "h:1", host: "h")
+        recorder.tasksStarted([TaskID(position: 0), TaskID(position: 1)], worker: "h:1")
+        recorder.tasksStarted([TaskID(position: 2)], worker: "h:2")
+        recorder.taskFinished(Self.outcome(0))
+        recorder.totalsChanged(Self.totals(succeeded: 1, failed: 0))
+        recorder.taskFinished(Self.outcome(1))
+        recorder.taskFinished(Self.outcome(2))
+        recorder.jobEnded(Self.totals(succeeded: 3, failed: 0), ending: "completed")
+        var reader = EventLogReader(path: recorder.directory.eventLogPath)
+        var events: [JobEvent] = []
+        _ = reader.forEach { event, _ in events.append(event.event) }
+        let starts = events.compactMap { event -> [JSONValue]? in
+            if case .tasksStarted(let ids, _) = event { return ids }
+            return nil
+        }
+        #expect(starts == [[1], [2]])
+        #expect(events.filter { if case .taskFinished = $0 { true } else { false } }.count == 3)
+    }
+
     @Test("a foreground job rejected before it started leaves no directory; a detached one is marked rejected")
     func rejected() throws {
         let scratch = ScratchDirectory()
