@@ -37,6 +37,7 @@ public struct DetachedLauncher {
         do {
             directory = try stateDirectory.createJob()
             try submission.metadata(id: directory.id, detached: true).write(to: directory)
+            stateDirectory.prune(keeping: StateDirectory.keptJobs())
         } catch {
             FileText.standardError("jobrun: cannot detach the job: \(error)\n")
             return 2

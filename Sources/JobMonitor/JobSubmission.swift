@@ -35,8 +35,9 @@ public struct JobSubmission: Sendable {
 /// How `jobrun submit` makes a job watchable: a state directory and a recorder for every job.
 public enum JobWatch {
     /// The recorder for a job run in this process: a new job directory in the foreground, or the directory the
-    /// `--detach` launcher prepared (`jobID`). When the directory cannot be made, a warning says so and the job runs
-    /// unwatched (`nil`).
+    /// `--detach` launcher prepared (`jobID`). A new directory prunes the oldest finished ones beyond
+    /// `StateDirectory.keptJobs()`. When the directory cannot be made, a warning says so and the job runs unwatched
+    /// (`nil`).
     public static func recorder(
         for submission: JobSubmission, jobID: String?, stateDirectory: StateDirectory = .standard()
     ) -> JobEventRecorder? {
@@ -47,6 +48,7 @@ public enum JobWatch {
                 return try JobEventRecorder(directory: directory, metadata: metadata)
             }
             let directory = try stateDirectory.createJob()
+            stateDirectory.prune(keeping: StateDirectory.keptJobs())
             return try JobEventRecorder(directory: directory, metadata: submission.metadata(id: directory.id, detached: false))
         } catch {
             FileText.standardError("jobrun: warning: this job cannot be watched (jobrun status/tail/cancel): \(error)\n")

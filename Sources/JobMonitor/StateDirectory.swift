@@ -52,6 +52,29 @@ public struct StateDirectory: Sendable, Equatable {
         throw MonitorError("cannot find a free job id in \(path); remove old job directories there")
     }
 
+    /// How many job directories `prune` keeps by default: `$JOBRUN_KEEP_JOBS` when set (0 keeps all), else 100.
+    public static func keptJobs(environment: (String) -> String? = { getenv($0).map { String(cString: $0) } }) -> Int {
+        environment("JOBRUN_KEEP_JOBS").flatMap { Int($0) }.map { max($0, 0) } ?? 100
+    }
+
+    /// Removes the oldest job directories beyond the newest `keeping` (0 keeps all). Jobs whose coordinator is
+    /// still running are never removed. Problems are ignored: pruning is housekeeping.
+    ///
+    /// - Returns: the ids removed.
+    @discardableResult
+    public func prune(keeping: Int) -> [String] {
+        guard keeping > 0 else { return [] }
+        let ids = jobIDs()
+        guard ids.count > keeping else { return [] }
+        var removed: [String] = []
+        for id in ids.dropLast(keeping) where !JobRecord(directory: job(id)).isLive {
+            let directory = job(id)
+            for name in FileText.names(in: directory.path) { unlink(directory.path + "/" + name) }
+            if rmdir(directory.path) == 0 { removed.append(id) }
+        }
+        return removed
+    }
+
     private static func homeDirectory(environment: (String) -> String?) -> String {
         if let home = environment("HOME") { return home }
         if let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir { return String(cString: directory) }

@@ -78,6 +78,31 @@ struct CatalogTests {
         }
     }
 
+    @Test("pruning keeps the newest jobs and every live one")
+    func prune() throws {
+        let scratch = ScratchDirectory()
+        let state = StateDirectory(path: scratch.file("jobs"))
+        var ids: [String] = []
+        for second in 0..<6 {
+            let directory = try state.createJob(nowMicroseconds: 1_795_308_528_000_000 + Int64(second) * 1_000_000)
+            var metadata = JobSubmission(taskFile: "t.json", outputPath: "o", settingsPath: nil, workers: 1, slots: 1)
+                .metadata(id: directory.id, detached: false)
+            metadata.state = second == 1 ? .running : .completed
+            if second == 1 {
+                metadata.pid = getpid()
+                metadata.pidStartTime = ProcessProbe.startTime(of: getpid())
+            }
+            try metadata.write(to: directory)
+            scratch.write("jobs/\(directory.id)/events.ndjson", "{}\n")
+            ids.append(directory.id)
+        }
+        #expect(state.prune(keeping: 0).isEmpty)
+        #expect(state.prune(keeping: 3) == [ids[0], ids[2]])
+        #expect(state.jobIDs() == [ids[1]] + ids.suffix(3))
+        #expect(StateDirectory.keptJobs { ["JOBRUN_KEEP_JOBS": "7"][$0] } == 7)
+        #expect(StateDirectory.keptJobs { _ in nil } == 100)
+    }
+
     @Test("a running job whose coordinator is gone shows as died")
     func died() throws {
         let scratch = ScratchDirectory()
