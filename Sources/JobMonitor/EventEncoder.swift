@@ -94,6 +94,17 @@ public struct EventEncoder: Sendable {
         end()
     }
 
+    /// `progress`: what a running task reported about itself (`permille` from 0 to 1000 when it knows).
+    public mutating func progress(id: JSONValue, worker: String, permille: Int?, message: String, at time: Int64) {
+        begin("progress", at: time)
+        raw(",\"id\":")
+        JSONWriter.append(id, to: &buffer)
+        field(",\"worker\":", string: worker)
+        if let permille { field(",\"permille\":", int: permille) }
+        field(",\"message\":", string: message)
+        end()
+    }
+
     /// `totals`: the coordinator's counts.
     public mutating func totals(_ totals: JobState.Totals, at time: Int64) {
         begin("totals", at: time)

@@ -27,6 +27,7 @@ public struct FrameRenderer: Sendable {
         if !slowest.isEmpty {
             let items = slowest.map { task in
                 "\(DisplayFormat.taskID(task.id)) \(Self.age(task.startedMicroseconds, nowMicroseconds)) on \(task.worker)"
+                    + Self.progress(task)
             }
             lines.append("  slowest running: " + items.joined(separator: "; "))
         }
@@ -72,7 +73,8 @@ public struct FrameRenderer: Sendable {
                 let sorted = tasks.sorted(by: Self.startOrder)
                 let first = sorted[0]
                 let more = sorted.count > 1 ? " +\(sorted.count - 1)" : ""
-                now = "running \(DisplayFormat.taskID(first.id)) for \(Self.age(first.startedMicroseconds, nowMicroseconds))\(more)"
+                now = "running \(DisplayFormat.taskID(first.id)) for \(Self.age(first.startedMicroseconds, nowMicroseconds))"
+                    + Self.progress(first) + more
             } else {
                 now = state.ending == nil ? "-" : "done"
             }
@@ -109,6 +111,14 @@ public struct FrameRenderer: Sendable {
             )
         }
         return lines
+    }
+
+    /// ` (42%: fetching page 3)` for a task that reported progress.
+    private static func progress(_ task: JobState.RunningTask) -> String {
+        var parts: [String] = []
+        if let permille = task.progressPermille { parts.append("\(permille / 10)%") }
+        if let message = task.progressMessage, !message.isEmpty { parts.append(DisplayFormat.oneLine(message, limit: 60)) }
+        return parts.isEmpty ? "" : " (" + parts.joined(separator: ": ") + ")"
     }
 
     /// Oldest first; ties by id, so frames do not flicker.

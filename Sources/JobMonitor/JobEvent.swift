@@ -10,6 +10,7 @@ public import JSONValue
 /// | `tasks_started` | `worker`, `ids` |
 /// | `task_finished` | `id`, `status`, `worker`, `attempts`, `started_us`, `duration_us`, `error` (unless ok) |
 /// | `output` | `id`, `stream` (`stdout`/`stderr`), `line` |
+/// | `progress` | `id`, `worker`, `permille` (0–1000, when known), `message` |
 /// | `totals` | `total`, `succeeded`, `failed`, `workers`, `busy`, `elapsed_us` |
 /// | `job_ended` | `ending`, and the fields of `totals` |
 public enum JobEvent: Sendable, Equatable {
@@ -19,6 +20,7 @@ public enum JobEvent: Sendable, Equatable {
     case tasksStarted(ids: [JSONValue], worker: String)
     case taskFinished(JobState.FinishedTask)
     case output(id: JSONValue, stream: String, line: String)
+    case progress(id: JSONValue, worker: String, permille: Int?, message: String)
     case totals(JobState.Totals)
     case jobEnded(ending: String, totals: JobState.Totals)
     /// A kind this version does not know (written by a newer jobrun); skipped.
@@ -86,6 +88,11 @@ public struct SequencedEvent: Sendable, Equatable {
             ))
         case "output":
             event = .output(id: try fields.value("id"), stream: try fields.string("stream"), line: try fields.string("line"))
+        case "progress":
+            event = .progress(
+                id: try fields.value("id"), worker: try fields.string("worker"), permille: object["permille"]?.intValue,
+                message: try fields.string("message")
+            )
         case "totals":
             event = .totals(try fields.totals())
         case "job_ended":

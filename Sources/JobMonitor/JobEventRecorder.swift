@@ -43,6 +43,18 @@ public final class JobEventRecorder: JobObserver {
     /// this halves the events of jobs of tiny tasks.
     private var unannouncedStarts: [UnannouncedStart] = []
 
+    /// The latest progress report of each task since the last flush, in the order tasks first reported.
+    private var unannouncedProgress: [String: UnannouncedProgress] = [:]
+    private var progressOrder: [String] = []
+
+    private struct UnannouncedProgress {
+        let id: JSONValue
+        let worker: String
+        let permille: Int?
+        let message: String
+        let time: Int64
+    }
+
     private struct UnannouncedStart {
         let key: String
         let id: JSONValue
@@ -101,6 +113,19 @@ public final class JobEventRecorder: JobObserver {
         for id in ids {
             state.taskStarted(key: id.key, id: id.original, worker: worker, at: now)
             unannouncedStarts.append(UnannouncedStart(key: id.key, id: id.original, worker: worker, time: now))
+        }
+    }
+
+    /// A running task reported its progress. Only the latest report per task and tick is logged and published.
+    ///
+    /// Not yet part of `JobObserver`: the coordinator calls it once it routes workers' progress reports to observers.
+    public func taskProgress(_ id: TaskID, worker: String, permille: Int?, message: String) {
+        state.taskProgress(key: id.key, permille: permille, message: message)
+        if unannouncedProgress.updateValue(
+            UnannouncedProgress(id: id.original, worker: worker, permille: permille, message: message, time: Clocks.realTimeMicroseconds()),
+            forKey: id.key
+        ) == nil {
+            progressOrder.append(id.key)
         }
     }
 
@@ -244,7 +269,7 @@ public final class JobEventRecorder: JobObserver {
     }
 
     /// Encodes `tasks_started` for the tasks started since the last flush that are still running, one event per
-    /// worker and start time.
+    /// worker and start time, then their latest progress reports.
     private func announceStarts() {
         guard !unannouncedStarts.isEmpty else { return }
         var ids: [JSONValue] = []
@@ -259,6 +284,12 @@ public final class JobEventRecorder: JobObserver {
         }
         if let batch = current { encoder.tasksStarted(ids, worker: batch.worker, at: batch.time) }
         unannouncedStarts.removeAll(keepingCapacity: true)
+        for key in progressOrder where state.running[key] != nil {
+            guard let report = unannouncedProgress[key] else { continue }
+            encoder.progress(id: report.id, worker: report.worker, permille: report.permille, message: report.message, at: report.time)
+        }
+        progressOrder.removeAll(keepingCapacity: true)
+        unannouncedProgress.removeAll(keepingCapacity: true)
     }
 
     private func openSockets() {

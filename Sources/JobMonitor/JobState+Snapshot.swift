@@ -30,7 +30,10 @@ extension JobState {
             ]))
         })))
         members.append(("running", .array(running.values.sorted { $0.startedMicroseconds < $1.startedMicroseconds }.map { task in
-            .object(JSONObject([("id", task.id), ("worker", .string(task.worker)), ("started_us", int64(task.startedMicroseconds))]))
+            .object(JSONObject([
+                ("id", task.id), ("worker", .string(task.worker)), ("started_us", int64(task.startedMicroseconds)),
+                ("permille", task.progressPermille.map(int) ?? .null), ("message", optional(task.progressMessage)),
+            ]))
         })))
         members.append(("failures", .array(recentFailures.map { Self.finishedJSON($0) })))
         members.append(("duration_sum_us", unsigned(durationSumMicroseconds)))
@@ -77,7 +80,10 @@ extension JobState {
             guard let task = value.objectValue else { throw MonitorError("field \"running\": expected objects") }
             let item = EventFields(object: task)
             let id = try item.value("id")
-            running[Self.key(for: id)] = RunningTask(id: id, worker: try item.string("worker"), startedMicroseconds: Int64(try item.int("started_us")))
+            var running = RunningTask(id: id, worker: try item.string("worker"), startedMicroseconds: Int64(try item.int("started_us")))
+            running.progressPermille = task["permille"]?.intValue
+            running.progressMessage = task["message"]?.stringValue
+            self.running[Self.key(for: id)] = running
         }
         for value in try fields.array("failures") {
             guard let task = value.objectValue else { throw MonitorError("field \"failures\": expected objects") }

@@ -96,6 +96,10 @@ public struct JobState: Sendable {
         public var id: JSONValue
         public var worker: String
         public var startedMicroseconds: Int64
+        /// The task's latest progress report: 0 to 1000, when it knows.
+        public var progressPermille: Int?
+        /// The task's latest progress message.
+        public var progressMessage: String?
 
         /// Creates a running task.
         public init(id: JSONValue, worker: String, startedMicroseconds: Int64) {
@@ -217,6 +221,12 @@ public struct JobState: Sendable {
         running[key] = RunningTask(id: id, worker: worker, startedMicroseconds: time)
     }
 
+    /// A running task reported its progress.
+    public mutating func taskProgress(key: String, permille: Int?, message: String) {
+        running[key]?.progressPermille = permille
+        running[key]?.progressMessage = message
+    }
+
     /// A task's result was recorded.
     public mutating func taskFinished(_ task: FinishedTask, key: String? = nil) {
         if !running.isEmpty { running.removeValue(forKey: key ?? Self.key(for: task.id)) }
@@ -261,6 +271,7 @@ public struct JobState: Sendable {
         case .taskFinished(let task): taskFinished(task)
         case .totals(let totals): update(totals, at: event.timeMicroseconds)
         case .jobEnded(let ending, let totals): end(ending: ending, totals: totals, at: event.timeMicroseconds)
+        case .progress(let id, _, let permille, let message): taskProgress(key: Self.key(for: id), permille: permille, message: message)
         case .output, .other: break
         }
     }

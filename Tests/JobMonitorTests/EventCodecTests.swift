@@ -15,14 +15,16 @@ struct EventCodecTests {
         encoder.taskFinished(failure, at: 4)
         encoder.taskFinished(finished(7), at: 5)
         encoder.output(id: 7, stream: "stdout", line: "hello\tworld", at: 6)
+        encoder.progress(id: 7, worker: "build-7:1", permille: 420, message: "page 3 of 7", at: 6)
+        encoder.progress(id: "x", worker: "build-7:1", permille: nil, message: "thinking", at: 6)
         let totals = JobState.Totals(total: 10, succeeded: 1, failed: 1, workers: 2, busyWorkers: 1, elapsedMicroseconds: 1500)
         encoder.totals(totals, at: 7)
         encoder.workerLost(name: "build-7:1", reason: "exited with status 9", requeued: 3, at: 8)
         encoder.jobEnded(ending: "completed", totals: totals, at: 9)
-        #expect(encoder.sequence == 9)
+        #expect(encoder.sequence == 11)
         let events = try decodeAll(encoder.take())
         #expect(encoder.buffer.isEmpty)
-        #expect(events.map(\.sequence) == Array(1...9))
+        #expect(events.map(\.sequence) == Array(1...11))
         #expect(events.map(\.event) == [
             .jobStarted(info),
             .workerJoined(name: "build-7:1", host: "build-7"),
@@ -30,6 +32,8 @@ struct EventCodecTests {
             .taskFinished(failure),
             .taskFinished(finished(7)),
             .output(id: 7, stream: "stdout", line: "hello\tworld"),
+            .progress(id: 7, worker: "build-7:1", permille: 420, message: "page 3 of 7"),
+            .progress(id: "x", worker: "build-7:1", permille: nil, message: "thinking"),
             .totals(totals),
             .workerLost(name: "build-7:1", reason: "exited with status 9", requeued: 3),
             .jobEnded(ending: "completed", totals: totals),

@@ -190,7 +190,37 @@ struct RecorderTests {
             return nil
         }
         #expect(starts == [[1], [2]])
+        #expect(!events.contains { if case .progress = $0 { true } else { false } })
         #expect(events.filter { if case .taskFinished = $0 { true } else { false } }.count == 3)
+    }
+
+    @Test("progress reports: the latest per task and tick is logged, for tasks still running, and shows in snapshots")
+    func progress() throws {
+        let scratch = ScratchDirectory()
+        let recorder = try Self.startedRecorder(scratch)
+        recorder.workerJoined(name: "h:1", host: "h")
+        recorder.tasksStarted([TaskID(position: 0), TaskID(position: 1)], worker: "h:1")
+        recorder.taskProgress(TaskID(position: 1), worker: "h:1", permille: 100, message: "starting")
+        recorder.taskProgress(TaskID(position: 0), worker: "h:1", permille: nil, message: "gone soon")
+        recorder.taskProgress(TaskID(position: 1), worker: "h:1", permille: 500, message: "halfway")
+        recorder.taskFinished(Self.outcome(0))
+        recorder.totalsChanged(Self.totals(succeeded: 1, failed: 0))
+        recorder.jobEnded(Self.totals(succeeded: 1, failed: 0), ending: "interrupted")
+        var reader = EventLogReader(path: recorder.directory.eventLogPath)
+        var progress: [JobEvent] = []
+        var state = JobState()
+        _ = reader.forEach { event, _ in
+            if case .progress = event.event { progress.append(event.event) }
+            if case .jobEnded = event.event { return }
+            state.apply(event)
+        }
+        #expect(progress == [.progress(id: 1, worker: "h:1", permille: 500, message: "halfway")])
+        #expect(state.running["1"]?.progressPermille == 500)
+        #expect(state.running["1"]?.progressMessage == "halfway")
+        let copy = try JobState(snapshot: try #require(state.snapshotJSON(nowMicroseconds: 0).objectValue))
+        #expect(copy.running == state.running)
+        let frame = FrameRenderer().lines(state, jobID: "j", status: "running", nowMicroseconds: state.lastEventMicroseconds)
+        #expect(frame.contains { $0.contains("running 1 for") && $0.contains("(50%: halfway)") })
     }
 
     @Test("a foreground job rejected before it started leaves no directory; a detached one is marked rejected")
