@@ -59,6 +59,13 @@ extension CoordinatorService {
                     let share = report.permille.map { " \($0 / 10)%" } ?? ""
                     progress.detail = "task \(task.id)\(share): \(report.message) (\(identity.name))"
                 }
+                for observer in configuration.observers {
+                    for report in reports {
+                        guard let task = pending[report.sequence] else { continue }
+                        observer.taskProgress(
+                            task.id, worker: identity.name, permille: report.permille.map { Int($0) }, message: report.message)
+                    }
+                }
                 perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil)
             case .heartbeat(let id):
                 guard workers[id] != nil else { statistics.rejectedFrames += 1; continue }

@@ -14,6 +14,8 @@ public protocol JobObserver: AnyObject {
     func workerLost(name: String, reason: String, requeued: Int)
     /// Tasks began running on a worker.
     func tasksStarted(_ ids: [TaskID], worker: String)
+    /// A running task reported progress (`permille` from 0 to 1000 when it gave a fraction).
+    func taskProgress(_ id: TaskID, worker: String, permille: Int?, message: String)
     /// A task's result was recorded.
     func taskFinished(_ outcome: RecordedOutcome)
     /// Periodic totals (every tick of the coordinator's loop, about 20 times a second).

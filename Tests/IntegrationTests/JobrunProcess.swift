@@ -11,6 +11,13 @@ struct JobrunProcess {
         return root.appendingPathComponent(".build/debug/jobrun").path
     }
 
+    /// One state directory for every job the tests start.
+    static let stateDirectory: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("jobrun-test-state-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
     let process = Process()
     private let stdoutPipe = Pipe()
     private let stderrPipe = Pipe()
@@ -19,7 +26,10 @@ struct JobrunProcess {
     init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) {
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // Job state directories go to a scratch place, never the real home directory.
+        var base = ProcessInfo.processInfo.environment
+        base["JOBRUN_STATE_DIR"] = base["JOBRUN_STATE_DIR"] ?? Self.stateDirectory
+        process.environment = base.merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = directory }
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
