@@ -117,8 +117,6 @@ public final class JobEventRecorder: JobObserver {
     }
 
     /// A running task reported its progress. Only the latest report per task and tick is logged and published.
-    ///
-    /// A running task reported progress: kept for snapshots and announced as a `task_progress` event.
     public func taskProgress(_ id: TaskID, worker: String, permille: Int?, message: String) {
         state.taskProgress(key: id.key, permille: permille, message: message)
         if unannouncedProgress.updateValue(
