@@ -15,11 +15,17 @@ public struct CurveClientKeys: Sendable, Equatable {
 }
 
 extension WorkerConfiguration {
-    /// Makes `socket` a CURVE client of the coordinator when this worker has keys; does nothing otherwise
-    /// (local ipc workers, `--insecure`). Call before `connect`.
+    /// Makes `socket` a CURVE client of the coordinator when this worker has keys (local ipc workers and
+    /// `--insecure` have none), and for a `tcp://` coordinator shortens the reconnect interval. Call before
+    /// `connect`.
     ///
     /// - Throws: `ZMQError` for a malformed key.
     public func secure(_ socket: ZMQSocket) throws(ZMQError) {
+        if registerEndpoint.hasPrefix("tcp://") {
+            // Retry a coordinator that is not up yet soon (10 ms, doubling), never less often than libzmq's
+            // default of every 100 ms: a waiting host joins a new job within moments of its start.
+            try socket.setReconnectInterval(milliseconds: 10, max: 100)
+        }
         guard let curve else { return }
         try socket.makeCurveClient(keys: curve.keys, serverKey: curve.serverKey)
         try socket.setHandshakeInterval(milliseconds: 10_000)
