@@ -139,7 +139,9 @@ extension CoordinatorService {
                     break
                 }
                 let sequence = UInt64(task.position)
-                let hash = TaskHash.of(id: task.id, spec: task.spec)
+                let plain = task.spec.retries == nil && task.spec.timeout == nil
+                let wireForm = task.spec.serializedJSON
+                let hash = plain ? TaskHash.of(id: task.id, wireForm: wireForm) : TaskHash.of(id: task.id, spec: task.spec)
                 if let journal {
                     if journal.canSkip(key: task.id.key, hash: hash, rerunFailed: configuration.rerunFailed) {
                         statistics.skipped += 1
@@ -148,8 +150,12 @@ extension CoordinatorService {
                     if journal.hasLine(key: task.id.key) { supersededLines += 1 }
                 }
                 var spec = task.spec
-                if spec.timeout == nil, let timeout = configuration.defaultTimeout { spec.timeout = timeout }
-                pending[sequence] = PendingTask(id: task.id, spec: spec.serializedJSON, hash: hash)
+                var wire = wireForm
+                if spec.timeout == nil, let timeout = configuration.defaultTimeout {
+                    spec.timeout = timeout
+                    wire = spec.serializedJSON
+                }
+                pending[sequence] = PendingTask(id: task.id, spec: wire, hash: hash)
                 sequences.append(
                     LoadedTask(sequence: sequence, retries: spec.retries ?? configuration.defaultRetries, isIO: isIO(spec)))
             }

@@ -39,6 +39,9 @@ public struct Settings: Sendable, Equatable {
     public var maxWorkerRestarts = 10
     /// IO-bound tasks a worker keeps in flight (and IO subtasks at once across them).
     public var ioConcurrency = 256
+    /// 1: keep the job's state directory and event log (for `jobrun status`, `tail`, `cancel`, `report`);
+    /// 0: do not (slightly faster for huge jobs of tiny tasks; the job cannot be watched from elsewhere).
+    public var recordEvents = 1
     /// Connections a worker's HTTP client opens to one host at most.
     public var httpConnectionsPerHost = 256
 
@@ -66,6 +69,7 @@ public struct Settings: Sendable, Equatable {
         "retry_backoff_max_ms": \.retryBackoffMaxMilliseconds,
         "max_worker_restarts": \.maxWorkerRestarts,
         "io_concurrency": \.ioConcurrency,
+        "record_events": \.recordEvents,
         "http_connections_per_host": \.httpConnectionsPerHost,
     ]
 

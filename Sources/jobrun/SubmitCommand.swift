@@ -129,7 +129,7 @@ struct SubmitCommand: StatusCommand {
         for note in notes { printError(note) }
         configuration.ioConcurrency = ioConcurrency
         configuration.customWorker = workerCommand != nil
-        let recorder = JobWatch.recorder(for: submission, jobID: jobID)
+        let recorder = settings.recordEvents == 0 ? nil : JobWatch.recorder(for: submission, jobID: jobID)
         configuration.observers = recorder.map { [$0] } ?? []
         let status = CoordinatorService(configuration: configuration).run()
         recorder?.finish(exitStatus: status)
