@@ -142,6 +142,9 @@ public final class CoordinatorService {
         try resultsIn.setReceiveHighWaterMark(0)
         try register.bind(runtime.endpoint("register"))
         try resultsIn.bind(runtime.endpoint("results"))
+        // Workers start now, so their start-up overlaps the rest of the coordinator's.
+        token = Self.randomToken()
+        try startLocalWorkers(registerEndpoint: runtime.endpoint("register"))
         try startListening(context: context)
         defer {
             stopLaunchers()
@@ -149,14 +152,12 @@ public final class CoordinatorService {
         }
         let output = try ResultWriter(path: configuration.outputPath, append: configuration.resume)
         results = output
-        token = Self.randomToken()
         let observers = configuration.observers
         let description = JobDescription(
             taskFilePath: configuration.taskFilePath, outputPath: configuration.outputPath,
             totalTasks: statistics.totalTasks, workerCount: configuration.workerCount, coordinatorPID: getpid()
         )
         for observer in observers { observer.jobStarted(description) }
-        try startLocalWorkers(registerEndpoint: runtime.endpoint("register"))
 
         perform(scheduler.handle(.tick, now: now()), batch: nil)
         var nextTick: UInt64 = 0

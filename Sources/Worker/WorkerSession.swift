@@ -153,6 +153,7 @@ final class WorkerSession {
         let graceEnd = Clocks.monotonicNanoseconds() + 2_000_000_000
         while !children.isEmpty, Clocks.monotonicNanoseconds() < graceEnd { usleep(10_000) }
         children.signalAll(SIGKILL)
+        guard services.hasHTTPClient else { return }
         let closed = DispatchSemaphore(value: 0)
         let services = self.services
         Task.detached {

@@ -220,10 +220,10 @@ struct ClusterTests {
         try #require(started.status == 0, "sshd did not start: \(started.stderr)")
         let template =
             "ssh -p 2222 -i \(scratch.path("user_key")) -o BatchMode=yes -o StrictHostKeyChecking=no "
-            + "-o UserKnownHostsFile=/dev/null -o ConnectTimeout=3 -o LogLevel=ERROR {host} "
+            + "-o UserKnownHostsFile=/dev/null -o ConnectTimeout=1 -o LogLevel=ERROR {host} "
             + "JOBRUN_CONFIG_DIR=\(keys.coordinatorDirectory) {jobrun} worker --connect {endpoint} --workers {n} "
             + "--slots {slots} {security} --once --idle-exit 30"
-        let file = try scratch.write("tasks.jsonl", Self.hashTasks(200))
+        let file = try scratch.write("tasks.jsonl", Self.hashTasks(600))
         let job = try lab.start(
             [
                 JobrunProcess.binary, "submit", file, "--workers", "0", "--listen", "tcp://\(host.coordinatorAddress):7700",
@@ -234,10 +234,10 @@ struct ClusterTests {
         let outcome = try job.finish(timeout: 120)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let results = try scratch.results("results.jsonl")
-        #expect(results.count == 200)
-        #expect(Self.hosts(results) == ["alpha": 200])
+        #expect(results.count == 600)
+        #expect(Self.hosts(results) == ["alpha": 600])
         #expect(outcome.stderr.contains("jobrun: host 10.106.1.9: the launcher exited with status 255"), "\(outcome.stderr)")
         #expect(outcome.stderr.contains("ssh: connect to host 10.106.1.9"), "\(outcome.stderr)")
-        #expect(outcome.stderr.contains("jobrun: hosts: alpha 2 workers 200 tasks, 10.106.1.9 never came up"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("jobrun: hosts: alpha 2 workers 600 tasks, 10.106.1.9 never came up"), "\(outcome.stderr)")
     }
 }
