@@ -149,7 +149,10 @@ extension CoordinatorService {
     }
 
     /// Stops processes orphaned by workers that died (their tasks' processes), which were re-parented here.
+    /// Until one of our children has exited nothing can have been re-parented, so there is nothing to scan for.
     func stopOrphans() {
+        guard localProcesses.contains(where: { $0.exitStatus != nil }) || launches.contains(where: { $0.exitStatus != nil })
+        else { return }
         let known = Set(localProcesses.filter { $0.exitStatus == nil }.map(\.process.pid))
             .union(launches.filter { $0.exitStatus == nil }.map(\.process.pid))
         OrphanReaper.stopOrphans(keeping: known)

@@ -115,8 +115,6 @@ public struct SchedulerState: Sendable {
         self.totalTasks = totalTasks
     }
 
-    /// Tasks dispatched to some worker and not yet recorded.
-    public var inFlightCount: Int { holder.count }
     /// Failed tasks waiting to be retried.
     public var delayedCount: Int { delayed.count }
     /// Registered workers.

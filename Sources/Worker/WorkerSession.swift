@@ -30,8 +30,8 @@ final class WorkerSession {
     private var lastHeartbeatSent: UInt64 = 0
     private var cancelDeadline: UInt64?
     private var outbound = OutboundQueue()
-    /// Frames that did not decode, dropped.
-    private(set) var rejectedFrames = 0
+    /// Frames from the coordinator that did not decode, dropped (reported when the worker exits).
+    private var rejectedFrames = 0
 
     /// Results are sent in messages of at most about this many bytes.
     private static let resultMessageBytes = 1 << 20
@@ -87,6 +87,9 @@ final class WorkerSession {
         startRunners()
         let exit = loop(tasks: tasks, results: results)
         stopRunners()
+        if rejectedFrames > 0 {
+            WorkerRuntime.report("jobrun worker: dropped \(rejectedFrames) message(s) from the coordinator that did not decode")
+        }
         // Report whatever finished while stopping; the coordinator may still be listening.
         flushResults(to: results)
         try? outbound.flush(on: results)

@@ -97,8 +97,9 @@ struct SubmitCommand: StatusCommand {
             }
         }
         let outputPath = output ?? JobConfiguration.defaultOutputPath(forTaskFile: file)
+        let workerCount = workers ?? Self.coreCount()
         let submission = JobSubmission(
-            taskFile: file, outputPath: outputPath, settingsPath: config, workers: workers ?? Self.coreCount(), slots: slots
+            taskFile: file, outputPath: outputPath, settingsPath: config, workers: workerCount, slots: slots
         )
         if detach {
             return DetachedLauncher(submission: submission).launch(
@@ -109,7 +110,7 @@ struct SubmitCommand: StatusCommand {
             taskFilePath: file,
             outputPath: outputPath,
             overwriteOutput: force,
-            workerCount: workers ?? Self.coreCount(),
+            workerCount: workerCount,
             slotsPerWorker: slots,
             workerCommand: workerCommand.map { [$0, "worker"] } ?? [Self.executablePath(), "worker"],
             settings: settings,

@@ -38,7 +38,7 @@ final class TestHTTPServer {
     /// The body of `GET path` on 127.0.0.1:`port`.
     static func get(port: Int, path: String) throws -> String {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw JobrunProcess.TimedOut(seconds: 0) }
+        guard descriptor >= 0 else { throw ServerUnreachable(port: port) }
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -47,7 +47,7 @@ final class TestHTTPServer {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw JobrunProcess.TimedOut(seconds: 0) }
+        guard connected == 0 else { throw ServerUnreachable(port: port) }
         let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
         var response: [UInt8] = []
@@ -65,6 +65,12 @@ final class TestHTTPServer {
         let text = String(decoding: response, as: UTF8.self)
         return text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
     }
+}
+
+/// The test HTTP server could not be reached.
+struct ServerUnreachable: Error, CustomStringConvertible {
+    let port: Int
+    var description: String { "cannot connect to the test HTTP server on 127.0.0.1:\(port)" }
 }
 
 extension FileHandle {

@@ -47,7 +47,7 @@ struct ClusterTests {
     static func startAgent(
         _ lab: NetworkLab, _ host: NetworkLab.Host, scratch: Scratch, keys: Keys, serverKey: String? = nil,
         extra: [String] = []
-    ) throws -> LabProcess {
+    ) throws -> JobrunProcess {
         try lab.start(
             [
                 JobrunProcess.binary, "worker", "--connect", "tcp://\(host.coordinatorAddress):7700", "--key",
@@ -58,7 +58,7 @@ struct ClusterTests {
 
     static func submit(
         _ lab: NetworkLab, scratch: Scratch, keys: Keys, tasks: String, workers: Int = 0, extra: [String] = []
-    ) throws -> LabProcess {
+    ) throws -> JobrunProcess {
         let file = try scratch.write("tasks.jsonl", tasks)
         return try lab.start(
             [

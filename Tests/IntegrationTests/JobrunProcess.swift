@@ -23,8 +23,14 @@ struct JobrunProcess {
     private let stderrPipe = Pipe()
     private let collected = Collected()
 
+    /// Runs the jobrun binary under test with `arguments`.
     init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) {
-        process.executableURL = URL(fileURLWithPath: Self.binary)
+        self.init(executable: Self.binary, arguments: arguments, environment: environment, directory: directory)
+    }
+
+    /// Runs any program (tests also start helpers such as `ip netns exec ...`).
+    init(executable: String, arguments: [String], environment: [String: String] = [:], directory: URL? = nil) {
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         // Job state directories go to a scratch place, never the real home directory.
         var base = ProcessInfo.processInfo.environment
@@ -51,7 +57,7 @@ struct JobrunProcess {
         while process.isRunning {
             if Date() > deadline {
                 kill(process.processIdentifier, SIGKILL)
-                throw TimedOut(seconds: timeout)
+                throw TimedOut(seconds: timeout, arguments: process.arguments ?? [], stderr: collected.stderr)
             }
             usleep(5000)
         }
@@ -86,9 +92,25 @@ struct JobrunProcess {
         var stderr: String
     }
 
+    /// What the process printed on stderr so far.
+    var stderr: String { collected.stderr }
+    var isRunning: Bool { process.isRunning }
+
+    /// Kills the process (SIGKILL, by pid) if it still runs, and waits (bounded) for it to be gone.
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { usleep(5000) }
+    }
+
+    /// A process that did not exit in time, with what it had printed.
     struct TimedOut: Error, CustomStringConvertible {
         let seconds: TimeInterval
-        var description: String { "jobrun did not exit within \(seconds) s" }
+        var arguments: [String] = []
+        var stderr = ""
+        var description: String {
+            "\(arguments.joined(separator: " ")) did not exit within \(seconds) s; its stderr:\n\(stderr)"
+        }
     }
 
     /// Output gathered from the pipes' handlers, which run on other threads.

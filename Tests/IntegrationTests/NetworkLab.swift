@@ -26,7 +26,7 @@ final class NetworkLab {
     let coordinator: String
     /// Host names, in order, with their namespace and addresses.
     private(set) var hosts: [Host] = []
-    private var processes: [LabProcess] = []
+    private var processes: [JobrunProcess] = []
     private let prefix: String
 
     struct Host {
@@ -71,10 +71,11 @@ final class NetworkLab {
     /// Starts `arguments` in `namespace` under the host name `hostName` (its own UTS namespace).
     @discardableResult
     func start(_ arguments: [String], in namespace: String, hostName: String, environment: [String: String] = [:]) throws
-        -> LabProcess
+        -> JobrunProcess
     {
-        let process = LabProcess(
-            ["ip", "netns", "exec", namespace, "unshare", "--uts", "sh", "-c", "hostname \"$0\" && exec \"$@\"", hostName]
+        let process = JobrunProcess(
+            executable: "/usr/bin/env",
+            arguments: ["ip", "netns", "exec", namespace, "unshare", "--uts", "sh", "-c", "hostname \"$0\" && exec \"$@\"", hostName]
                 + arguments, environment: environment)
         try process.start()
         processes.append(process)
@@ -131,7 +132,7 @@ final class NetworkLab {
 
     /// Runs a command to completion (bounded to 30 s) and returns its status and combined output.
     static func command(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = LabProcess(arguments)
+        let process = JobrunProcess(executable: "/usr/bin/env", arguments: arguments)
         try process.start()
         let outcome = try process.finish(timeout: 30)
         return (outcome.status, outcome.stdout + outcome.stderr)
@@ -140,75 +141,4 @@ final class NetworkLab {
     struct LabError: Error, CustomStringConvertible {
         let description: String
     }
-}
-
-/// A process started by a test, with its output collected; `stop()` kills it (by pid) if it still runs.
-final class LabProcess: @unchecked Sendable {
-    // Invariant: `process` is only touched by the test thread that owns this value; output goes through `Collected`.
-    let process = Process()
-    private let stdoutPipe = Pipe()
-    private let stderrPipe = Pipe()
-    private let collected = JobrunProcess.Collected()
-
-    init(_ arguments: [String], environment: [String: String] = [:]) {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = stdoutPipe
-        process.standardError = stderrPipe
-        process.standardInput = FileHandle.nullDevice
-    }
-
-    func start() throws {
-        let collected = self.collected
-        stdoutPipe.fileHandleForReading.readabilityHandler = { handle in collected.append(stdout: handle.availableData) }
-        stderrPipe.fileHandleForReading.readabilityHandler = { handle in collected.append(stderr: handle.availableData) }
-        try process.run()
-    }
-
-    var stderr: String { collected.stderr }
-    var isRunning: Bool { process.isRunning }
-
-    /// Waits until stderr contains `text` (bounded).
-    func waitForStderr(containing text: String, timeout: TimeInterval = 60) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if collected.stderr.contains(text) { return true }
-            if !process.isRunning { return collected.stderr.contains(text) }
-            usleep(10_000)
-        }
-        return false
-    }
-
-    /// Waits for exit (bounded; SIGKILL and a throw past the deadline) and returns status and output.
-    func finish(timeout: TimeInterval = 120) throws -> JobrunProcess.Outcome {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning {
-            if Date() > deadline {
-                kill(process.processIdentifier, SIGKILL)
-                throw LabTimeout(seconds: timeout, arguments: process.arguments ?? [], stderr: collected.stderr)
-            }
-            usleep(5000)
-        }
-        stdoutPipe.fileHandleForReading.readabilityHandler = nil
-        stderrPipe.fileHandleForReading.readabilityHandler = nil
-        collected.append(stdout: stdoutPipe.fileHandleForReading.readDataToEndOfFile())
-        collected.append(stderr: stderrPipe.fileHandleForReading.readDataToEndOfFile())
-        return JobrunProcess.Outcome(status: process.terminationStatus, stdout: collected.stdout, stderr: collected.stderr)
-    }
-
-    /// Kills the process (SIGKILL, by pid) if it still runs, and reaps it.
-    func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning, Date() < deadline { usleep(5000) }
-    }
-}
-
-/// A lab process that did not exit in time, with what it had printed.
-struct LabTimeout: Error, CustomStringConvertible {
-    let seconds: TimeInterval
-    let arguments: [String]
-    let stderr: String
-    var description: String { "\(arguments.joined(separator: " ")) did not exit within \(seconds) s; its stderr:\n\(stderr)" }
 }

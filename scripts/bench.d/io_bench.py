@@ -16,6 +16,8 @@ import sys
 import tempfile
 import time
 
+import result_table
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SERVER = os.path.join(ROOT, "scripts/lib/http_test_server.py")
 
@@ -174,16 +176,7 @@ def main():
             walls = [submit(options.jobrun, copy, workers, extra)[0] for _ in range(options.runs)]
             row("Layers", label, median(walls), "—", "—", "—", "info")
 
-    header = ("workload", "tool", "median wall", "rate", "ratio", "target", "result")
-    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
-    for r in [header] + rows:
-        print("  ".join(str(v).ljust(w) for v, w in zip(r, widths)))
-    if options.markdown:
-        with open(options.markdown, "a") as f:
-            f.write("\n| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n")
-            for r in rows:
-                f.write("| " + " | ".join(str(v) for v in r) + " |\n")
-    sys.exit(1 if any(r[6] == "FAIL" for r in rows) else 0)
+    sys.exit(result_table.emit(rows, options.markdown))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 
+import result_table
+
 PREFIX = f"jrnb{os.getpid() % 100000}"
 COORD = PREFIX + "c"
 HOSTS = [(PREFIX + "h0", "10.231.1"), (PREFIX + "h1", "10.231.2")]
@@ -179,16 +181,7 @@ def main():
     finally:
         remove_cluster()
         shutil.rmtree(work, ignore_errors=True)
-    header = ("workload", "tool", "median wall", "rate", "ratio", "target", "result")
-    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
-    for r in [header] + rows:
-        print("  ".join(str(v).ljust(w) for v, w in zip(r, widths)))
-    if options.markdown:
-        with open(options.markdown, "a") as f:
-            f.write("\n| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n")
-            for r in rows:
-                f.write("| " + " | ".join(str(v) for v in r) + " |\n")
-    return 1 if any(r[6] == "FAIL" for r in rows) else 0
+    return result_table.emit(rows, options.markdown)
 
 
 if __name__ == "__main__":
