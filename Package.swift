@@ -65,7 +65,7 @@ let package = Package(
             name: "Coordinator",
             dependencies: [
                 "ZeroMQ", "WireProtocol", "Scheduler", "TaskFile", "JSONValue", "ChildProcess", "Settings", "JobRun",
-                "Clock", "ProcessSignals", "Security",
+                "Clock", "ProcessSignals", "Security", "CChildProcess",
             ]
         ),
         // Watching jobs: state directories, event logs, live views, cancel and reports.

@@ -141,7 +141,7 @@ extension CoordinatorService {
                 let sequence = UInt64(task.position)
                 let plain = task.spec.retries == nil && task.spec.timeout == nil
                 let wireForm = task.spec.serializedJSON
-                let hash = plain ? TaskHash.of(id: task.id, wireForm: wireForm) : TaskHash.of(id: task.id, spec: task.spec)
+                let hash = plain ? TaskHash(id: task.id, wireForm: wireForm) : TaskHash(id: task.id, spec: task.spec)
                 if let journal {
                     if journal.canSkip(key: task.id.key, hash: hash, rerunFailed: configuration.rerunFailed) {
                         statistics.skipped += 1
@@ -170,8 +170,12 @@ extension CoordinatorService {
     /// Whether a task mostly waits: an IO kind, or a command marked `"io": true`.
     private func isIO(_ spec: TaskSpec) -> Bool {
         switch spec.command {
-        case .run(let kind, _): configuration.handlers[kind]?.resources == .io
-        case .exec, .shell: spec.io
+        case .run(let kind, _):
+            if let last = lastKindLookup, last.kind == kind { return last.isIO }
+            let io = configuration.handlers[kind]?.resources == .io
+            lastKindLookup = (kind, io)
+            return io
+        case .exec, .shell: return spec.io
         }
     }
 
@@ -183,7 +187,7 @@ extension CoordinatorService {
             outcome = .error
             body = Array(#"{"failure":"error","error":"the worker sent a malformed result"}"#.utf8)
         }
-        let status = Self.status(of: outcome)
+        let status = ResultStatus(outcome)
         results?.append { line in
             ResultLine.append(
                 id: task.id, status: status, result: result, body: body, worker: identity, taskHash: task.hash,
@@ -194,7 +198,7 @@ extension CoordinatorService {
         statistics.recordedByWorker[id, default: 0] += 1
         if !configuration.observers.isEmpty {
             let recorded = RecordedOutcome(
-                id: task.id, status: status, worker: identity.name, attempts: Int(result.attempt),
+                id: task.id, status: status.rawValue, worker: identity.name, attempts: Int(result.attempt),
                 startedAtMicroseconds: result.startedAtMicroseconds, durationMicroseconds: result.durationMicroseconds,
                 error: outcome == .ok ? nil : (try? JSONParser.parse(body))?.objectValue?["error"]?.stringValue
             )
@@ -223,26 +227,16 @@ extension CoordinatorService {
         }
     }
 
-    /// The result line's `status` for how a task ended.
-    static func status(of outcome: TaskOutcome) -> String {
-        switch outcome {
-        case .ok: "ok"
-        case .timeout: "timeout"
-        case .cancelled: "cancelled"
-        case .exit, .signal, .error: "failed"
-        }
-    }
-
-    private func count(status: String) {
+    private func count(status: ResultStatus) {
         switch status {
-        case "ok": statistics.succeeded += 1
-        case "timeout":
+        case .ok: statistics.succeeded += 1
+        case .timeout:
             statistics.failed += 1
             statistics.timedOut += 1
-        case "cancelled":
+        case .cancelled:
             statistics.failed += 1
             statistics.cancelled += 1
-        default: statistics.failed += 1
+        case .failed: statistics.failed += 1
         }
     }
 

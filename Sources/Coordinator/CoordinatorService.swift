@@ -26,7 +26,9 @@ public final class CoordinatorService {
     var progress: ProgressDisplay
     var reader: TaskFileReader?
     /// Spec bytes and ids of loaded tasks without a recorded result, by sequence number.
-    var pending: [UInt64: PendingTask] = [:]
+    var pending = SequenceTable<PendingTask>()
+    /// The last built-in kind looked up for its resources, and whether it is IO-bound (tasks come in runs of one kind).
+    var lastKindLookup: (kind: String, isIO: Bool)?
     var nextSequence: UInt64 = 0
     var workers: [UInt32: WorkerConnection] = [:]
     /// Every worker that ever registered, kept after it is lost so its late results can still be recorded.
@@ -57,11 +59,11 @@ public final class CoordinatorService {
     /// Worker agents started on other hosts (`--hosts`).
     var launches: [HostLaunch] = []
 
-    struct PendingTask {
+    struct PendingTask: Sendable {
         let id: TaskID
         let spec: [UInt8]
         /// The hash of the task's definition, written into its result line for `--resume`.
-        let hash: String
+        let hash: TaskHash
     }
 
     public init(configuration: JobConfiguration) {
@@ -75,6 +77,7 @@ public final class CoordinatorService {
 
     /// Runs the job to its end and returns the exit status.
     public func run() -> Int32 {
+        HeapTuning.keepFreedMemory()
         let taskFile = TaskFile(
             path: configuration.taskFilePath,
             validateKind: Self.kindValidator(configuration.handlers, customWorker: configuration.customWorker))

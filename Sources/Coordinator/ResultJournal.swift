@@ -12,7 +12,7 @@ import TaskFile
 struct ResultJournal {
     struct Entry {
         var status: String
-        var hash: String
+        var hash: TaskHash?
     }
 
     private(set) var entries: [String: Entry] = [:]
@@ -34,7 +34,7 @@ struct ResultJournal {
                 unreadableLines += 1
                 return
             }
-            entries[id.key] = Entry(status: status, hash: object["task_hash"]?.stringValue ?? "")
+            entries[id.key] = Entry(status: status, hash: object["task_hash"]?.stringValue.flatMap(TaskHash.init(text:)))
         }
         if Int(status.st_size) > completeLength {
             repairedBytes = Int(status.st_size) - completeLength
@@ -46,7 +46,7 @@ struct ResultJournal {
 
     /// Whether a task needs no new run: its last result is `ok` (or, unless `rerunFailed`, `failed` or `timeout`)
     /// and its definition is unchanged. Cancelled tasks and tasks without a result always run.
-    func canSkip(key: String, hash: String, rerunFailed: Bool) -> Bool {
+    func canSkip(key: String, hash: TaskHash, rerunFailed: Bool) -> Bool {
         guard let entry = entries[key], entry.hash == hash else { return false }
         switch entry.status {
         case "ok": return true

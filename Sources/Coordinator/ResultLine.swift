@@ -12,22 +12,22 @@ import WireProtocol
 enum ResultLine {
     /// Appends the line for `result`. `body` must already be validated as a JSON object.
     static func append(
-        id: TaskID, status: String, result: TaskResult, body: [UInt8], worker: WorkerIdentity, taskHash: String,
+        id: TaskID, status: ResultStatus, result: TaskResult, body: [UInt8], worker: WorkerIdentity, taskHash: TaskHash,
         timestamps: inout TimestampWriter, to line: inout [UInt8]
     ) {
-        line.append(contentsOf: #"{"id":"#.utf8)
+        appendText(#"{"id":"#, to: &line)
         JSONWriter.append(id.original, to: &line)
-        line.append(contentsOf: #","status":""#.utf8)
-        line.append(contentsOf: status.utf8)
-        line.append(contentsOf: #"","attempts":"#.utf8)
+        appendText(#","status":""#, to: &line)
+        appendText(status.text, to: &line)
+        appendText(#"","attempts":"#, to: &line)
         appendDecimal(UInt64(result.attempt), to: &line)
-        line.append(contentsOf: #","worker":"#.utf8)
+        appendText(#","worker":"#, to: &line)
         line.append(contentsOf: worker.nameJSON)
-        line.append(contentsOf: #","host":"#.utf8)
+        appendText(#","host":"#, to: &line)
         line.append(contentsOf: worker.hostJSON)
-        line.append(contentsOf: #","started_at":""#.utf8)
+        appendText(#","started_at":""#, to: &line)
         timestamps.append(microseconds: result.startedAtMicroseconds, to: &line)
-        line.append(contentsOf: #"","duration_ms":"#.utf8)
+        appendText(#"","duration_ms":"#, to: &line)
         appendMilliseconds(result.durationMicroseconds, to: &line)
         // The body is `{...}`: splice its members after ours.
         let members = body[1..<(body.count - 1)]
@@ -40,31 +40,36 @@ enum ResultLine {
 
     /// Appends the line for a task recorded as failed because its workers kept dying (`failure`: `worker-lost`).
     static func appendPoison(
-        id: TaskID, attempts: UInt32, deaths: Int, message: String, worker: WorkerIdentity, taskHash: String,
+        id: TaskID, attempts: UInt32, deaths: Int, message: String, worker: WorkerIdentity, taskHash: TaskHash,
         timestamps: inout TimestampWriter, to line: inout [UInt8]
     ) {
-        line.append(contentsOf: #"{"id":"#.utf8)
+        appendText(#"{"id":"#, to: &line)
         JSONWriter.append(id.original, to: &line)
-        line.append(contentsOf: #","status":"failed","attempts":"#.utf8)
+        appendText(#","status":"failed","attempts":"#, to: &line)
         appendDecimal(UInt64(attempts), to: &line)
-        line.append(contentsOf: #","worker":"#.utf8)
+        appendText(#","worker":"#, to: &line)
         line.append(contentsOf: worker.nameJSON)
-        line.append(contentsOf: #","host":"#.utf8)
+        appendText(#","host":"#, to: &line)
         line.append(contentsOf: worker.hostJSON)
-        line.append(contentsOf: #","started_at":""#.utf8)
+        appendText(#","started_at":""#, to: &line)
         timestamps.append(microseconds: Clocks.realTimeMicroseconds(), to: &line)
-        line.append(contentsOf: #"","duration_ms":0.000,"failure":"worker-lost","deaths":"#.utf8)
+        appendText(#"","duration_ms":0.000,"failure":"worker-lost","deaths":"#, to: &line)
         appendDecimal(UInt64(deaths), to: &line)
-        line.append(contentsOf: #","error":"#.utf8)
+        appendText(#","error":"#, to: &line)
         JSONWriter.appendString(message, to: &line)
         appendHash(taskHash, to: &line)
     }
 
     /// Ends a line with `"task_hash"` and the closing brace.
-    private static func appendHash(_ taskHash: String, to line: inout [UInt8]) {
-        line.append(contentsOf: #","task_hash":""#.utf8)
-        line.append(contentsOf: taskHash.utf8)
-        line.append(contentsOf: #""}"#.utf8)
+    private static func appendHash(_ taskHash: TaskHash, to line: inout [UInt8]) {
+        appendText(#","task_hash":""#, to: &line)
+        taskHash.appendHex(to: &line)
+        appendText(#""}"#, to: &line)
+    }
+
+    @inline(__always)
+    private static func appendText(_ text: StaticString, to line: inout [UInt8]) {
+        line.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     /// Microseconds as milliseconds with three decimals, e.g. `12.345`.
@@ -85,6 +90,31 @@ enum ResultLine {
     static func isValidBody(_ body: [UInt8]) -> Bool {
         guard body.first == UInt8(ascii: "{"), body.last == UInt8(ascii: "}") else { return false }
         return body.withUnsafeBytes { raw in (try? JSONParser.validate(raw)) != nil }
+    }
+}
+
+/// A result line's `status`.
+enum ResultStatus: String {
+    case ok, failed, timeout, cancelled
+
+    /// The status for how a task ended.
+    init(_ outcome: TaskOutcome) {
+        switch outcome {
+        case .ok: self = .ok
+        case .timeout: self = .timeout
+        case .cancelled: self = .cancelled
+        case .exit, .signal, .error: self = .failed
+        }
+    }
+
+    /// The raw value, as static text.
+    var text: StaticString {
+        switch self {
+        case .ok: "ok"
+        case .failed: "failed"
+        case .timeout: "timeout"
+        case .cancelled: "cancelled"
+        }
     }
 }
 

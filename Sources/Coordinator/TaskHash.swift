@@ -5,18 +5,23 @@ import TaskFile
 ///
 /// It covers the id and what runs (command, arguments, environment, working directory, stdin), not `retries` or
 /// `timeout`: changing how patiently a task is run does not make an earlier success invalid. FNV-1a, 64 bits, over
-/// the canonical wire form (environment keys sorted), as 16 lowercase hex digits.
-enum TaskHash {
-    static func of(id: TaskID, spec: TaskSpec) -> String {
-        if spec.retries == nil, spec.timeout == nil { return of(id: id, wireForm: spec.serializedJSON) }
+/// the canonical wire form (environment keys sorted), written as 16 lowercase hex digits.
+struct TaskHash: Equatable, Sendable {
+    let value: UInt64
+
+    init(id: TaskID, spec: TaskSpec) {
+        if spec.retries == nil, spec.timeout == nil {
+            self.init(id: id, wireForm: spec.serializedJSON)
+            return
+        }
         var definition = spec
         definition.retries = nil
         definition.timeout = nil
-        return of(id: id, wireForm: definition.serializedJSON)
+        self.init(id: id, wireForm: definition.serializedJSON)
     }
 
     /// The hash of a task whose wire form (`TaskSpec.serializedJSON`) has no `retries` or `timeout`.
-    static func of(id: TaskID, wireForm: [UInt8]) -> String {
+    init(id: TaskID, wireForm: [UInt8]) {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ byte: UInt8) {
             hash ^= UInt64(byte)
@@ -25,7 +30,29 @@ enum TaskHash {
         for byte in id.key.utf8 { mix(byte) }
         mix(0)
         for byte in wireForm { mix(byte) }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        value = hash
+    }
+
+    /// The hash written as `text` in a results file; `nil` unless it is 16 lowercase hex digits.
+    init?(text: String) {
+        let digits = Array(text.utf8)
+        guard digits.count == 16 else { return nil }
+        var hash: UInt64 = 0
+        for digit in digits {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): hash = hash << 4 | UInt64(digit - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): hash = hash << 4 | UInt64(digit - UInt8(ascii: "a") + 10)
+            default: return nil
+            }
+        }
+        value = hash
+    }
+
+    /// Appends the 16 hex digits.
+    func appendHex(to bytes: inout [UInt8]) {
+        for shift in stride(from: 60, through: 0, by: -4) {
+            let nibble = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xF
+            bytes.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
+        }
     }
 }

@@ -340,7 +340,7 @@ public final class JobEventRecorder: JobObserver {
         metadata.eventsEndpoint = nil
         metadata.controlEndpoint = nil
         if logDescriptor >= 0 {
-            fsync(logDescriptor)
+            // Not forced to disk: the results file is the job's record (and is synced); the log is for watching.
             close(logDescriptor)
             logDescriptor = -1
         }

@@ -13,7 +13,10 @@ extension SchedulerState {
                 stale += 1
                 continue
             }
-            if let holderID = holder[task.sequence] { release(task.sequence, from: holderID) }
+            if let holderID = record.holder {
+                release(task.sequence, from: holderID)
+                record.holder = nil
+            }
             // Only computations size the prefetch: a wait's length says nothing about CPU work.
             if !record.isIO { noteDuration(task.durationMicroseconds) }
             if !task.succeeded, task.retryable, record.retriesLeft > 0, phase == .running {
@@ -75,11 +78,12 @@ extension SchedulerState {
         var requeued: [UInt64] = []
         // A worker runs its tasks in the order it received them, `slots` at a time, and reports starts lazily: its
         // oldest `slots` tasks are running even if their start has not been reported yet.
-        let held = record.held.sorted { (tasks[$0]?.dispatchOrder ?? 0) < (tasks[$1]?.dispatchOrder ?? 0) }
-        let presumedRunning = Set(held.filter { tasks[$0]?.isIO == false }.prefix(record.slots))
-        for sequence in held {
-            holder[sequence] = nil
-            guard var task = tasks[sequence] else { continue }
+        let held = tasks.entries.filter { $0.value.holder == workerID }
+            .sorted { $0.value.dispatchOrder < $1.value.dispatchOrder }
+        let presumedRunning = Set(held.filter { !$0.value.isIO }.prefix(record.slots).map(\.sequence))
+        for (sequence, heldTask) in held {
+            var task = heldTask
+            task.holder = nil
             if task.started || presumedRunning.contains(sequence), reason != .stopped {
                 task.deaths += 1
                 if task.deaths >= configuration.poisonLimit {
@@ -156,12 +160,12 @@ extension SchedulerState {
     /// up to its IO concurrency, each from its own queue, least loaded workers first.
     mutating func dispatch(into actions: inout [SchedulerAction]) {
         guard phase == .running, !queue.isEmpty || !ioQueue.isEmpty else { return }
-        let order = workers.map { (id: $0.key, load: ($0.value.held.count - $0.value.heldIO) * 1024 / $0.value.slots) }
+        let order = workers.map { (id: $0.key, load: ($0.value.held - $0.value.heldIO) * 1024 / $0.value.slots) }
             .sorted { ($0.load, $0.id) < ($1.load, $1.id) }
         for (workerID, _) in order {
             guard let record = workers[workerID] else { continue }
             var batch: [DispatchedTask] = []
-            let cpuHeld = record.held.count - record.heldIO
+            let cpuHeld = record.held - record.heldIO
             let limit = holdLimit(slots: record.slots)
             if cpuHeld * 2 <= limit, cpuHeld < limit {
                 take(min(limit - cpuHeld, configuration.maxBatch, queue.count), from: \.queue, for: workerID, into: &batch)
@@ -183,27 +187,26 @@ extension SchedulerState {
     ) {
         guard count > 0 else { return }
         var taken = 0
-        var newlyHeld: [UInt64] = []
-        newlyHeld.reserveCapacity(count)
         while taken < count, let sequence = self[keyPath: line].popFirst() {
+            guard var record = tasks[sequence] else { continue }
             taken += 1
-            let attempt = (tasks[sequence]?.attempts ?? 0) + 1
             dispatchCounter += 1
-            tasks[sequence]?.attempts = attempt
-            tasks[sequence]?.dispatchOrder = dispatchCounter
-            holder[sequence] = workerID
-            newlyHeld.append(sequence)
-            batch.append(DispatchedTask(sequence: sequence, attempt: attempt))
+            record.attempts += 1
+            record.dispatchOrder = dispatchCounter
+            record.holder = workerID
+            tasks[sequence] = record
+            batch.append(DispatchedTask(sequence: sequence, attempt: record.attempts))
         }
-        workers[workerID]?.held.formUnion(newlyHeld)
-        if line == \SchedulerState.ioQueue { workers[workerID]?.heldIO += newlyHeld.count }
+        workers[workerID]?.held += taken
+        if line == \SchedulerState.ioQueue { workers[workerID]?.heldIO += taken }
     }
 
-    /// Forgets that a worker holds a task.
+    /// Forgets that a worker holds a task; the caller clears the task's `holder`.
     mutating func release(_ sequence: UInt64, from workerID: UInt32) {
-        guard holder.removeValue(forKey: sequence) != nil else { return }
-        guard workers[workerID]?.held.remove(sequence) != nil else { return }
-        if tasks[sequence]?.isIO == true { workers[workerID]?.heldIO -= 1 }
+        guard var worker = workers[workerID] else { return }
+        worker.held -= 1
+        if tasks[sequence]?.isIO == true { worker.heldIO -= 1 }
+        workers[workerID] = worker
     }
 
     /// Puts tasks back at the front of their queue.
@@ -221,14 +224,14 @@ extension SchedulerState {
     /// give half of them back, so no core idles while another worker's queue waits.
     mutating func rebalance(into actions: inout [SchedulerAction]) {
         guard phase == .running, queue.isEmpty else { return }
-        let idle = workers.values.contains { $0.held.count - $0.heldIO < $0.slots }
+        let idle = workers.values.contains { $0.held - $0.heldIO < $0.slots }
         guard idle else { return }
         let donor = workers
-            .filter { !$0.value.reclaimPending && $0.value.held.count - $0.value.heldIO > $0.value.slots }
-            .max { ($0.value.held.count - $0.value.heldIO, $1.key) < ($1.value.held.count - $1.value.heldIO, $0.key) }
+            .filter { !$0.value.reclaimPending && $0.value.held - $0.value.heldIO > $0.value.slots }
+            .max { ($0.value.held - $0.value.heldIO, $1.key) < ($1.value.held - $1.value.heldIO, $0.key) }
         guard let (workerID, record) = donor else { return }
         workers[workerID]?.reclaimPending = true
-        actions.append(.reclaim(workerID: workerID, count: (record.held.count - record.heldIO - record.slots + 1) / 2))
+        actions.append(.reclaim(workerID: workerID, count: (record.held - record.heldIO - record.slots + 1) / 2))
     }
 
     mutating func requestTasksIfNeeded(into actions: inout [SchedulerAction]) {
@@ -246,7 +249,7 @@ extension SchedulerState {
             phase = .finished
             actions.append(.finish(.completed))
         case .draining, .cancelling:
-            if holder.isEmpty {
+            if workers.values.allSatisfy({ $0.held == 0 }) {
                 phase = .finished
                 actions.append(.finish(.interrupted(unfinished: totalTasks - recordedCount)))
             }

@@ -47,9 +47,10 @@ public struct SchedulerState: Sendable {
         var slots: Int
         /// IO-bound tasks it runs at once.
         var ioConcurrency: Int = 256
+        /// Tasks it holds (queued or running there).
+        var held = 0
         /// How many of `held` are IO-bound.
         var heldIO = 0
-        var held: Set<UInt64> = []
         var lastHeard: Instant
         var drainSent = false
         /// A `reclaim` is on its way; no other is sent until the worker answers.
@@ -73,6 +74,8 @@ public struct SchedulerState: Sendable {
         var dispatchOrder: UInt64 = 0
         /// Whether it waits on IO rather than computing.
         var isIO = false
+        /// The worker holding the current attempt, while one does.
+        var holder: UInt32?
     }
 
     enum Phase: Sendable, Equatable {
@@ -93,11 +96,9 @@ public struct SchedulerState: Sendable {
     /// IO-bound tasks waiting for a worker: a separate line, so waits never queue behind computations.
     var ioQueue = TaskQueue()
     /// Every loaded task that has no recorded result yet.
-    var tasks: [UInt64: TaskRecord] = [:]
+    var tasks = SequenceTable<TaskRecord>()
     /// Failed tasks waiting out their retry delay, with when they may run again.
     var delayed: [(due: Instant, sequence: UInt64)] = []
-    /// The worker holding each dispatched task.
-    var holder: [UInt64: UInt32] = [:]
     var workers: [UInt32: WorkerRecord] = [:]
     var phase = Phase.running
     var loadPending = false
@@ -120,9 +121,9 @@ public struct SchedulerState: Sendable {
     /// Registered workers.
     public var workerCount: Int { workers.count }
     /// Workers holding at least one task.
-    public var busyWorkerCount: Int { workers.values.count { !$0.held.isEmpty } }
+    public var busyWorkerCount: Int { workers.values.count { $0.held > 0 } }
     /// Tasks held by one worker.
-    public func heldCount(workerID: UInt32) -> Int { workers[workerID]?.held.count ?? 0 }
+    public func heldCount(workerID: UInt32) -> Int { workers[workerID]?.held ?? 0 }
 
     /// How many tasks a worker may hold: its slots plus a prefetch sized so that it holds about
     /// `prefetchTargetMicroseconds` of queued work (none for tasks longer than that).
@@ -153,8 +154,12 @@ public struct SchedulerState: Sendable {
             }
         case .tasksStarted(let workerID, let started):
             workers[workerID]?.lastHeard = now
-            for task in started where holder[task.sequence] == workerID && tasks[task.sequence]?.attempts == task.attempt {
-                tasks[task.sequence]?.started = true
+            for task in started {
+                guard var record = tasks[task.sequence], record.holder == workerID, record.attempts == task.attempt else {
+                    continue
+                }
+                record.started = true
+                tasks[task.sequence] = record
             }
         case .workerJoined(let workerID, let slots, let ioConcurrency):
             if workers[workerID] == nil {
@@ -169,10 +174,13 @@ public struct SchedulerState: Sendable {
         case .tasksReturned(let workerID, let sequences):
             workers[workerID]?.lastHeard = now
             workers[workerID]?.reclaimPending = false
-            for sequence in sequences where holder[sequence] == workerID {
+            for sequence in sequences {
+                guard var record = tasks[sequence], record.holder == workerID else { continue }
                 // It never started, so that dispatch was not an attempt.
-                if let attempts = tasks[sequence]?.attempts, attempts > 0 { tasks[sequence]?.attempts = attempts - 1 }
-                tasks[sequence]?.started = false
+                if record.attempts > 0 { record.attempts -= 1 }
+                record.started = false
+                record.holder = nil
+                tasks[sequence] = record
                 release(sequence, from: workerID)
                 if phase == .running { requeue([sequence]) }
             }

@@ -196,7 +196,7 @@ struct TaskDecoder {
     private mutating func duplicateProblem(
         _ id: TaskID, explicit: Bool, position: Int, line: Int
     ) -> TaskSpecError? {
-        let note = " (a task without \"id\" uses its position as its id)"
+        let note = #" (a task without "id" uses its position as its id)"#
         if purpose == .read {
             guard !usedKeys.insert(id.key).inserted else { return nil }
             return TaskSpecError(

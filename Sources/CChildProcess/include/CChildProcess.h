@@ -48,4 +48,9 @@ int cchildprocess_spawn_with_death_signal(
 /// Swift cannot call. Returns 0 or an errno value.
 int cchildprocess_become_subreaper(void);
 
+/// mallopt settings that make the C allocator keep freed memory for reuse (no trimming, no mmap for buffers
+/// under 64 MiB), for a process that fills and empties large buffers many times a second. Exists because
+/// <malloc.h> is not part of Swift's Glibc module.
+void cchildprocess_keep_freed_memory(void);
+
 #endif
