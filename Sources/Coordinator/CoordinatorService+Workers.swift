@@ -182,7 +182,9 @@ extension CoordinatorService {
     ///
     /// Connected workers get `shutdown`; local processes that never connected (still starting when the job ended)
     /// get SIGTERM, which a worker treats the same way.
-    func shutdownWorkers() {
+    /// Tells every worker to exit (local workers that never registered get SIGTERM); `waitForWorkersToExit()`
+    /// then waits for the local ones.
+    func askWorkersToStop() {
         let shutdown = WireMessage.shutdown.encoded()
         for worker in workers.values where worker.isReady {
             try? worker.outbound.send(shutdown, on: worker.socket)
@@ -190,6 +192,10 @@ extension CoordinatorService {
         for local in localProcesses where local.exitStatus == nil {
             if local.workerID.flatMap({ workers[$0] })?.isReady != true { local.process.signal(SIGTERM, wholeGroup: false) }
         }
+    }
+
+    /// Waits up to 3 s for the local workers to exit, then kills those left, and stops orphaned task processes.
+    func waitForWorkersToExit() {
         let deadline = Clocks.monotonicNanoseconds() + 3_000_000_000
         var killed = false
         while localProcesses.contains(where: { $0.exitStatus == nil }) {

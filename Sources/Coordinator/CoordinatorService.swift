@@ -113,7 +113,8 @@ public final class CoordinatorService {
         } catch {
             progress.finish()
             Self.printError("jobrun: \(error)")
-            shutdownWorkers()
+            askWorkersToStop()
+            waitForWorkersToExit()
             return SubmitExitCode.failures
         }
     }
@@ -209,6 +210,8 @@ public final class CoordinatorService {
             }
             try output.sync(now: after, intervalNanoseconds: 1_000_000_000)
         }
+        // Workers exit while the results reach the disk.
+        askWorkersToStop()
         try output.close()
         if supersededLines > 0 {
             let dropped = try ResultFileLines.compact(path: configuration.outputPath)
@@ -216,7 +219,7 @@ public final class CoordinatorService {
                 progress.message("jobrun: replaced \(dropped) earlier result line(s) of tasks that ran again")
             }
         }
-        shutdownWorkers()
+        waitForWorkersToExit()
         progress.finish()
         let status = finalReport()
         let finalTotals = totals(now: Clocks.monotonicNanoseconds())
