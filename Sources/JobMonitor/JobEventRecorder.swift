@@ -127,6 +127,13 @@ public final class JobEventRecorder: JobObserver {
         }
     }
 
+    /// A line a running task wrote. Starts not yet announced are announced first, so the log shows a task starting
+    /// before its output.
+    public func taskOutput(_ id: TaskID, stream: String, line: String, cut: Bool) {
+        announceStarts()
+        encoder.output(id: id.original, stream: stream, line: line, cut: cut, at: Clocks.realTimeMicroseconds())
+    }
+
     public func taskFinished(_ outcome: RecordedOutcome) {
         let task = JobState.FinishedTask(
             id: outcome.id.original, status: outcome.status, worker: outcome.worker, attempts: outcome.attempts,
