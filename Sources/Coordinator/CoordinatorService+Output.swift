@@ -23,7 +23,7 @@ extension CoordinatorService {
 
 /// Tagged lines to print, gathered into runs of consecutive lines for the same descriptor so that the order of
 /// stdout and stderr lines is kept with one `write` per run.
-struct TaggedLinePrinter {
+private struct TaggedLinePrinter {
     private(set) var runs: [(descriptor: Int32, text: String)] = []
 
     var isEmpty: Bool { runs.isEmpty }

@@ -261,6 +261,21 @@ struct RecorderTests {
         #expect(!lines[2].contains("cut"))
     }
 
+    @Test("progress reported in a later tick, with no task starting then, is logged too")
+    func laterProgress() throws {
+        let scratch = ScratchDirectory()
+        let recorder = try Self.startedRecorder(scratch)
+        recorder.tasksStarted([TaskID(position: 0)], worker: "h:1")
+        recorder.totalsChanged(Self.totals(succeeded: 0, failed: 0))
+        recorder.taskProgress(TaskID(position: 0), worker: "h:1", permille: 700, message: "later")
+        recorder.totalsChanged(Self.totals(succeeded: 0, failed: 0))
+        recorder.jobEnded(Self.totals(succeeded: 0, failed: 0), ending: "interrupted")
+        var reader = EventLogReader(path: recorder.directory.eventLogPath)
+        var progress: [JobEvent] = []
+        _ = reader.forEach { event, _ in if case .progress = event.event { progress.append(event.event) } }
+        #expect(progress == [.progress(id: 0, worker: "h:1", permille: 700, message: "later")])
+    }
+
     @Test("a foreground job rejected before it started leaves no directory; a detached one is marked rejected")
     func rejected() throws {
         let scratch = ScratchDirectory()
