@@ -91,6 +91,7 @@ let package = Package(
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "WireProtocol"]),
         .testTarget(name: "JobRunTests", dependencies: ["JobRun", "JSONValue"]),
         .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "WireProtocol", "ChildProcess"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
         .testTarget(name: "ClockTests", dependencies: ["Clock"]),
         .testTarget(name: "JobMonitorTests", dependencies: ["JobMonitor", "Coordinator", "JSONValue", "TaskFile", "ZeroMQ"]),

@@ -29,13 +29,19 @@ struct OutputPump {
     /// Runs until stdout and stderr reach end of file and stdin is fully written or refused.
     /// End of file comes when the child and every process that inherited the pipes have closed
     /// them, so a background process that keeps stdout open keeps this running.
-    mutating func run() {
+    ///
+    /// With `onLine`, every line of either stream is also handed to it on this thread as soon as it is complete
+    /// (a stream's unterminated last line at its end of file); the capture is the same either way.
+    mutating func run(onLine: ((OutputLine) -> Void)? = nil) {
         guard stdoutFD >= 0 || stderrFD >= 0 || stdinFD >= 0 else { return }
         var sigpipeGuard = stdinFD >= 0 ? SigpipeGuard() : nil
         var sawBrokenPipe = false
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
         defer { buffer.deallocate() }
 
+        var stdoutLines = onLine.map { _ in OutputLineSplitter(stream: .stdout) }
+        var stderrLines = onLine.map { _ in OutputLineSplitter(stream: .stderr) }
+        let deliver = onLine ?? { _ in }
         var polled = [pollfd](repeating: pollfd(fd: -1, events: 0, revents: 0), count: 3)
         while stdoutFD >= 0 || stderrFD >= 0 || stdinFD >= 0 {
             polled[0] = pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)
@@ -50,10 +56,10 @@ struct OutputPump {
                 break
             }
             if polled[0].revents != 0 {
-                OutputPump.drain(&stdoutFD, into: &stdout, buffer: buffer)
+                OutputPump.drain(&stdoutFD, into: &stdout, lines: &stdoutLines, buffer: buffer, deliver: deliver)
             }
             if polled[1].revents != 0 {
-                OutputPump.drain(&stderrFD, into: &stderr, buffer: buffer)
+                OutputPump.drain(&stderrFD, into: &stderr, lines: &stderrLines, buffer: buffer, deliver: deliver)
             }
             if polled[2].revents != 0 {
                 sawBrokenPipe = feed() || sawBrokenPipe
@@ -62,13 +68,20 @@ struct OutputPump {
         sigpipeGuard?.end(sawBrokenPipe: sawBrokenPipe)
     }
 
-    /// Reads once from a ready stream; closes it at end of file or on an error.
-    private static func drain(_ fd: inout Int32, into output: inout CappedOutput, buffer: UnsafeMutableRawBufferPointer) {
+    /// Reads once from a ready stream, splitting it into lines when `lines` is set; closes it at end of file or on an
+    /// error, delivering its unterminated last line.
+    private static func drain(
+        _ fd: inout Int32, into output: inout CappedOutput, lines: inout OutputLineSplitter?,
+        buffer: UnsafeMutableRawBufferPointer, deliver: (OutputLine) -> Void
+    ) {
         let count = Descriptors.read(fd, into: buffer)
         if count > 0 {
-            output.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+            output.append(chunk)
+            lines?.append(chunk, deliver: deliver)
         } else if count != -2 {
             Descriptors.close(&fd)
+            lines?.finish(deliver: deliver)
         }
     }
 

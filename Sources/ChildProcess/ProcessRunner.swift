@@ -14,12 +14,17 @@ public enum ProcessRunner {
     /// `started` is called on this thread with the running process right after it starts, so it
     /// can be handed to another thread that may `signal` it (for example SIGTERM on cancellation).
     ///
+    /// `onLine`, when given and output is captured, also receives every line of stdout and stderr on this thread
+    /// as soon as it is complete (see `OutputLineSplitter`: lines of at most 64 KiB, a stream's unterminated last
+    /// line at its end). Lines of one stream come in order; the capture in the result is unchanged.
+    ///
     /// A child that exits without reading its stdin is fine: writing stops at `EPIPE`, and the
     /// `SIGPIPE` that raises is discarded on this thread. Throws `SpawnError` when the child cannot
     /// be started; what happens afterwards is reported in the returned `ExitStatus`.
     public static func run(
         _ configuration: SpawnConfiguration,
-        started: (SpawnedProcess) -> Void = { _ in }
+        started: (SpawnedProcess) -> Void = { _ in },
+        onLine: ((OutputLine) -> Void)? = nil
     ) throws(SpawnError) -> ProcessOutput {
         let plan = try LaunchPlan(configuration)
         var streams = try ChildStreams(configuration)
@@ -40,7 +45,7 @@ public enum ProcessRunner {
         var pump = OutputPump(
             stdout: streams.parentStdout, stderr: streams.parentStderr, stdin: streams.parentStdin,
             input: configuration.stdin ?? [], inputOffset: streams.inputWritten, cap: configuration.outputCap)
-        pump.run()
+        pump.run(onLine: onLine)
         let status = process.wait()
         return ProcessOutput(
             status: status,

@@ -67,6 +67,10 @@ extension CoordinatorService {
                     }
                 }
                 perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil)
+            case .output(let id, let lines):
+                guard identities[id] != nil else { statistics.rejectedFrames += 1; continue }
+                receiveOutput(lines)
+                if workers[id] != nil { perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil) }
             case .heartbeat(let id):
                 guard workers[id] != nil else { statistics.rejectedFrames += 1; continue }
                 perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil)

@@ -101,7 +101,7 @@ extension CoordinatorService {
                 resultEndpoint: isRemote ? remote?.resultEndpoint ?? "" : runtime!.endpoint("results"),
                 heartbeatMilliseconds: UInt32(settings.heartbeatMilliseconds),
                 heartbeatMisses: UInt32(settings.heartbeatMisses), outputCapBytes: UInt32(settings.outputCapBytes),
-                killGraceMilliseconds: UInt32(settings.killGraceMilliseconds)
+                killGraceMilliseconds: UInt32(settings.killGraceMilliseconds), streamOutput: configuration.streamOutput
             )
             try register.sendMultipart([frames[0], WireMessage.welcome(welcome).encoded()])
         }

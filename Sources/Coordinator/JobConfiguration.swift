@@ -39,6 +39,11 @@ public struct JobConfiguration {
     /// Workers run a program other than this jobrun (`--worker-command`): kinds the coordinator does not know are
     /// left for the workers to check.
     public var customWorker = false
+    /// Exec/shell tasks' output lines are sent as they are written (`--stream-output`), to the observers.
+    public var streamOutput = false
+    /// With `streamOutput`, also print the lines tagged with their task id: stdout lines on standard output (standard
+    /// error when the results go there), stderr lines on standard error.
+    public var showStreamedOutput = false
 
     public init(
         taskFilePath: String, outputPath: String, overwriteOutput: Bool = false, workerCount: Int,

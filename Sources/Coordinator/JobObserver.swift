@@ -16,6 +16,9 @@ public protocol JobObserver: AnyObject {
     func tasksStarted(_ ids: [TaskID], worker: String)
     /// A running task reported progress (`permille` from 0 to 1000 when it gave a fraction).
     func taskProgress(_ id: TaskID, worker: String, permille: Int?, message: String)
+    /// A running task wrote a line (`stream` is `stdout` or `stderr`), when the job streams output. `cut`: the line
+    /// was longer than the line limit, and its rest follows in the next line(s) of the same stream.
+    func taskOutput(_ id: TaskID, stream: String, line: String, cut: Bool)
     /// A task's result was recorded.
     func taskFinished(_ outcome: RecordedOutcome)
     /// Periodic totals (every tick of the coordinator's loop, about 20 times a second).

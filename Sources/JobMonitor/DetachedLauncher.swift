@@ -61,7 +61,8 @@ public struct DetachedLauncher {
                 break
             }
             metadata = try? JobMetadata.read(from: directory)
-            if let state = metadata?.state, state != .starting { break }
+            // A job that never started (rejected, failed) is about to exit: wait for its status.
+            if let state = metadata?.state, state != .starting, metadata?.startedMicroseconds != nil { break }
             usleep(20_000)
         }
         if let exitStatus, metadata?.state == .rejected || metadata?.state == .starting || metadata?.startedMicroseconds == nil {

@@ -84,13 +84,15 @@ public struct EventEncoder: Sendable {
         end()
     }
 
-    /// `output`: one line a task wrote (`stream` is `stdout` or `stderr`), without its newline.
-    public mutating func output(id: JSONValue, stream: String, line: String, at time: Int64) {
+    /// `output`: one line a task wrote (`stream` is `stdout` or `stderr`), without its newline; `cut` (written only
+    /// when true) says the line was longer than the line limit and continues in the next `output` of that stream.
+    public mutating func output(id: JSONValue, stream: String, line: String, cut: Bool = false, at time: Int64) {
         begin("output", at: time)
         raw(",\"id\":")
         JSONWriter.append(id, to: &buffer)
         field(",\"stream\":", string: stream)
         field(",\"line\":", string: line)
+        if cut { raw(",\"cut\":true") }
         end()
     }
 

@@ -9,7 +9,7 @@ public import JSONValue
 /// | `worker_lost` | `worker`, `reason`, `requeued` |
 /// | `tasks_started` | `worker`, `ids` |
 /// | `task_finished` | `id`, `status`, `worker`, `attempts`, `started_us`, `duration_us`, `error` (unless ok) |
-/// | `output` | `id`, `stream` (`stdout`/`stderr`), `line` |
+/// | `output` | `id`, `stream` (`stdout`/`stderr`), `line`, `cut` (`true` when the line continues in the next) |
 /// | `progress` | `id`, `worker`, `permille` (0–1000, when known), `message` |
 /// | `totals` | `total`, `succeeded`, `failed`, `workers`, `busy`, `elapsed_us` |
 /// | `job_ended` | `ending`, and the fields of `totals` |

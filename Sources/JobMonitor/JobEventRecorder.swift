@@ -127,6 +127,13 @@ public final class JobEventRecorder: JobObserver {
         }
     }
 
+    /// A line a running task wrote. Starts not yet announced are announced first, so the log shows a task starting
+    /// before its output.
+    public func taskOutput(_ id: TaskID, stream: String, line: String, cut: Bool) {
+        announceStarts()
+        encoder.output(id: id.original, stream: stream, line: line, cut: cut, at: Clocks.realTimeMicroseconds())
+    }
+
     public func taskFinished(_ outcome: RecordedOutcome) {
         let task = JobState.FinishedTask(
             id: outcome.id.original, status: outcome.status, worker: outcome.worker, attempts: outcome.attempts,
@@ -252,6 +259,7 @@ public final class JobEventRecorder: JobObserver {
 
     private func flush() {
         announceStarts()
+        announceProgress()
         guard !encoder.buffer.isEmpty else { return }
         let lines = encoder.take()
         if logDescriptor >= 0, !FileText.writeAll(lines, to: logDescriptor) {
@@ -267,7 +275,7 @@ public final class JobEventRecorder: JobObserver {
     }
 
     /// Encodes `tasks_started` for the tasks started since the last flush that are still running, one event per
-    /// worker and start time, then their latest progress reports.
+    /// worker and start time.
     private func announceStarts() {
         guard !unannouncedStarts.isEmpty else { return }
         var ids: [JSONValue] = []
@@ -282,6 +290,11 @@ public final class JobEventRecorder: JobObserver {
         }
         if let batch = current { encoder.tasksStarted(ids, worker: batch.worker, at: batch.time) }
         unannouncedStarts.removeAll(keepingCapacity: true)
+    }
+
+    /// Encodes the latest progress report of each task that reported since the last flush and still runs.
+    private func announceProgress() {
+        guard !progressOrder.isEmpty else { return }
         for key in progressOrder where state.running[key] != nil {
             guard let report = unannouncedProgress[key] else { continue }
             encoder.progress(id: report.id, worker: report.worker, permille: report.permille, message: report.message, at: report.time)

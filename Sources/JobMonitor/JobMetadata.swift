@@ -49,6 +49,8 @@ public struct JobMetadata: Sendable, Equatable {
     public var slots: Int
     /// Whether the job was started with `--detach`.
     public var detached: Bool
+    /// Whether tasks' output lines are recorded as `output` events as they are written (`--stream-output`).
+    public var streamOutput: Bool
     /// The coordinator's control endpoint (snapshot, cancel) while it runs.
     public var controlEndpoint: String?
     /// The coordinator's event publisher endpoint while it runs.
@@ -73,7 +75,7 @@ public struct JobMetadata: Sendable, Equatable {
     /// A job that is about to start.
     public init(
         id: String, taskFile: String, settingsPath: String?, resultsPath: String, workers: Int, slots: Int,
-        detached: Bool, createdMicroseconds: Int64
+        detached: Bool, streamOutput: Bool = false, createdMicroseconds: Int64
     ) {
         self.id = id
         self.name = taskFile.split(separator: "/").last.map(String.init) ?? taskFile
@@ -86,6 +88,7 @@ public struct JobMetadata: Sendable, Equatable {
         self.workers = workers
         self.slots = slots
         self.detached = detached
+        self.streamOutput = streamOutput
         self.state = .starting
         self.createdMicroseconds = createdMicroseconds
         self.total = 0
@@ -106,7 +109,7 @@ public struct JobMetadata: Sendable, Equatable {
             ("pid", .number(JSONNumber(Int(pid)))),
             ("pid_start", pidStartTime.map { .number(JSONNumber(Int(clamping: $0))) } ?? .null),
             ("host", .string(host)), ("workers", .number(JSONNumber(workers))), ("slots", .number(JSONNumber(slots))),
-            ("detached", .bool(detached)), ("control", optional(controlEndpoint)), ("events", optional(eventsEndpoint)),
+            ("detached", .bool(detached)), ("stream_output", .bool(streamOutput)), ("control", optional(controlEndpoint)), ("events", optional(eventsEndpoint)),
             ("state", .string(state.rawValue)), ("created_us", optional(createdMicroseconds)),
             ("started_us", optional(startedMicroseconds)), ("ended_us", optional(endedMicroseconds)),
             ("total", .number(JSONNumber(total))), ("succeeded", .number(JSONNumber(succeeded))),
@@ -143,6 +146,7 @@ public struct JobMetadata: Sendable, Equatable {
         workers = try integer("workers")
         slots = try integer("slots")
         detached = object["detached"]?.boolValue ?? false
+        streamOutput = object["stream_output"]?.boolValue ?? false
         controlEndpoint = optionalString("control")
         eventsEndpoint = optionalString("events")
         self.state = state

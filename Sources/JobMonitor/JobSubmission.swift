@@ -12,14 +12,17 @@ public struct JobSubmission: Sendable {
     public var workers: Int
     /// Slots per worker.
     public var slots: Int
+    /// Whether tasks' output lines are streamed (`--stream-output`).
+    public var streamOutput: Bool
 
     /// Describes a submission.
-    public init(taskFile: String, outputPath: String, settingsPath: String?, workers: Int, slots: Int) {
+    public init(taskFile: String, outputPath: String, settingsPath: String?, workers: Int, slots: Int, streamOutput: Bool = false) {
         self.taskFile = taskFile
         self.outputPath = outputPath
         self.settingsPath = settingsPath
         self.workers = workers
         self.slots = slots
+        self.streamOutput = streamOutput
     }
 
     /// The metadata of a job `id` running this submission, with absolute paths, in state `starting`.
@@ -27,7 +30,7 @@ public struct JobSubmission: Sendable {
         JobMetadata(
             id: id, taskFile: FileText.absolute(taskFile), settingsPath: settingsPath.map(FileText.absolute),
             resultsPath: FileText.absolute(outputPath), workers: workers, slots: slots, detached: detached,
-            createdMicroseconds: createdMicroseconds
+            streamOutput: streamOutput, createdMicroseconds: createdMicroseconds
         )
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Coordinator
 import JSONValue
 
 /// Follows a results file (JSONL) as the coordinator appends to it and turns each task's `stdout` and `stderr`
@@ -50,13 +51,14 @@ public final class ResultOutputFollower {
             let id = object["id"]
         else { return [] }
         var lines: [String] = []
-        for (stream, tag) in [("stdout", "[\(DisplayFormat.taskID(id))] "), ("stderr", "[\(DisplayFormat.taskID(id)) stderr] ")] {
+        for stream in ["stdout", "stderr"] {
             guard let text = object[stream]?.stringValue, !text.isEmpty else { continue }
+            let tag = { (line: String) in TaggedLine.text(line, id: DisplayFormat.taskID(id), stderr: stream == "stderr") }
             var parts = text.split(separator: "\n", omittingEmptySubsequences: false)
             if parts.last?.isEmpty == true { parts.removeLast() }
-            lines += parts.map { tag + $0 }
+            lines += parts.map { tag(String($0)) }
             if object["\(stream)_truncated"]?.boolValue == true {
-                lines.append(tag + "… (cut at the output cap; \(object["\(stream)_bytes"]?.text ?? "?") bytes in all)")
+                lines.append(tag("… (cut at the output cap; \(object["\(stream)_bytes"]?.text ?? "?") bytes in all)"))
             }
         }
         return lines

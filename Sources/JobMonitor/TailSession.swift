@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Clock
+import Coordinator
 import JSONValue
 
 /// What `jobrun tail` shows.
@@ -31,7 +32,6 @@ public final class TailSession {
     private let options: TailOptions
     private let renderer = FrameRenderer()
     private let frame: TerminalFrame
-    private var streamedOutput = false
 
     /// A session for `record`.
     public init(record: JobRecord, options: TailOptions) {
@@ -92,8 +92,9 @@ public final class TailSession {
             frame.show(renderer.lines(state, jobID: record.id, status: "running", nowMicroseconds: Clocks.realTimeMicroseconds()))
             return 0
         }
+        // A job that streams output shows it as `output` events; otherwise its results file has it.
         var outputs: ResultOutputFollower?
-        if options.output, let results = record.metadata?.resultsPath {
+        if options.output, record.metadata?.streamOutput != true, let results = record.metadata?.resultsPath {
             if results == "-" {
                 frame.message("jobrun: the results go to the coordinator's standard output (\(record.directory.coordinatorLogPath)); no task output to show")
             } else {
@@ -135,7 +136,7 @@ public final class TailSession {
                     lastLiveness = 0
                 }
             }
-            if let outputs, !options.json, !streamedOutput {
+            if let outputs, !options.json {
                 for line in outputs.newLines() { frame.message(line) }
             }
             if state.ending != nil { break }
@@ -145,7 +146,7 @@ public final class TailSession {
                 let again = JobRecord(directory: record.directory)
                 if !again.isLive {
                     frame.keep()
-                    return replay(again, skipUpTo: options.json ? state.sequence : nil)
+                    return replay(again, shownUpTo: state.sequence)
                 }
             }
             if !options.json {
@@ -158,7 +159,7 @@ public final class TailSession {
                 }
             }
         }
-        if let outputs, !options.json, !streamedOutput {
+        if let outputs, !options.json {
             for line in outputs.newLines() { frame.message(line) }
         }
         if !options.json { draw(state, status: state.ending ?? "running") }
@@ -177,8 +178,7 @@ public final class TailSession {
         case .workerLost(let name, let reason, let requeued):
             frame.message("worker \(name) lost: \(reason); \(requeued) of its tasks went back to the queue")
         case .output(let id, let stream, let text) where options.output:
-            streamedOutput = true
-            frame.message(stream == "stderr" ? "[\(DisplayFormat.taskID(id)) stderr] \(text)" : "[\(DisplayFormat.taskID(id))] \(text)")
+            frame.message(TaggedLine.text(text, id: DisplayFormat.taskID(id), stderr: stream == "stderr"))
         default:
             break
         }
@@ -190,8 +190,9 @@ public final class TailSession {
 
     // MARK: - Replay
 
-    /// Shows a job that is not running from its event log; `skipUpTo` skips events already printed (JSON mode).
-    private func replay(_ record: JobRecord, skipUpTo: Int? = nil) -> Int32 {
+    /// Shows a job that is not running from its event log. `shownUpTo`: the last event a live view already handled,
+    /// when it hands over; events up to it are not printed again, nor is output from the results file.
+    private func replay(_ record: JobRecord, shownUpTo: Int? = nil) -> Int32 {
         guard let metadata = record.metadata else {
             FileText.standardError("jobrun: job \(record.id) cannot be shown: \(record.metadataProblem ?? "its job.json is missing")\n")
             return 1
@@ -200,16 +201,16 @@ public final class TailSession {
         var reader = EventLogReader(path: record.directory.eventLogPath)
         let found = reader.forEach { event, line in
             state.apply(event)
+            guard event.sequence > (shownUpTo ?? 0) else { return }
             if options.json {
-                if event.sequence > (skipUpTo ?? 0) { frame.message(String(decoding: line, as: UTF8.self)) }
+                frame.message(String(decoding: line, as: UTF8.self))
             } else if options.output, case .output(let id, let stream, let text) = event.event {
-                streamedOutput = true
-                frame.message(stream == "stderr" ? "[\(DisplayFormat.taskID(id)) stderr] \(text)" : "[\(DisplayFormat.taskID(id))] \(text)")
+                frame.message(TaggedLine.text(text, id: DisplayFormat.taskID(id), stderr: stream == "stderr"))
             }
         }
         for warning in reader.warnings() { FileText.standardError(warning + "\n") }
         if options.json { return 0 }
-        if options.output, !streamedOutput, metadata.resultsPath != "-", skipUpTo == nil,
+        if options.output, !metadata.streamOutput, metadata.resultsPath != "-", shownUpTo == nil,
             let outputs = try? ResultOutputFollower(path: metadata.resultsPath, fromEnd: false)
         {
             for line in outputs.newLines(limitBytes: Int.max) { frame.message(line) }

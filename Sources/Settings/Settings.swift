@@ -44,6 +44,8 @@ public struct Settings: Sendable, Equatable {
     public var recordEvents = 1
     /// Connections a worker's HTTP client opens to one host at most.
     public var httpConnectionsPerHost = 256
+    /// 1: stream exec/shell tasks' output lines as they are written, as `--stream-output` does; 0: do not.
+    public var streamOutput = 0
 
     /// The built-in defaults.
     public init() {}
@@ -71,6 +73,7 @@ public struct Settings: Sendable, Equatable {
         "io_concurrency": \.ioConcurrency,
         "record_events": \.recordEvents,
         "http_connections_per_host": \.httpConnectionsPerHost,
+        "stream_output": \.streamOutput,
     ]
 
     /// The smallest value each key accepts (all keys are integers).

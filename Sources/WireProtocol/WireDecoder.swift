@@ -59,6 +59,17 @@ public struct WireDecoder: ~Copyable {
         return Int(count)
     }
 
+    /// Reads a count (see `readCount`), then that many elements with `element`.
+    public mutating func readList<Element>(
+        minimumElementSize: Int = 1, _ element: (inout WireDecoder) throws(WireDecodingError) -> Element
+    ) throws(WireDecodingError) -> [Element] {
+        let count = try readCount(minimumElementSize: minimumElementSize)
+        var elements: [Element] = []
+        elements.reserveCapacity(count)
+        for _ in 0..<count { elements.append(try element(&self)) }
+        return elements
+    }
+
     /// Reads a length-prefixed byte string.
     public mutating func readBytes() throws(WireDecodingError) -> [UInt8] {
         let count = try readCount()

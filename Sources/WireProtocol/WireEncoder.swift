@@ -32,6 +32,12 @@ public struct WireEncoder: Sendable {
         write(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
+    /// Appends the count of `elements`, then each of them with `element` (what `WireDecoder.readList` reads).
+    public mutating func write<Elements: Collection>(list elements: Elements, _ element: (inout WireEncoder, Elements.Element) -> Void) {
+        write(UInt64(elements.count))
+        for item in elements { element(&self, item) }
+    }
+
     /// Appends a length-prefixed byte string.
     public mutating func write(bytes value: some Collection<UInt8>) {
         write(UInt64(value.count))

@@ -1,6 +1,6 @@
 extension WireMessage {
     private enum Kind: UInt8 {
-        case hello = 1, welcome, ready, assign, results, returned, heartbeat, drain, shutdown, reclaim, progress
+        case hello = 1, welcome, ready, assign, results, returned, heartbeat, drain, shutdown, reclaim, progress, output
         case refusal = 255
     }
 
@@ -26,6 +26,7 @@ extension WireMessage {
             encoder.write(UInt64(welcome.heartbeatMisses))
             encoder.write(UInt64(welcome.outputCapBytes))
             encoder.write(UInt64(welcome.killGraceMilliseconds))
+            encoder.write(byte: welcome.streamOutput ? 1 : 0)
         case .refusal(let reason):
             encoder.write(byte: Kind.refusal.rawValue)
             encoder.write(text: reason)
@@ -34,8 +35,7 @@ extension WireMessage {
             encoder.write(UInt64(workerID))
         case .assign(let assignments):
             encoder.write(byte: Kind.assign.rawValue)
-            encoder.write(UInt64(assignments.count))
-            for assignment in assignments {
+            encoder.write(list: assignments) { encoder, assignment in
                 encoder.write(assignment.sequence)
                 encoder.write(UInt64(assignment.attempt))
                 encoder.write(bytes: assignment.spec)
@@ -43,13 +43,11 @@ extension WireMessage {
         case .results(let workerID, let started, let results):
             encoder.write(byte: Kind.results.rawValue)
             encoder.write(UInt64(workerID))
-            encoder.write(UInt64(started.count))
-            for task in started {
+            encoder.write(list: started) { encoder, task in
                 encoder.write(task.sequence)
                 encoder.write(UInt64(task.attempt))
             }
-            encoder.write(UInt64(results.count))
-            for result in results {
+            encoder.write(list: results) { encoder, result in
                 encoder.write(result.sequence)
                 encoder.write(UInt64(result.attempt))
                 encoder.write(byte: result.outcome.rawValue)
@@ -61,8 +59,7 @@ extension WireMessage {
         case .returned(let workerID, let sequences):
             encoder.write(byte: Kind.returned.rawValue)
             encoder.write(UInt64(workerID))
-            encoder.write(UInt64(sequences.count))
-            for sequence in sequences { encoder.write(sequence) }
+            encoder.write(list: sequences) { encoder, sequence in encoder.write(sequence) }
         case .heartbeat(let workerID):
             encoder.write(byte: Kind.heartbeat.rawValue)
             encoder.write(UInt64(workerID))
@@ -78,11 +75,19 @@ extension WireMessage {
         case .progress(let workerID, let reports):
             encoder.write(byte: Kind.progress.rawValue)
             encoder.write(UInt64(workerID))
-            encoder.write(UInt64(reports.count))
-            for report in reports {
+            encoder.write(list: reports) { encoder, report in
                 encoder.write(report.sequence)
                 encoder.write(UInt64(report.permille.map { $0 + 1 } ?? 0))
                 encoder.write(text: report.message)
+            }
+        case .output(let workerID, let lines):
+            encoder.write(byte: Kind.output.rawValue)
+            encoder.write(UInt64(workerID))
+            encoder.write(list: lines) { encoder, line in
+                encoder.write(line.sequence)
+                encoder.write(UInt64(line.attempt))
+                encoder.write(byte: line.stream.rawValue | (line.cut ? 2 : 0))
+                encoder.write(bytes: line.text)
             }
         }
         return encoder.bytes
@@ -109,72 +114,54 @@ extension WireMessage {
             self = .hello(
                 Hello(protocolVersion: version, host: host, pid: pid32, slots: slots, ioConcurrency: ioConcurrency, token: token))
         case .welcome:
-            self = .welcome(
-                Welcome(
-                    workerID: try decoder.readUInt32(),
-                    taskEndpoint: try decoder.readText(),
-                    resultEndpoint: try decoder.readText(),
-                    heartbeatMilliseconds: try decoder.readUInt32(),
-                    heartbeatMisses: try decoder.readUInt32(),
-                    outputCapBytes: try decoder.readUInt32(),
-                    killGraceMilliseconds: try decoder.readUInt32()
-                )
+            var welcome = Welcome(
+                workerID: try decoder.readUInt32(),
+                taskEndpoint: try decoder.readText(),
+                resultEndpoint: try decoder.readText(),
+                heartbeatMilliseconds: try decoder.readUInt32(),
+                heartbeatMisses: try decoder.readUInt32(),
+                outputCapBytes: try decoder.readUInt32(),
+                killGraceMilliseconds: try decoder.readUInt32()
             )
+            let flag = try decoder.readByte()
+            guard flag <= 1 else { throw .malformed("stream-output flag \(flag)") }
+            welcome.streamOutput = flag == 1
+            self = .welcome(welcome)
         case .refusal:
             self = .refusal(reason: try decoder.readText())
         case .ready:
             self = .ready(workerID: try decoder.readUInt32())
         case .assign:
-            let count = try decoder.readCount(minimumElementSize: 3)
-            var assignments: [TaskAssignment] = []
-            assignments.reserveCapacity(count)
-            for _ in 0..<count {
-                assignments.append(
-                    TaskAssignment(
-                        sequence: try decoder.readUInt64(),
-                        attempt: try decoder.readUInt32(),
-                        spec: try decoder.readBytes()
-                    )
-                )
-            }
-            self = .assign(assignments)
+            self = .assign(
+                try decoder.readList(minimumElementSize: 3) { decoder throws(WireDecodingError) in
+                    TaskAssignment(sequence: try decoder.readUInt64(), attempt: try decoder.readUInt32(), spec: try decoder.readBytes())
+                })
         case .results:
             let workerID = try decoder.readUInt32()
-            let startedCount = try decoder.readCount(minimumElementSize: 2)
-            var started: [StartedTask] = []
-            started.reserveCapacity(startedCount)
-            for _ in 0..<startedCount {
-                started.append(StartedTask(sequence: try decoder.readUInt64(), attempt: try decoder.readUInt32()))
+            let started = try decoder.readList(minimumElementSize: 2) { decoder throws(WireDecodingError) in
+                StartedTask(sequence: try decoder.readUInt64(), attempt: try decoder.readUInt32())
             }
-            let count = try decoder.readCount(minimumElementSize: 7)
-            var results: [TaskResult] = []
-            results.reserveCapacity(count)
-            for _ in 0..<count {
+            let results = try decoder.readList(minimumElementSize: 7) { decoder throws(WireDecodingError) in
                 let sequence = try decoder.readUInt64()
                 let attempt = try decoder.readUInt32()
                 let code = try decoder.readByte()
                 guard let outcome = TaskOutcome(rawValue: code) else { throw .malformed("outcome \(code)") }
                 let flag = try decoder.readByte()
                 guard flag <= 1 else { throw .malformed("retryable flag \(flag)") }
-                results.append(
-                    TaskResult(
-                        sequence: sequence,
-                        attempt: attempt,
-                        outcome: outcome,
-                        retryable: flag == 1,
-                        startedAtMicroseconds: try decoder.readInt64(),
-                        durationMicroseconds: try decoder.readUInt64(),
-                        body: try decoder.readBytes()
-                    )
+                return TaskResult(
+                    sequence: sequence,
+                    attempt: attempt,
+                    outcome: outcome,
+                    retryable: flag == 1,
+                    startedAtMicroseconds: try decoder.readInt64(),
+                    durationMicroseconds: try decoder.readUInt64(),
+                    body: try decoder.readBytes()
                 )
             }
             self = .results(workerID: workerID, started: started, results)
         case .returned:
             let workerID = try decoder.readUInt32()
-            let count = try decoder.readCount()
-            var sequences: [UInt64] = []
-            sequences.reserveCapacity(count)
-            for _ in 0..<count { sequences.append(try decoder.readUInt64()) }
+            let sequences = try decoder.readList { decoder throws(WireDecodingError) in try decoder.readUInt64() }
             self = .returned(workerID: workerID, sequences: sequences)
         case .heartbeat:
             self = .heartbeat(workerID: try decoder.readUInt32())
@@ -189,18 +176,25 @@ extension WireMessage {
             self = .reclaim(count: try decoder.readUInt32())
         case .progress:
             let workerID = try decoder.readUInt32()
-            let count = try decoder.readCount(minimumElementSize: 3)
-            var reports: [ProgressReport] = []
-            reports.reserveCapacity(count)
-            for _ in 0..<count {
+            let reports = try decoder.readList(minimumElementSize: 3) { decoder throws(WireDecodingError) in
                 let sequence = try decoder.readUInt64()
                 let encoded = try decoder.readUInt32()
                 guard encoded <= 1001 else { throw .malformed("progress \(encoded) out of range") }
-                reports.append(
-                    ProgressReport(
-                        sequence: sequence, permille: encoded == 0 ? nil : encoded - 1, message: try decoder.readText()))
+                return ProgressReport(sequence: sequence, permille: encoded == 0 ? nil : encoded - 1, message: try decoder.readText())
             }
             self = .progress(workerID: workerID, reports)
+        case .output:
+            let workerID = try decoder.readUInt32()
+            let lines = try decoder.readList(minimumElementSize: 4) { decoder throws(WireDecodingError) in
+                let sequence = try decoder.readUInt64()
+                let attempt = try decoder.readUInt32()
+                let flags = try decoder.readByte()
+                guard flags <= 3, let stream = TaskOutputLine.Stream(rawValue: flags & 1) else {
+                    throw .malformed("output line flags \(flags)")
+                }
+                return TaskOutputLine(sequence: sequence, attempt: attempt, stream: stream, text: try decoder.readBytes(), cut: flags & 2 != 0)
+            }
+            self = .output(workerID: workerID, lines)
         }
         try decoder.expectEnd()
     }

@@ -4,7 +4,8 @@
 /// - register (worker DEALER -> coordinator ROUTER): `hello`, answered by `welcome` or `refusal`;
 /// - tasks (coordinator PUSH -> worker PULL, one pair per worker): `assign`, `reclaim`, `heartbeat`, `drain`,
 ///   `shutdown`;
-/// - results (worker PUSH -> coordinator PULL, shared): `ready`, `results`, `returned`, `heartbeat`.
+/// - results (worker PUSH -> coordinator PULL, shared): `ready`, `results`, `returned`, `heartbeat`, `progress`,
+///   `output`.
 ///
 /// A frame is `[version][type][body]`. A `refusal` keeps its layout in every version, so a worker of another
 /// version can still read why it was turned away.
@@ -35,9 +36,12 @@ public enum WireMessage: Sendable, Equatable {
     /// Give back up to `count` tasks not yet started (the most recently queued first), answered by `returned`
     /// (possibly empty). Lets an idle worker take over work another worker holds but has not begun.
     case reclaim(count: UInt32)
+    /// Whole lines running tasks wrote, in order per task and stream, when the job streams output (`Welcome`).
+    /// A worker sends a task's lines before its result.
+    case output(workerID: UInt32, [TaskOutputLine])
 
     /// The protocol version this build speaks.
-    public static let protocolVersion: UInt8 = 1
+    public static let protocolVersion: UInt8 = 2
 }
 
 /// What a worker says about itself when it registers.
@@ -83,12 +87,16 @@ public struct Welcome: Sendable, Equatable {
     public var outputCapBytes: UInt32
     /// After a task's processes get SIGTERM (timeout, cancel), how long before SIGKILL.
     public var killGraceMilliseconds: UInt32
+    /// Whether exec/shell tasks' output lines are sent as they are written (`output` messages).
+    public var streamOutput: Bool
 
     public init(
         workerID: UInt32, taskEndpoint: String, resultEndpoint: String,
-        heartbeatMilliseconds: UInt32, heartbeatMisses: UInt32, outputCapBytes: UInt32, killGraceMilliseconds: UInt32
+        heartbeatMilliseconds: UInt32, heartbeatMisses: UInt32, outputCapBytes: UInt32, killGraceMilliseconds: UInt32,
+        streamOutput: Bool = false
     ) {
         self.killGraceMilliseconds = killGraceMilliseconds
+        self.streamOutput = streamOutput
         self.workerID = workerID
         self.taskEndpoint = taskEndpoint
         self.resultEndpoint = resultEndpoint
@@ -195,4 +203,29 @@ public struct TaskResult: Sendable, Equatable {
 
     /// Whether the task succeeded.
     public var succeeded: Bool { outcome == .ok }
+}
+
+/// One line a running task wrote.
+public struct TaskOutputLine: Sendable, Equatable {
+    /// Which of a task's output streams.
+    public enum Stream: UInt8, Sendable, Equatable {
+        case stdout = 0
+        case stderr = 1
+    }
+
+    public var sequence: UInt64
+    public var attempt: UInt32
+    public var stream: Stream
+    /// The line without its newline (not necessarily UTF-8).
+    public var text: [UInt8]
+    /// The line was longer than the worker's line limit: this is its start, and the rest follows in the next line(s).
+    public var cut: Bool
+
+    public init(sequence: UInt64, attempt: UInt32, stream: Stream, text: [UInt8], cut: Bool = false) {
+        self.sequence = sequence
+        self.attempt = attempt
+        self.stream = stream
+        self.text = text
+        self.cut = cut
+    }
 }

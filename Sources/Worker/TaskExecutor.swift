@@ -20,6 +20,8 @@ struct TaskExecutor: Sendable {
     let outputCap: Int
     let killGraceMilliseconds: Int
     let children: RunningChildren
+    /// Where exec/shell tasks' output lines go as they are written, when the job streams output.
+    let outputLines: OutputLineBuffer?
     /// Called when a handler ignored its timeout's cancellation for the whole kill grace: the worker must be
     /// replaced, since the slot's CPU thread may never come back.
     let stuck: @Sendable (UInt64) -> Void
@@ -52,9 +54,9 @@ struct TaskExecutor: Sendable {
         case .run(let kind, let arguments):
             return await runHandler(kind: kind, arguments: arguments, timeout: spec.timeout, assignment: assignment)
         case .exec(let argv):
-            return await runProcess(argv: argv, spec: spec, sequence: assignment.sequence)
+            return await runProcess(argv: argv, spec: spec, assignment: assignment)
         case .shell(let command):
-            return await runProcess(argv: ["/bin/sh", "-c", command], spec: spec, sequence: assignment.sequence)
+            return await runProcess(argv: ["/bin/sh", "-c", command], spec: spec, assignment: assignment)
         }
     }
 
@@ -93,7 +95,8 @@ struct TaskExecutor: Sendable {
     }
 
     /// Runs a command. It holds a CPU slot for its whole run unless the task says `"io": true`.
-    private func runProcess(argv: [String], spec: TaskSpec, sequence: UInt64) async -> ResultBody {
+    private func runProcess(argv: [String], spec: TaskSpec, assignment: TaskAssignment) async -> ResultBody {
+        let sequence = assignment.sequence
         var configuration = SpawnConfiguration(executable: argv[0], arguments: Array(argv.dropFirst()))
         configuration.environment = spec.environment
         configuration.workingDirectory = spec.workingDirectory
@@ -107,10 +110,15 @@ struct TaskExecutor: Sendable {
             ProcessWatchdog(sequence: sequence, seconds: seconds, graceMilliseconds: killGraceMilliseconds, children: children)
         }
         defer { watchdog?.disarm() }
+        let onLine = outputLines.map { lines in
+            { @Sendable (line: OutputLine) in
+                lines.append(line, sequence: sequence, attempt: assignment.attempt, now: Clocks.monotonicNanoseconds())
+            }
+        }
         do {
             let wait = { @Sendable () throws -> ProcessOutput in
                 defer { children.remove(sequence: sequence) }
-                return try ProcessRunner.run(launch) { children.add($0, sequence: sequence) }
+                return try ProcessRunner.run(launch, started: { children.add($0, sequence: sequence) }, onLine: onLine)
             }
             let output = spec.io ? try await BlockingCall.run(wait) : try await services.cpu.run(wait)
             let stoppedBecause: TaskOutcome? =

@@ -21,6 +21,8 @@ final class WorkerSession {
     private let ioInbox = TaskInbox()
     private let services: WorkerServices
     private let children = RunningChildren()
+    /// Tasks' output lines waiting to be sent, when the job streams output.
+    private let outputLines: OutputLineBuffer?
     private let executor: TaskExecutor
     /// A task whose handler ignored its timeout for the whole kill grace; its CPU thread may never return.
     private let stuckTask: StuckTask
@@ -52,9 +54,11 @@ final class WorkerSession {
             }
         )
         self.services = services
+        let outputLines = welcome.streamOutput ? OutputLineBuffer(wake: { outbox.wakeUp() }) : nil
+        self.outputLines = outputLines
         self.executor = TaskExecutor(
             handlers: configuration.handlers, workerName: workerName, outputCap: Int(welcome.outputCapBytes),
-            killGraceMilliseconds: Int(welcome.killGraceMilliseconds), children: children,
+            killGraceMilliseconds: Int(welcome.killGraceMilliseconds), children: children, outputLines: outputLines,
             stuck: { sequence in
                 stuckTask.note(sequence)
                 outbox.wakeUp()
@@ -91,7 +95,7 @@ final class WorkerSession {
             WorkerRuntime.report("jobrun worker: dropped \(rejectedFrames) message(s) from the coordinator that did not decode")
         }
         // Report whatever finished while stopping; the coordinator may still be listening.
-        flushResults(to: results)
+        flushResults(to: results, linesDue: true)
         try? outbound.flush(on: results)
         tasks.close()
         results.close()
@@ -178,8 +182,9 @@ final class WorkerSession {
         ]
         while true {
             items[3] = PollItem(socket: results, events: outbound.isEmpty ? [] : .writable)
+            let linesDueIn = outputLines?.nanosecondsUntilDue(now: Clocks.monotonicNanoseconds())
             do {
-                _ = try zmqPoll(&items, timeoutMilliseconds: 100)
+                _ = try zmqPoll(&items, timeoutMilliseconds: min(100, linesDueIn.map { Int($0 / 1_000_000) + 1 } ?? 100))
             } catch {
                 return .failed("poll failed: \(error)")
             }
@@ -191,7 +196,10 @@ final class WorkerSession {
                 case .none: break
                 }
             }
-            if items[1].returnedEvents.contains(.readable) || outbox.hasStarts { flushResults(to: results) }
+            let linesDue = outputLines?.nanosecondsUntilDue(now: now) == 0
+            if items[1].returnedEvents.contains(.readable) || outbox.hasStarts || linesDue {
+                flushResults(to: results, linesDue: linesDue)
+            }
             if let sequence = stuckTask.sequence { return .stuck(sequence) }
             if items[3].returnedEvents.contains(.writable) { try? outbound.flush(on: results) }
             if now - lastHeartbeatSent >= periodNanoseconds {
@@ -271,11 +279,20 @@ final class WorkerSession {
         }
     }
 
-    /// Sends every start and finished result, in messages of bounded size.
-    private func flushResults(to results: ZMQSocket) {
+    /// Sends every start and finished result, in messages of bounded size, after the output lines when they are
+    /// due or a result goes out.
+    ///
+    /// Results are taken before lines: a task's lines are all buffered before its result is, so every line of a
+    /// result taken here is taken too, and goes out ahead of it.
+    private func flushResults(to results: ZMQSocket, linesDue: Bool = false) {
         let reports = outbox.takeProgress()
         if !reports.isEmpty { enqueue(.progress(workerID: welcome.workerID, reports), on: results) }
         let (started, finished) = outbox.takeAll()
+        if let outputLines, linesDue || !finished.isEmpty {
+            for batch in OutputLineBuffer.batches(outputLines.take()) {
+                enqueue(.output(workerID: welcome.workerID, Array(batch)), on: results)
+            }
+        }
         if finished.isEmpty, !started.isEmpty {
             enqueue(.results(workerID: welcome.workerID, started: started, []), on: results)
         }

@@ -70,6 +70,16 @@ struct SubmitCommand: StatusCommand {
     @Option(name: .long, help: "Run workers from this program (a custom worker built with the JobRun library) instead of jobrun itself.")
     var workerCommand: String?
 
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Send exec/shell tasks' output lines as they are written.",
+            discussion: "Each whole line goes to the event log (jobrun tail --output, --json) and, in the foreground "
+                + "without --quiet, to this terminal tagged with its task id: [id] line on standard output, "
+                + "[id stderr] line on standard error (both on standard error with --output -). The results keep "
+                + "the captured output as before (stream_output = 1 in the settings does the same)."))
+    var streamOutput = false
+
     func validate() throws {
         if let workers, workers < 0 || (workers == 0 && network.listen == nil) {
             throw ValidationError("--workers must be at least 1 (or 0 with --listen: remote workers only), got \(workers)")
@@ -98,8 +108,10 @@ struct SubmitCommand: StatusCommand {
         }
         let outputPath = output ?? JobConfiguration.defaultOutputPath(forTaskFile: file)
         let workerCount = workers ?? Self.coreCount()
+        let streamsOutput = streamOutput || settings.streamOutput != 0
         let submission = JobSubmission(
-            taskFile: file, outputPath: outputPath, settingsPath: config, workers: workerCount, slots: slots
+            taskFile: file, outputPath: outputPath, settingsPath: config, workers: workerCount, slots: slots,
+            streamOutput: streamsOutput
         )
         if detach {
             return DetachedLauncher(submission: submission).launch(
@@ -130,6 +142,9 @@ struct SubmitCommand: StatusCommand {
         for note in notes { printError(note) }
         configuration.ioConcurrency = ioConcurrency
         configuration.customWorker = workerCommand != nil
+        configuration.streamOutput = streamsOutput
+        // A detached coordinator (--job-id) would only copy the lines into its log; the event log has them.
+        configuration.showStreamedOutput = streamsOutput && !quiet && jobID == nil
         let recorder = settings.recordEvents == 0 ? nil : JobWatch.recorder(for: submission, jobID: jobID)
         configuration.observers = recorder.map { [$0] } ?? []
         let status = CoordinatorService(configuration: configuration).run()

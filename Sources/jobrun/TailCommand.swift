@@ -19,7 +19,11 @@ struct TailCommand: StatusCommand {
     @Flag(name: .long, help: "Print one frame and exit.")
     var once = false
 
-    @Flag(name: .long, help: "Also print the tasks' stdout and stderr lines, tagged with the task id.")
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Also print the tasks' stdout and stderr lines, tagged with the task id: as they are written for a job "
+                + "submitted with --stream-output, else each task's lines together once its result is recorded."))
     var output = false
 
     @Flag(name: .long, help: "Print the raw events, one JSON object a line (a live job starts with a snapshot).")

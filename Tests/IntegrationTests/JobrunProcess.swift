@@ -70,10 +70,19 @@ struct JobrunProcess {
 
     /// Waits until stderr contains `text` (bounded).
     func waitForStderr(containing text: String, timeout: TimeInterval = 60) -> Bool {
+        wait(for: text, in: \.stderr, timeout: timeout)
+    }
+
+    /// Waits until stdout contains `text` (bounded).
+    func waitForStdout(containing text: String, timeout: TimeInterval = 60) -> Bool {
+        wait(for: text, in: \.stdout, timeout: timeout)
+    }
+
+    private func wait(for text: String, in stream: KeyPath<Collected, String>, timeout: TimeInterval) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if collected.stderr.contains(text) { return true }
-            if !process.isRunning { return collected.stderr.contains(text) }
+            if collected[keyPath: stream].contains(text) { return true }
+            if !process.isRunning { return collected[keyPath: stream].contains(text) }
             usleep(10_000)
         }
         return false

@@ -116,7 +116,7 @@ struct SubmitTests {
         #expect(badFlag.stderr.contains("--workers"))
         let help = try JobrunProcess.run(["submit", "--help"])
         #expect(help.status == 0)
-        for option in ["--workers", "--output", "--config", "--quiet"] { #expect(help.stdout.contains(option)) }
+        for option in ["--workers", "--output", "--config", "--quiet", "--stream-output"] { #expect(help.stdout.contains(option)) }
     }
 
     @Test("an existing results file is not overwritten without --force; --output - writes to stdout")

@@ -223,6 +223,59 @@ struct RecorderTests {
         #expect(frame.contains { $0.contains("running 1 for") && $0.contains("(50%: halfway)") })
     }
 
+    @Test("streamed output lines are logged in order after their task's start, a cut line marked; job.json says the job streams")
+    func streamedOutput() throws {
+        let scratch = ScratchDirectory()
+        let state = StateDirectory(path: scratch.file("jobs"))
+        let directory = try state.createJob()
+        let submission = JobSubmission(
+            taskFile: "/data/t.json", outputPath: "/data/t.results.jsonl", settingsPath: nil, workers: 1, slots: 1, streamOutput: true)
+        let recorder = try JobEventRecorder(directory: directory, metadata: submission.metadata(id: directory.id, detached: false))
+        #expect(try JobMetadata.read(from: directory).streamOutput)
+        recorder.jobStarted(JobDescription(
+            taskFilePath: "/data/t.json", outputPath: "/data/t.results.jsonl", totalTasks: 1, workerCount: 1, coordinatorPID: getpid()))
+        recorder.tasksStarted([TaskID(position: 0)], worker: "h:1")
+        recorder.taskOutput(TaskID(position: 0), stream: "stdout", line: "one", cut: false)
+        recorder.taskOutput(TaskID(position: 0), stream: "stderr", line: "long", cut: true)
+        recorder.taskOutput(TaskID(position: 0), stream: "stderr", line: "rest", cut: false)
+        recorder.taskFinished(Self.outcome(0))
+        recorder.jobEnded(Self.totals(succeeded: 1, failed: 0, total: 1), ending: "completed")
+        var reader = EventLogReader(path: directory.eventLogPath)
+        var events: [JobEvent] = []
+        var lines: [String] = []
+        _ = reader.forEach { event, line in
+            events.append(event.event)
+            if case .output = event.event { lines.append(String(decoding: line, as: UTF8.self)) }
+        }
+        let kinds = events.map { event -> String in
+            switch event {
+            case .tasksStarted: "started"
+            case .output(_, let stream, let line): "\(stream):\(line)"
+            case .taskFinished: "finished"
+            default: "-"
+            }
+        }.filter { $0 != "-" }
+        #expect(kinds == ["started", "stdout:one", "stderr:long", "stderr:rest", "finished"])
+        #expect(lines[0].hasSuffix(#""id":0,"stream":"stdout","line":"one"}"#))
+        #expect(lines[1].hasSuffix(#""line":"long","cut":true}"#))
+        #expect(!lines[2].contains("cut"))
+    }
+
+    @Test("progress reported in a later tick, with no task starting then, is logged too")
+    func laterProgress() throws {
+        let scratch = ScratchDirectory()
+        let recorder = try Self.startedRecorder(scratch)
+        recorder.tasksStarted([TaskID(position: 0)], worker: "h:1")
+        recorder.totalsChanged(Self.totals(succeeded: 0, failed: 0))
+        recorder.taskProgress(TaskID(position: 0), worker: "h:1", permille: 700, message: "later")
+        recorder.totalsChanged(Self.totals(succeeded: 0, failed: 0))
+        recorder.jobEnded(Self.totals(succeeded: 0, failed: 0), ending: "interrupted")
+        var reader = EventLogReader(path: recorder.directory.eventLogPath)
+        var progress: [JobEvent] = []
+        _ = reader.forEach { event, _ in if case .progress = event.event { progress.append(event.event) } }
+        #expect(progress == [.progress(id: 0, worker: "h:1", permille: 700, message: "later")])
+    }
+
     @Test("a foreground job rejected before it started leaves no directory; a detached one is marked rejected")
     func rejected() throws {
         let scratch = ScratchDirectory()

@@ -21,6 +21,15 @@ struct WireCodecTests {
         .drain(graceMilliseconds: 2000, cancelRunning: true),
         .shutdown,
         .reclaim(count: 12),
+        .welcome(Welcome(workerID: 8, taskEndpoint: "tcp://10.0.0.1:7701", resultEndpoint: "tcp://10.0.0.1:7700",
+                         heartbeatMilliseconds: 500, heartbeatMisses: 2, outputCapBytes: 0, killGraceMilliseconds: 1,
+                         streamOutput: true)),
+        .progress(workerID: 2, [ProgressReport(sequence: 3, permille: 1000, message: "almost"),
+                                ProgressReport(sequence: 4, permille: nil, message: "")]),
+        .output(workerID: 5, [TaskOutputLine(sequence: 1, attempt: 1, stream: .stdout, text: Array("task-a-1".utf8)),
+                              TaskOutputLine(sequence: 1, attempt: 1, stream: .stderr, text: [0xFF, 0x00, 0x0D], cut: true),
+                              TaskOutputLine(sequence: UInt64.max, attempt: UInt32.max, stream: .stdout, text: [])]),
+        .output(workerID: 5, []),
     ]
 
     @Test("every message survives a round trip", arguments: samples)
@@ -45,6 +54,19 @@ struct WireCodecTests {
         var other = WireMessage.heartbeat(workerID: 1).encoded()
         other[0] = 9
         #expect(throws: WireDecodingError.unsupportedVersion(9)) { try WireMessage(decoding: other) }
+    }
+
+    @Test("output line flags beyond stream and cut, and stream-output flags beyond 1, are rejected")
+    func rejectsBadFlags() {
+        var line = WireMessage.output(workerID: 1, [TaskOutputLine(sequence: 1, attempt: 1, stream: .stderr, text: [65])]).encoded()
+        // [version][type][worker 1][count 1][sequence 1][attempt 1][flags][length 1][65]
+        #expect(line[6] == 1)
+        line[6] = 4
+        #expect(throws: WireDecodingError.malformed("output line flags 4")) { try WireMessage(decoding: line) }
+        var welcome = WireMessage.welcome(Welcome(workerID: 1, taskEndpoint: "t", resultEndpoint: "r", heartbeatMilliseconds: 1,
+                                                  heartbeatMisses: 2, outputCapBytes: 3, killGraceMilliseconds: 4)).encoded()
+        welcome[welcome.count - 1] = 2
+        #expect(throws: WireDecodingError.malformed("stream-output flag 2")) { try WireMessage(decoding: welcome) }
     }
 
     @Test("a refusal is readable whatever version sent it")
@@ -73,7 +95,7 @@ struct WireCodecTests {
             var frame = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             if frame.count >= 2, generator.next() % 2 == 0 {
                 frame[0] = WireMessage.protocolVersion
-                frame[1] = UInt8(1 + generator.next() % 10)
+                frame[1] = UInt8(1 + generator.next() % 12)
             }
             if (try? WireMessage(decoding: frame)) != nil { decoded += 1 }
         }
