@@ -1,3 +1,4 @@
+import Scheduler
 import TaskFile
 import WireProtocol
 

@@ -1,5 +1,5 @@
 import Crypto
-public import JSONValue
+import JSONValue
 
 /// The `args` shared by `http-get` and `fetch-digest`: the URLs and how to fetch them.
 struct HTTPFetchOptions: Sendable {
