@@ -12,10 +12,13 @@ import WireProtocol
 import ZeroMQ
 
 extension CoordinatorService {
-    /// Handles queued messages on the shared result socket (bounded per turn so ticks keep their pace).
+    /// Handles queued messages on the shared result socket (bounded per turn, in frames and bytes, so ticks and
+    /// heartbeats keep their pace).
     func receiveResults(on socket: ZMQSocket) throws {
+        var bytes = 0
         for _ in 0..<1024 {
-            guard let frame = try socket.receive(dontWait: true) else { return }
+            guard bytes < 2 << 20, let frame = try socket.receive(dontWait: true) else { return }
+            bytes += frame.count
             guard let message = try? WireMessage(decoding: frame) else {
                 statistics.rejectedFrames += 1
                 continue
@@ -70,7 +73,12 @@ extension CoordinatorService {
             case .output(let id, let lines):
                 guard identities[id] != nil else { statistics.rejectedFrames += 1; continue }
                 receiveOutput(lines)
-                if workers[id] != nil { perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil) }
+                if let worker = workers[id] {
+                    // Handled: the worker may send that much more.
+                    worker.outputBytesHandled += UInt64(frame.count)
+                    send(.outputCredit(handledBytes: worker.outputBytesHandled), to: worker)
+                    perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil)
+                }
             case .heartbeat(let id):
                 guard workers[id] != nil else { statistics.rejectedFrames += 1; continue }
                 perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil)

@@ -18,7 +18,7 @@ extension CoordinatorService {
             }
             printer?.add(TaggedLine.text(text, id: task.id.key, stderr: isStderr), to: isStderr ? 2 : stdoutDescriptor)
         }
-        if let printer, !printer.isEmpty { progress.printTaskOutput(printer.runs) }
+        if let printer, !printer.isEmpty { progress.printTaskOutput(printer.runs, with: outputPrinter) }
     }
 }
 

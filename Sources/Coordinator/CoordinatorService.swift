@@ -27,6 +27,8 @@ public final class CoordinatorService {
     var reader: TaskFileReader?
     /// Spec bytes and ids of loaded tasks without a recorded result, by sequence number.
     var pending = SequenceTable<PendingTask>()
+    /// Prints streamed task output in the foreground (`showStreamedOutput`).
+    let outputPrinter = TaskOutputPrinter()
     /// The last built-in kind looked up for its resources, and whether it is IO-bound (tasks come in runs of one kind).
     var lastKindLookup: (kind: String, isIO: Bool)?
     var nextSequence: UInt64 = 0
@@ -202,7 +204,10 @@ public final class CoordinatorService {
                 reapLocalWorkers()
                 checkStartup(now: after)
                 perform(scheduler.handle(.tick, now: Instant(nanoseconds: after)), batch: nil)
-                progress.update(statistics, busyWorkers: scheduler.busyWorkerCount, workers: scheduler.workerCount, now: after)
+                // The live line waits while task output waits for its reader, so the two never mix.
+                if outputPrinter.flush() {
+                    progress.update(statistics, busyWorkers: scheduler.busyWorkerCount, workers: scheduler.workerCount, now: after)
+                }
                 if !observers.isEmpty {
                     let current = totals(now: after)
                     for observer in observers { observer.totalsChanged(current) }
@@ -212,6 +217,7 @@ public final class CoordinatorService {
         }
         // Workers exit while the results reach the disk.
         askWorkersToStop()
+        outputPrinter.finish(timeoutMilliseconds: 5000)
         try output.close()
         if supersededLines > 0 {
             let dropped = try ResultFileLines.compact(path: configuration.outputPath)

@@ -61,12 +61,12 @@ struct ProgressDisplay {
         lastDrawn = 0
     }
 
-    /// Prints task output above the live line: clears it, writes each run whole to its descriptor, and has the next
-    /// update redraw it. Plain progress lines keep their pace. Printed in every mode; whether to print at all is the
-    /// caller's choice.
-    mutating func printTaskOutput(_ runs: [(descriptor: Int32, text: String)]) {
+    /// Prints task output above the live line: clears it, hands the runs to `printer` (which never blocks), and has
+    /// the next update redraw it. Plain progress lines keep their pace. Printed in every mode; whether to print at
+    /// all is the caller's choice.
+    mutating func printTaskOutput(_ runs: [(descriptor: Int32, text: String)], with printer: TaskOutputPrinter) {
         finish()
-        for run in runs { Self.writeAll(run.text, to: run.descriptor) }
+        printer.print(runs)
         if mode == .live { lastDrawn = 0 }
     }
 
@@ -95,20 +95,5 @@ struct ProgressDisplay {
     static func write(_ text: String) {
         var copy = text
         copy.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
-    }
-
-    /// Writes all of `text` to `descriptor`, retrying short writes and `EINTR`; gives up on other errors (a closed
-    /// pipe).
-    static func writeAll(_ text: String, to descriptor: Int32) {
-        var copy = text
-        copy.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if count < 0, errno == EINTR { continue }
-                if count <= 0 { return }
-                offset += count
-            }
-        }
     }
 }

@@ -17,6 +17,8 @@ final class WorkerConnection {
     var isReady = false
     /// Tasks recorded from this worker.
     var recorded = 0
+    /// Bytes of `output` frames handled from this worker, returned to it as credit (`outputCredit`).
+    var outputBytesHandled: UInt64 = 0
 
     init(id: UInt32, identity: WorkerIdentity, slots: Int, ioConcurrency: Int, socket: ZMQSocket) {
         self.id = id

@@ -1,6 +1,7 @@
 extension WireMessage {
     private enum Kind: UInt8 {
-        case hello = 1, welcome, ready, assign, results, returned, heartbeat, drain, shutdown, reclaim, progress, output
+        case hello = 1, welcome, ready, assign, results, returned, heartbeat, drain, shutdown, reclaim, progress, output,
+            outputCredit
         case refusal = 255
     }
 
@@ -72,6 +73,9 @@ extension WireMessage {
         case .reclaim(let count):
             encoder.write(byte: Kind.reclaim.rawValue)
             encoder.write(UInt64(count))
+        case .outputCredit(let handledBytes):
+            encoder.write(byte: Kind.outputCredit.rawValue)
+            encoder.write(handledBytes)
         case .progress(let workerID, let reports):
             encoder.write(byte: Kind.progress.rawValue)
             encoder.write(UInt64(workerID))
@@ -174,6 +178,8 @@ extension WireMessage {
             self = .shutdown
         case .reclaim:
             self = .reclaim(count: try decoder.readUInt32())
+        case .outputCredit:
+            self = .outputCredit(handledBytes: try decoder.readUInt64())
         case .progress:
             let workerID = try decoder.readUInt32()
             let reports = try decoder.readList(minimumElementSize: 3) { decoder throws(WireDecodingError) in

@@ -3,7 +3,7 @@
 /// Channels (see the README's architecture section):
 /// - register (worker DEALER -> coordinator ROUTER): `hello`, answered by `welcome` or `refusal`;
 /// - tasks (coordinator PUSH -> worker PULL, one pair per worker): `assign`, `reclaim`, `heartbeat`, `drain`,
-///   `shutdown`;
+///   `shutdown`, `outputCredit`;
 /// - results (worker PUSH -> coordinator PULL, shared): `ready`, `results`, `returned`, `heartbeat`, `progress`,
 ///   `output`.
 ///
@@ -39,6 +39,12 @@ public enum WireMessage: Sendable, Equatable {
     /// Whole lines running tasks wrote, in order per task and stream, when the job streams output (`Welcome`).
     /// A worker sends a task's lines before its result.
     case output(workerID: UInt32, [TaskOutputLine])
+    /// The coordinator has handled `handledBytes` bytes of this worker's `output` frames in all. A worker keeps at
+    /// most `outputWindowBytes` of output frames unhandled, so a chatty task cannot flood the coordinator.
+    case outputCredit(handledBytes: UInt64)
+
+    /// How many bytes of `output` frames a worker may have sent that the coordinator has not yet handled.
+    public static let outputWindowBytes: UInt64 = 1 << 20
 
     /// The protocol version this build speaks.
     public static let protocolVersion: UInt8 = 2

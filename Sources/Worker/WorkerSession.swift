@@ -34,6 +34,12 @@ final class WorkerSession {
     private var outbound = OutboundQueue()
     /// Frames from the coordinator that did not decode, dropped (reported when the worker exits).
     private var rejectedFrames = 0
+    /// Bytes of `output` frames sent, and how many of them the coordinator has handled (its `outputCredit`).
+    private var outputBytesSent: UInt64 = 0
+    private var outputBytesHandled: UInt64 = 0
+    /// Starts and results taken from the outbox while output waits for credit: they follow their tasks' lines.
+    private var heldStarts: [StartedTask] = []
+    private var heldResults: [TaskResult] = []
 
     /// Results are sent in messages of at most about this many bytes.
     private static let resultMessageBytes = 1 << 20
@@ -182,7 +188,7 @@ final class WorkerSession {
         ]
         while true {
             items[3] = PollItem(socket: results, events: outbound.isEmpty ? [] : .writable)
-            let linesDueIn = outputLines?.nanosecondsUntilDue(now: Clocks.monotonicNanoseconds())
+            let linesDueIn = hasOutputCredit ? outputLines?.nanosecondsUntilDue(now: Clocks.monotonicNanoseconds()) : nil
             do {
                 _ = try zmqPoll(&items, timeoutMilliseconds: min(100, linesDueIn.map { Int($0 / 1_000_000) + 1 } ?? 100))
             } catch {
@@ -190,14 +196,16 @@ final class WorkerSession {
             }
             let now = Clocks.monotonicNanoseconds()
             if items[2].returnedEvents.contains(.readable), !signals.drain().isEmpty { return .signalled }
+            let creditBefore = hasOutputCredit
             if items[0].returnedEvents.contains(.readable) {
                 switch receiveAll(from: tasks, results: results, now: now) {
                 case .some(let exit): return exit
                 case .none: break
                 }
             }
+            let creditReturned = !creditBefore && hasOutputCredit
             let linesDue = outputLines?.nanosecondsUntilDue(now: now) == 0
-            if items[1].returnedEvents.contains(.readable) || outbox.hasStarts || linesDue {
+            if items[1].returnedEvents.contains(.readable) || outbox.hasStarts || linesDue || creditReturned {
                 flushResults(to: results, linesDue: linesDue)
             }
             if let sequence = stuckTask.sequence { return .stuck(sequence) }
@@ -260,6 +268,8 @@ final class WorkerSession {
                 enqueue(.returned(workerID: welcome.workerID, sequences: taken.map(\.sequence)), on: results)
             case .shutdown:
                 return .told
+            case .outputCredit(let handledBytes):
+                outputBytesHandled = max(outputBytesHandled, min(handledBytes, outputBytesSent))
             default:
                 break
             }
@@ -272,27 +282,43 @@ final class WorkerSession {
     }
 
     private func enqueue(_ message: WireMessage, on results: ZMQSocket) {
+        let frame = message.encoded()
+        if case .output = message { outputBytesSent += UInt64(frame.count) }
         do {
-            try outbound.send(message.encoded(), on: results)
+            try outbound.send(frame, on: results)
         } catch {
             WorkerRuntime.report("jobrun worker: cannot send to the coordinator: \(error)")
         }
     }
 
+    /// Whether output lines may go out: the coordinator has handled all but less than a window of them. Until it
+    /// has, lines wait in the bounded `OutputLineBuffer` (which drops and counts what does not fit).
+    private var hasOutputCredit: Bool { outputBytesSent - outputBytesHandled < WireMessage.outputWindowBytes }
+
     /// Sends every start and finished result, in messages of bounded size, after the output lines when they are
     /// due or a result goes out.
     ///
     /// Results are taken before lines: a task's lines are all buffered before its result is, so every line of a
-    /// result taken here is taken too, and goes out ahead of it.
+    /// result taken here is taken too, and goes out ahead of it. Without output credit, starts and results are held
+    /// back with the lines.
     private func flushResults(to results: ZMQSocket, linesDue: Bool = false) {
         let reports = outbox.takeProgress()
         if !reports.isEmpty { enqueue(.progress(workerID: welcome.workerID, reports), on: results) }
-        let (started, finished) = outbox.takeAll()
-        if let outputLines, linesDue || !finished.isEmpty {
-            for batch in OutputLineBuffer.batches(outputLines.take()) {
-                enqueue(.output(workerID: welcome.workerID, Array(batch)), on: results)
+        let taken = outbox.takeAll()
+        heldStarts += taken.started
+        heldResults += taken.finished
+        if let outputLines {
+            guard hasOutputCredit else { return }
+            if linesDue || !heldResults.isEmpty {
+                for batch in OutputLineBuffer.batches(outputLines.take()) {
+                    enqueue(.output(workerID: welcome.workerID, Array(batch)), on: results)
+                }
             }
         }
+        let started = heldStarts
+        let finished = heldResults
+        heldStarts.removeAll(keepingCapacity: true)
+        heldResults.removeAll(keepingCapacity: true)
         if finished.isEmpty, !started.isEmpty {
             enqueue(.results(workerID: welcome.workerID, started: started, []), on: results)
         }

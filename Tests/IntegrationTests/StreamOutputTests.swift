@@ -115,6 +115,68 @@ struct StreamOutputTests {
         #expect(stray.isEmpty, "lines mixed from two tasks: \(stray.prefix(3))")
     }
 
+    @Test("a task writing lines far faster than they can be handled: its worker lives, every line is shown or counted as dropped, in order")
+    func flood() throws {
+        let watch = try WatchTests.Watch()
+        let total = 300_000
+        let file = try watch.scratch.write("flood.jsonl", #"{"id": "f", "shell": "seq 1 \#(total)"}"#)
+        let id = try watch.detach(file, ["--stream-output", "--workers", "1"])
+        #expect(watch.waitForState(id, "completed", timeout: 300))
+        let results = try watch.scratch.results("flood.results.jsonl")
+        #expect(results[#""f""#]?["status"]?.stringValue == "ok")
+        #expect(results[#""f""#]?["attempts"] == 1, "the worker was never lost")
+
+        let json = try watch.run(["tail", id, "--json"])
+        var shown = 0
+        var dropped = 0
+        var last = 0
+        for text in json.stdout.split(separator: "\n") where text.contains(#""event":"output""#) {
+            let line = try #require(try JSONParser.parse(String(text)).objectValue?["line"]?.stringValue)
+            if let number = Int(line) {
+                #expect(number > last, "lines stay in order: \(number) after \(last)")
+                last = number
+                shown += 1
+            } else {
+                let count = try #require(line.firstMatch(of: /^\[jobrun: (\d+) lines? dropped/), "\(line)").output.1
+                dropped += Int(count)!
+            }
+        }
+        #expect(shown + dropped == total, "\(shown) shown + \(dropped) dropped")
+        #expect(shown > 0)
+    }
+
+    @Test("a reader that stops reading for longer than the heartbeat window stalls nothing: no worker is lost")
+    func stalledReader() throws {
+        let scratch = try Scratch()
+        let file = try scratch.write(
+            "stall.jsonl", #"{"id": "s", "shell": "seq 1 200000; sleep 5; echo done"}"# + "\n" + #"{"id": "t", "run": "sleep", "args": {"ms": 6000}}"#)
+        // The pipe's reader sleeps 8 s before it reads: past the workers' 3 s window for a silent coordinator.
+        let shown = scratch.path("shown.txt")
+        let pipeline = "'\(JobrunProcess.binary)' submit '\(file)' --stream-output --workers 2 | { sleep 8; cat > '\(shown)'; }"
+        let shell = JobrunProcess(executable: "/bin/sh", arguments: ["-c", pipeline])
+        try shell.start()
+        let outcome = try shell.finish(timeout: 120)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(!outcome.stderr.contains("went back to the queue"), "\(outcome.stderr)")
+        let results = try scratch.results("stall.results.jsonl")
+        #expect(results[#""s""#]?["attempts"] == 1 && results[#""t""#]?["attempts"] == 1, "\(results)")
+        #expect(results.values.allSatisfy { $0["status"]?.stringValue == "ok" })
+
+        // Every line was printed, dropped by the worker (a marker says how many) or not shown (a note says how many).
+        var printed = 0
+        var accounted = 0
+        for line in try String(contentsOfFile: shown, encoding: .utf8).split(separator: "\n") {
+            if let marker = line.firstMatch(of: /^\[s\] \[jobrun: (\d+) lines? dropped/) {
+                accounted += Int(marker.output.1)!
+            } else if line.wholeMatch(of: /\[s\] (\d+|done)/) != nil {
+                printed += 1
+            }
+        }
+        for note in outcome.stderr.matches(of: /(\d+) lines? of task output not shown/) { accounted += Int(note.output.1)! }
+        #expect(printed > 0)
+        #expect(printed + accounted == 200_001, "\(printed) printed, \(accounted) dropped or not shown")
+    }
+
     @Test("a worker on another host (tcp) streams too")
     func remoteWorker() throws {
         let scratch = try Scratch()

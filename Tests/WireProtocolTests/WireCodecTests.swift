@@ -30,6 +30,7 @@ struct WireCodecTests {
                               TaskOutputLine(sequence: 1, attempt: 1, stream: .stderr, text: [0xFF, 0x00, 0x0D], cut: true),
                               TaskOutputLine(sequence: UInt64.max, attempt: UInt32.max, stream: .stdout, text: [])]),
         .output(workerID: 5, []),
+        .outputCredit(handledBytes: 1 << 40),
     ]
 
     @Test("every message survives a round trip", arguments: samples)

@@ -29,7 +29,7 @@ struct WireFuzzTests {
 
     @Test("arbitrary bodies behind a valid header are rejected or round-trip")
     func validHeaders() async {
-        let kinds = Gen<UInt8>.value(in: 1...12)
+        let kinds = Gen<UInt8>.value(in: 1...13)
         let bodies = Gen<UInt8>.value().array(of: 0...200)
         await propertyCheck(count: Self.cases, input: kinds, bodies) { kind, body in
             Self.check([WireMessage.protocolVersion, kind] + body)
