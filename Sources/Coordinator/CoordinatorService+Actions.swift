@@ -54,10 +54,10 @@ extension CoordinatorService {
                     perform(scheduler.handle(.resultsArrived(workerID: id, finished), now: at), batch: list)
                 }
             case .returned(let id, let sequences):
-                guard workers[id] != nil else { statistics.rejectedFrames += 1; continue }
+                guard workers[id] != nil else { countUnlessLost(id); continue }
                 perform(scheduler.handle(.tasksReturned(workerID: id, sequences), now: at), batch: nil)
             case .progress(let id, let reports):
-                guard let identity = identities[id] else { statistics.rejectedFrames += 1; continue }
+                guard let identity = identities[id], workers[id] != nil else { countUnlessLost(id); continue }
                 if let report = reports.last, let task = pending[report.sequence] {
                     let share = report.permille.map { " \($0 / 10)%" } ?? ""
                     progress.detail = "task \(task.id)\(share): \(report.message) (\(identity.name))"
@@ -80,12 +80,18 @@ extension CoordinatorService {
                     perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil)
                 }
             case .heartbeat(let id):
-                guard workers[id] != nil else { statistics.rejectedFrames += 1; continue }
+                guard workers[id] != nil else { countUnlessLost(id); continue }
                 perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil)
             default:
                 statistics.rejectedFrames += 1
             }
         }
+    }
+
+    /// A heartbeat or returned tasks from a worker that is not connected: from one already given up on (its link
+    /// came back, say) it means nothing now, as its tasks went back to the queue; from an unknown one it is counted.
+    private func countUnlessLost(_ id: UInt32) {
+        if identities[id] == nil { statistics.rejectedFrames += 1 }
     }
 
     /// Carries out the scheduler's actions in order; `batch` is the result batch the actions refer to.

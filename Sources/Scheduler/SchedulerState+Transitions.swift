@@ -7,15 +7,22 @@ extension SchedulerState {
         var stale = 0
         for (index, task) in finished.enumerated() {
             // Only a loaded, unrecorded task's result counts: a late result from a worker presumed lost still
-            // completes the task (the work is done), and every later copy is dropped. A failure from an attempt
-            // other than the current one is dropped too: the task already runs again.
-            guard var record = tasks[task.sequence], task.succeeded || task.attempt == record.attempts else {
+            // completes the task (the work is done), and every later copy is dropped. A failure counts only from
+            // the worker holding the current attempt: one from an earlier attempt, or from a worker that lost the
+            // task (often because it stopped the task itself when it gave up on this coordinator), is dropped, as
+            // the task runs again anyway.
+            guard var record = tasks[task.sequence],
+                task.succeeded || (task.attempt == record.attempts && record.holder == workerID)
+            else {
                 stale += 1
                 continue
             }
             if let holderID = record.holder {
                 release(task.sequence, from: holderID)
                 record.holder = nil
+            } else {
+                // Nobody holds it: it waits in a queue or for a retry, and must not be sent again.
+                withdraw(task.sequence)
             }
             // Only computations size the prefetch: a wait's length says nothing about CPU work.
             if !record.isIO { noteDuration(task.durationMicroseconds) }
@@ -207,6 +214,11 @@ extension SchedulerState {
         worker.held -= 1
         if tasks[sequence]?.isIO == true { worker.heldIO -= 1 }
         workers[workerID] = worker
+    }
+
+    /// Takes a task that no worker holds out of its queue or the retry delay.
+    mutating func withdraw(_ sequence: UInt64) {
+        if !queue.remove(sequence), !ioQueue.remove(sequence) { delayed.removeAll { $0.sequence == sequence } }
     }
 
     /// Puts tasks back at the front of their queue.

@@ -28,6 +28,18 @@ struct TaskQueue: Sendable {
         return sequence
     }
 
+    /// Takes one task out, wherever it waits; returns whether it was there. Linear: only for the rare task
+    /// settled while waiting (a late result from a lost worker).
+    mutating func remove(_ sequence: UInt64) -> Bool {
+        if let index = requeued.lastIndex(of: sequence) {
+            requeued.remove(at: index)
+            return true
+        }
+        guard let index = fresh[freshHead...].firstIndex(of: sequence) else { return false }
+        fresh.remove(at: index)
+        return true
+    }
+
     mutating func removeAll() -> [UInt64] {
         let all = Array(requeued.reversed()) + Array(fresh[freshHead...])
         requeued = []

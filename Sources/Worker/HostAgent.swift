@@ -9,6 +9,12 @@ import ProcessSignals
 /// registered with a coordinator, starting a new one whenever one ends, with backoff while the coordinator is
 /// away, and exits after `idleExitSeconds` without a coordinator.
 ///
+/// A worker process that loses its coordinator (no heartbeat for `heartbeat_misses` periods) exits with status 1;
+/// its replacement registers again and waits for a coordinator at the same endpoint, so a coordinator restarted
+/// there (with `--resume`) gets the host back. The idle window counts from the last time a worker process ended
+/// after serving (its job over, or its coordinator lost); each replacement waits for a welcome only as long as
+/// the window has left.
+///
 /// Threads: everything runs on the calling thread, which spawns and reaps the worker processes and waits on a
 /// signal pipe. Each worker process exits by itself when this agent dies (it watches its parent).
 public final class HostAgent {
@@ -22,13 +28,26 @@ public final class HostAgent {
         public var idleExitSeconds: Double?
         /// Exit once a coordinator ends its job (a launcher-started agent serves one job).
         public var once: Bool
+        /// The coordinator's register endpoint, for messages.
+        public var endpoint: String
 
-        public init(workerCommand: [String], workers: Int, idleExitSeconds: Double?, once: Bool) {
+        public init(workerCommand: [String], workers: Int, idleExitSeconds: Double?, once: Bool, endpoint: String) {
             self.workerCommand = workerCommand
             self.workers = workers
             self.idleExitSeconds = idleExitSeconds
             self.once = once
+            self.endpoint = endpoint
         }
+    }
+
+    /// How the last worker process that had served a coordinator ended.
+    private enum LastService {
+        /// No worker has served a coordinator yet.
+        case none
+        /// The coordinator ended its job and told the worker so.
+        case jobEnded
+        /// The worker lost its coordinator (no heartbeats), or had to be replaced mid-job.
+        case lost
     }
 
     private struct Slot {
@@ -39,7 +58,7 @@ public final class HostAgent {
 
     private let configuration: Configuration
     private var slots: [Slot]
-    private var served = false
+    private var lastService = LastService.none
     private var lastServed: UInt64
 
     public init(configuration: Configuration) {
@@ -49,24 +68,25 @@ public final class HostAgent {
     }
 
     /// Runs until idle for `idleExitSeconds`, until the job ends with `once`, or until SIGTERM/SIGINT; returns
-    /// the exit status: 0 after serving, 2 when no coordinator was ever served or one refused these workers.
+    /// the exit status: 0 after serving (for an idle exit: the last coordinator ended its job), 1 for an idle exit
+    /// after losing the coordinator mid-job with none coming back, 2 when no coordinator was ever served (or one
+    /// refused these workers).
     public func run() -> Int32 {
         SignalPipe.ignore(SIGPIPE)
         guard let signals = SignalPipe.install(for: [SIGTERM, SIGINT, SIGHUP, SIGCHLD]) else {
             WorkerRuntime.report("jobrun worker: cannot create the signal pipe: \(String(cString: strerror(errno)))")
             return 1
         }
-        let registrationMilliseconds = configuration.idleExitSeconds.map { max(Int($0 * 1000), 100) } ?? Int(Int32.max)
         var status: Int32?
         while status == nil {
             let now = Clocks.monotonicNanoseconds()
             for index in slots.indices where slots[index].process == nil && now >= slots[index].startAt && !idle(now) {
-                start(index, registrationMilliseconds: registrationMilliseconds)
+                start(index, registrationMilliseconds: registrationMilliseconds(now))
             }
             var items = [PollFileDescriptor(signals.fileDescriptor)]
             _ = poll(&items, 1, 200)
             if signals.drain().contains(where: { $0 != SIGCHLD }) {
-                status = served ? 0 : 2
+                status = lastService == .none ? 2 : 0
                 break
             }
             status = reap()
@@ -80,7 +100,9 @@ public final class HostAgent {
         var spawn = SpawnConfiguration(
             executable: program,
             arguments: Array(configuration.workerCommand.dropFirst())
-                + ["--registration-timeout", String(registrationMilliseconds)])
+                + ["--registration-timeout", String(registrationMilliseconds)]
+                // A worker joining again leaves saying that no coordinator came back to this agent.
+                + (lastService == .none ? [] : ["--rejoin"]))
         spawn.environment = ["JOBRUN_PARENT_PID": String(getpid())]
         spawn.captureOutput = false
         spawn.parentDeathSignal = SIGTERM
@@ -102,7 +124,7 @@ public final class HostAgent {
             switch status.exitCode {
             case 0?:
                 // The coordinator ended its job and said so.
-                served = true
+                lastService = .jobEnded
                 lastServed = now
                 slots[index].failures = 0
                 if configuration.once {
@@ -110,10 +132,12 @@ public final class HostAgent {
                 }
                 slots[index].startAt = now
             case 1?, 3?:
-                // Served, then lost the coordinator (or was replaced): register again, backing off.
-                served = true
+                // Served, then lost the coordinator (or was replaced): register again after a second. Its
+                // replacement waits for the coordinator to come back, so the backoff only grows for workers that
+                // end without serving.
+                lastService = .lost
                 lastServed = now
-                slots[index].failures += 1
+                slots[index].failures = 1
                 slots[index].startAt = now + Self.backoff(slots[index].failures)
             default:
                 // Refused, or no coordinator answered within the idle window.
@@ -122,10 +146,35 @@ public final class HostAgent {
             }
         }
         if idle(now), !slots.contains(where: { $0.process != nil }) {
-            WorkerRuntime.report("jobrun worker: no coordinator for \(configuration.idleExitSeconds ?? 0) s (--idle-exit); exiting")
-            return served ? 0 : 2
+            let window = "\(Self.seconds(configuration.idleExitSeconds ?? 0)) s (--idle-exit); exiting"
+            switch lastService {
+            case .none:
+                WorkerRuntime.report("jobrun worker: no coordinator answered at \(configuration.endpoint) within \(window)")
+                return 2
+            case .jobEnded:
+                WorkerRuntime.report(
+                    "jobrun worker: no new job from a coordinator at \(configuration.endpoint) within \(window)")
+                return 0
+            case .lost:
+                WorkerRuntime.report(
+                    "jobrun worker: lost the coordinator at \(configuration.endpoint) and none came back within \(window)")
+                return 1
+            }
         }
         return nil
+    }
+
+    /// How long a worker started now waits for a welcome: what is left of the idle window (at least 100 ms), or
+    /// for ever without `--idle-exit`.
+    private func registrationMilliseconds(_ now: UInt64) -> Int {
+        guard let seconds = configuration.idleExitSeconds else { return Int(Int32.max) }
+        let end = Double(lastServed) + seconds * 1e9
+        return max(Int((end - Double(now)) / 1e6), 100)
+    }
+
+    /// Seconds as short text: `30`, `2.5`.
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
     }
 
     /// Whether no worker has served a coordinator for the whole idle window.

@@ -16,6 +16,9 @@ public struct WorkerConfiguration: Sendable {
     public var curve: CurveClientKeys?
     /// How long to wait for the coordinator's welcome.
     public var registrationTimeoutMilliseconds: Int
+    /// Registering again for a host agent after serving: no welcome in time ends the worker without a message
+    /// (the agent says that no coordinator came back).
+    public var rejoining = false
     /// IO-bound tasks in flight at once, and IO subtasks (`gather`) at once across them.
     public var ioConcurrency: Int = 256
     /// Connections the shared HTTP client opens to one host at most.

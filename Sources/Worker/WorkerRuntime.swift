@@ -91,6 +91,7 @@ public final class WorkerRuntime {
                     }
                 }
             }
+            if configuration.rejoining { return .failure(Refusal(message: "", status: 2)) }
             return .failure(
                 Refusal(
                     message: "no answer from a coordinator at \(configuration.registerEndpoint) within "

@@ -30,6 +30,11 @@ struct RemoteWorkerOptions: ParsableArguments {
     @Option(name: .long, help: .hidden)
     var registrationTimeout: Int?
 
+    /// Set by the host agent for a worker registering again after serving: the agent, not each worker, says when
+    /// no coordinator came back.
+    @Flag(name: .long, help: .hidden)
+    var rejoin = false
+
     func validate() throws {
         if let workers, workers != "auto", (Int(workers) ?? 0) < 1 {
             throw ValidationError("--workers must be a number >= 1 or auto, got \(workers)")
@@ -60,6 +65,7 @@ extension WorkerCommand {
             }
         }
         if let timeout = remote.registrationTimeout { configuration.registrationTimeoutMilliseconds = max(timeout, 100) }
+        configuration.rejoining = remote.rejoin
         guard remoteEndpoint, !remote.single else { return WorkerRuntime(configuration: configuration).run() }
         var command = [SubmitCommand.executablePath(), "worker", "--connect", connect, "--slots", String(slots), "--single"]
         if remote.insecure { command.append("--insecure") }
@@ -68,7 +74,8 @@ extension WorkerCommand {
         let count = remote.workers.flatMap { Int($0) } ?? SubmitCommand.coreCount()
         let agent = HostAgent(
             configuration: HostAgent.Configuration(
-                workerCommand: command, workers: count, idleExitSeconds: remote.idleExit, once: remote.once))
+                workerCommand: command, workers: count, idleExitSeconds: remote.idleExit, once: remote.once,
+                endpoint: connect))
         return agent.run()
     }
 }

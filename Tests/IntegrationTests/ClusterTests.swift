@@ -42,17 +42,17 @@ struct ClusterTests {
         }.joined(separator: "\n") + "\n"
     }
 
-    /// Starts a worker agent on `host` serving the coordinator.
+    /// Starts a worker agent on `host` serving the coordinator, with `workers` worker processes.
     @discardableResult
     static func startAgent(
         _ lab: NetworkLab, _ host: NetworkLab.Host, scratch: Scratch, keys: Keys, serverKey: String? = nil,
-        extra: [String] = []
+        workers: Int = 2, extra: [String] = []
     ) throws -> JobrunProcess {
         try lab.start(
             [
                 JobrunProcess.binary, "worker", "--connect", "tcp://\(host.coordinatorAddress):7700", "--key",
                 scratch.path(host.name) + "/jobrun.key", "--server-key", serverKey ?? keys.coordinatorPublic,
-                "--workers", "2",
+                "--workers", String(workers),
             ] + extra, in: host.namespace, hostName: host.name)
     }
 

@@ -88,6 +88,41 @@ final class NetworkLab {
         for pid in pids { kill(pid, SIGKILL) }
     }
 
+    /// How `cut` takes a host off the network (its processes keep running).
+    enum Cut {
+        /// The coordinator's end of the veth pair goes down: the host's side loses its carrier.
+        case linkDown
+        /// nftables in the coordinator's namespace drops every packet to and from the host, as a partition that
+        /// no one notices would.
+        case dropAll
+    }
+
+    /// Cuts a host's link to the coordinator, mid-job.
+    func cut(_ host: Host, _ how: Cut) throws {
+        switch how {
+        case .linkDown:
+            try Self.run(["ip", "-n", coordinator, "link", "set", host.coordinatorInterface, "down"])
+        case .dropAll:
+            let nft = ["ip", "netns", "exec", coordinator, "nft"]
+            let table = "jrcut_\(host.coordinatorInterface)"
+            try Self.run(nft + ["add table inet \(table)"])
+            try Self.run(nft + ["add chain inet \(table) in { type filter hook input priority 0 ; }"])
+            try Self.run(nft + ["add chain inet \(table) out { type filter hook output priority 0 ; }"])
+            try Self.run(nft + ["add rule inet \(table) in iifname \(host.coordinatorInterface) drop"])
+            try Self.run(nft + ["add rule inet \(table) out oifname \(host.coordinatorInterface) drop"])
+        }
+    }
+
+    /// Undoes `cut`.
+    func restore(_ host: Host, _ how: Cut) throws {
+        switch how {
+        case .linkDown:
+            try Self.run(["ip", "-n", coordinator, "link", "set", host.coordinatorInterface, "up"])
+        case .dropAll:
+            try Self.run(["ip", "netns", "exec", coordinator, "nft", "delete table inet jrcut_\(host.coordinatorInterface)"])
+        }
+    }
+
     /// Adds latency and loss on both ends of a host's link with `tc netem`; on a kernel without netem, drops
     /// `lossPercent` of packets with nftables and shapes the link with `tbf` (queueing delay) instead. Returns
     /// what it did, for the test's log.

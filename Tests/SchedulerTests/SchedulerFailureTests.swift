@@ -46,6 +46,49 @@ struct SchedulerFailureTests {
         #expect(harness.finish(redispatched, by: 2).isEmpty)
     }
 
+    /// Two workers of one slot each holding two tasks; worker 1 is lost, so its tasks wait in the queue while
+    /// worker 2 is full. Returns worker 1's tasks and worker 2's.
+    private static func lostWhileOthersAreFull() -> (SchedulerHarness, lost: [DispatchedTask], other: [DispatchedTask]) {
+        var harness = SchedulerHarness(tasks: 4)
+        harness.send(.tick)
+        let lost = SchedulerHarness.dispatched(harness.send(.workerJoined(workerID: 1, slots: 1)))[1]!
+        let other = SchedulerHarness.dispatched(harness.send(.workerJoined(workerID: 2, slots: 1)))[2]!
+        #expect(lost.count == 2 && other.count == 2)
+        let gone = harness.send(.workerExited(workerID: 1))
+        #expect(gone == [.workerLost(workerID: 1, requeued: 2, reason: .exited)])
+        return (harness, lost, other)
+    }
+
+    @Test("a late result from a lost worker for a task waiting in the queue is recorded once and never sent again")
+    func lateResultForQueuedTask() {
+        var (harness, lost, other) = Self.lostWhileOthersAreFull()
+        let mark = harness.log.count
+        // The link comes back: the lost worker's result for a task that went back to the queue arrives.
+        let late = harness.finish([lost[0]], by: 1)
+        #expect(late.contains(.record(workerID: 1, indices: [0])))
+        harness.finish(other, by: 2)
+        let rerun = SchedulerHarness.dispatched(Array(harness.log[mark...]))[2] ?? []
+        #expect(rerun.map(\.sequence) == [lost[1].sequence])
+        #expect(harness.finish(rerun, by: 2).contains(.finish(.completed)))
+        #expect(harness.state.heldCount(workerID: 2) == 0)
+    }
+
+    @Test("a failure reported late by a lost worker is dropped: the task runs again")
+    func lateFailureFromLostWorkerDropped() {
+        var (harness, lost, other) = Self.lostWhileOthersAreFull()
+        let mark = harness.log.count
+        // A worker that gives up on its coordinator stops its tasks; their failures may still arrive.
+        let late = harness.finish([lost[0]], by: 1, succeeded: false, retryable: false)
+        #expect(late == [.dropStaleResults(workerID: 1, count: 1)])
+        harness.finish(other, by: 2)
+        let rerun = SchedulerHarness.dispatched(Array(harness.log[mark...]))[2] ?? []
+        #expect(Set(rerun.map(\.sequence)) == Set(lost.map(\.sequence)))
+        #expect(rerun.allSatisfy { $0.attempt == 2 })
+        let end = harness.finish(rerun, by: 2)
+        #expect(end.contains(.record(workerID: 2, indices: [0, 1])))
+        #expect(end.contains(.finish(.completed)))
+    }
+
     @Test("first interrupt drains, running tasks finish, unstarted ones stay unrecorded")
     func interruptDrains() {
         var harness = SchedulerHarness(tasks: 10)
