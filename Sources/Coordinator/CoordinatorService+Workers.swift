@@ -75,6 +75,7 @@ extension CoordinatorService {
                 progress.message("jobrun: refused a worker (\(hello.host) pid \(hello.pid)): \(reason)")
                 continue
             }
+            if isRemote { dropUnusedRegistration(host: hello.host, pid: hello.pid) }
             let id = nextWorkerID
             nextWorkerID += 1
             let socket = try ZMQSocket(context: context!, type: .push)
@@ -105,6 +106,16 @@ extension CoordinatorService {
             )
             try register.sendMultipart([frames[0], WireMessage.welcome(welcome).encoded()])
         }
+    }
+
+    /// A remote worker that says `hello` again (the answer to its first may have been lost) replaces its earlier
+    /// registration, if that never became ready.
+    private func dropUnusedRegistration(host: String, pid: Int32) {
+        let name = WorkerIdentity(host: host, pid: pid).name
+        guard let unused = workers.values.first(where: { !$0.isReady && $0.identity.name == name }) else { return }
+        unused.socket.close()
+        workers[unused.id] = nil
+        identities[unused.id] = nil
     }
 
     static let versionRefusal = "this coordinator speaks jobrun protocol version \(WireMessage.protocolVersion); "

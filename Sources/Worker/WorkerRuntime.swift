@@ -63,31 +63,42 @@ public final class WorkerRuntime {
     }
 
     /// Sends `hello` on the register channel and waits for the coordinator's answer.
+    ///
+    /// A worker on another host asks again on a fresh socket every `helloRetryMilliseconds`: a coordinator that
+    /// died after its `hello` arrived would otherwise leave it waiting for an answer that never comes, even once a
+    /// new coordinator listens at the same address. (A local worker's coordinator is its parent; it does not retry.)
     private func register(context: ZMQContext, signals: SignalPipe) -> Result<Welcome, Refusal> {
         do {
-            let socket = try ZMQSocket(context: context, type: .dealer)
-            defer { socket.close() }
-            try socket.setMaxMessageSize(1 << 20)
-            try configuration.secure(socket)
-            try socket.connect(configuration.registerEndpoint)
             let hello = Hello(
                 host: host, pid: pid, slots: UInt32(configuration.slots),
                 ioConcurrency: UInt32(clamping: configuration.ioConcurrency), token: configuration.token)
-            try socket.send(WireMessage.hello(hello).encoded())
             let deadline = Clocks.monotonicNanoseconds() + UInt64(configuration.registrationTimeoutMilliseconds) * 1_000_000
-            var items = [PollItem(socket: socket, events: .readable), PollItem(fileDescriptor: signals.fileDescriptor, events: .readable)]
+            let retryNanoseconds = configuration.token.isEmpty ? UInt64(Self.helloRetryMilliseconds) * 1_000_000 : UInt64.max
             while Clocks.monotonicNanoseconds() < deadline {
-                if parentChanged { return .failure(Refusal(message: "its coordinator exited before answering", status: 1)) }
-                _ = try zmqPoll(&items, timeoutMilliseconds: 100)
-                if items[1].returnedEvents.contains(.readable), !signals.drain().isEmpty {
-                    // The coordinator ends workers that are still starting when its job is over.
-                    return .failure(Refusal(message: "", status: 0))
-                }
-                while let frame = try socket.receive(dontWait: true) {
-                    switch try? WireMessage(decoding: frame) {
-                    case .welcome(let welcome)?: return .success(welcome)
-                    case .refusal(let reason)?: return .failure(Refusal(message: "the coordinator refused this worker: \(reason)", status: 2))
-                    default: continue
+                let socket = try ZMQSocket(context: context, type: .dealer)
+                defer { socket.close() }
+                try socket.setLinger(milliseconds: 0)
+                try socket.setMaxMessageSize(1 << 20)
+                try configuration.secure(socket)
+                try socket.connect(configuration.registerEndpoint)
+                try socket.send(WireMessage.hello(hello).encoded())
+                let now = Clocks.monotonicNanoseconds()
+                let askAgainAt = now + min(retryNanoseconds, deadline > now ? deadline - now : 0)
+                var items = [PollItem(socket: socket, events: .readable), PollItem(fileDescriptor: signals.fileDescriptor, events: .readable)]
+                while Clocks.monotonicNanoseconds() < askAgainAt {
+                    if parentChanged { return .failure(Refusal(message: "its coordinator exited before answering", status: 1)) }
+                    _ = try zmqPoll(&items, timeoutMilliseconds: 100)
+                    if items[1].returnedEvents.contains(.readable), !signals.drain().isEmpty {
+                        // The coordinator ends workers that are still starting when its job is over.
+                        return .failure(Refusal(message: "", status: 0))
+                    }
+                    while let frame = try socket.receive(dontWait: true) {
+                        switch try? WireMessage(decoding: frame) {
+                        case .welcome(let welcome)?: return .success(welcome)
+                        case .refusal(let reason)?:
+                            return .failure(Refusal(message: "the coordinator refused this worker: \(reason)", status: 2))
+                        default: continue
+                        }
                     }
                 }
             }
@@ -106,6 +117,9 @@ public final class WorkerRuntime {
             return .failure(Refusal(message: "cannot register at \(configuration.registerEndpoint): \(error)", status: 2))
         }
     }
+
+    /// How long a worker on another host waits for an answer to `hello` before asking again.
+    static let helloRetryMilliseconds = 5_000
 
     private var parentChanged: Bool {
         guard let parent = configuration.parentPID else { return false }

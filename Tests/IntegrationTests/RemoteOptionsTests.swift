@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZeroMQ
 
 /// The command-line side of remote workers, without a network: usage errors, key problems, keygen.
 @Suite("Remote worker options")
@@ -69,5 +70,34 @@ struct RemoteOptionsTests {
             environment: ["JOBRUN_CONFIG_DIR": scratch.path("config")])
         #expect(insecure.status == 0, "\(insecure.stderr)")
         #expect(insecure.stderr.contains("WARNING: --insecure"))
+    }
+
+    @Test("a worker whose hello reached a coordinator that died before answering asks again, and joins the next one")
+    func helloToADyingCoordinator() throws {
+        let scratch = try Scratch()
+        // A stand-in coordinator that takes the worker's hello and dies without answering.
+        let context = try ZMQContext()
+        let silent = try ZMQSocket(context: context, type: .router)
+        try silent.setLinger(milliseconds: 0)
+        try silent.bind("tcp://127.0.0.1:0")
+        let endpoint = try silent.lastEndpoint()
+        let agent = JobrunProcess(
+            ["worker", "--connect", endpoint, "--insecure", "--workers", "1", "--once"],
+            environment: ["JOBRUN_CONFIG_DIR": scratch.path("config")])
+        try agent.start()
+        defer { agent.stop() }
+        var items = [PollItem(socket: silent, events: .readable)]
+        _ = try zmqPoll(&items, timeoutMilliseconds: 30_000)
+        let hello = try silent.receiveMultipart(dontWait: true)
+        #expect(hello != nil, "the worker said hello")
+        silent.close()
+        context.terminate()
+
+        let file = try scratch.write("tasks.jsonl", (0..<20).map { #"{"id": \#($0), "run": "echo", "args": {"value": \#($0)}}"# }.joined(separator: "\n"))
+        let job = try JobrunProcess.run(
+            ["submit", file, "--workers", "0", "--listen", endpoint, "--insecure"],
+            environment: ["JOBRUN_CONFIG_DIR": scratch.path("config")], timeout: 60)
+        #expect(job.status == 0, "\(job.stderr)")
+        #expect(try scratch.results("tasks.results.jsonl").count == 20)
     }
 }
