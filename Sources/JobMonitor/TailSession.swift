@@ -24,14 +24,17 @@ public struct TailOptions: Sendable {
 /// event log.
 ///
 /// Live, it first asks the coordinator for a snapshot, so the first frame is already right, then applies the
-/// published events after it; a gap in their numbers (events a late subscriber missed) brings a fresh snapshot.
-/// It ends when the job ends. Threads: runs on the calling thread. Messages go to standard output, warnings and
+/// published events after it; a gap in their numbers (events a late subscriber missed) brings a fresh snapshot,
+/// and the event log supplies what the gap held (with `--json` every event, with `--output` the tasks' lines; on
+/// joining, `--output` also shows the last `recentOutputLines` lines already written). It ends when the job ends. Threads: runs on the calling thread. Messages go to standard output, warnings and
 /// errors to standard error.
 public final class TailSession {
     private let record: JobRecord
     private let options: TailOptions
     private let renderer = FrameRenderer()
     private let frame: TerminalFrame
+    /// Task output lines written before a live `--output` view joined that it shows first.
+    static let recentOutputLines = 20
 
     /// A session for `record`.
     public init(record: JobRecord, options: TailOptions) {
@@ -92,6 +95,13 @@ public final class TailSession {
             frame.show(renderer.lines(state, jobID: record.id, status: "running", nowMicroseconds: Clocks.realTimeMicroseconds()))
             return 0
         }
+        // Events the stream cannot bring (those before the first snapshot, those a gap skipped) come from the log.
+        var log = EventLogCursor(path: record.directory.eventLogPath)
+        if options.output, !options.json, record.metadata?.streamOutput == true {
+            for line in log.catchUp(after: 0, upTo: state.sequence, output: true, keepingLast: Self.recentOutputLines) {
+                frame.message(line)
+            }
+        }
         // A job that streams output shows it as `output` events; otherwise its results file has it.
         var outputs: ResultOutputFollower?
         if options.output, record.metadata?.streamOutput != true, let results = record.metadata?.resultsPath {
@@ -129,6 +139,11 @@ public final class TailSession {
             if needSnapshot {
                 do {
                     let (snapshot, reply) = try stream.snapshot(timeoutMilliseconds: 3000)
+                    if options.json || options.output {
+                        for line in log.catchUp(after: state.sequence, upTo: snapshot.sequence, output: !options.json) {
+                            frame.message(line)
+                        }
+                    }
                     state = snapshot
                     if options.json { frame.message(JSONValue.object(reply).text) }
                 } catch {

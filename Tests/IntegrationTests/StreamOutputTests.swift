@@ -77,6 +77,25 @@ struct StreamOutputTests {
         #expect(results[#""b""#]?["stderr"]?.stringValue == "oops\n")
     }
 
+    @Test("a tail that joins a running job shows its last lines first, then the rest, none missing or twice")
+    func lateJoin() throws {
+        let watch = try WatchTests.Watch()
+        let file = try watch.scratch.write(
+            "late.jsonl", #"{"id": "n", "shell": "for i in $(seq 1 80); do echo line-$i; sleep 0.05; done"}"#)
+        let id = try watch.detach(file, ["--stream-output"])
+        let log = watch.scratch.path("state/\(id)/events.ndjson")
+        let written = StopTests.waitUntil(timeout: 60) {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains(#""line":"line-30""#)
+        }
+        #expect(written)
+        let tail = try watch.run(["tail", id, "--output"])
+        #expect(tail.status == 0, "\(tail.stderr)")
+        let numbers = Self.tagged(tail.stdout, "[n] ").compactMap { Int($0.dropFirst("line-".count)) }
+        let first = try #require(numbers.first)
+        #expect(first > 1 && first <= 30, "lines written before the tail joined come first, but only the last 20: \(numbers)")
+        #expect(numbers == Array(first...80), "\(numbers)")
+    }
+
     @Test("in the foreground the lines are printed tagged: stdout lines on stdout, stderr lines on stderr; with --output - both on stderr")
     func foreground() throws {
         let scratch = try Scratch()
