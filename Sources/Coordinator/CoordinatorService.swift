@@ -48,7 +48,9 @@ public final class CoordinatorService {
     var supersededLines = 0
     var timestamps = TimestampWriter()
     var localProcesses: [LocalWorkerProcess] = []
-    var nextWorkerID: UInt32 = 1
+    /// Worker ids start at a random number, so a worker still talking to a coordinator that died (whose ids started
+    /// elsewhere) is not taken for one of this coordinator's workers when it restarts at the same address.
+    var nextWorkerID = UInt32.random(in: 1...0x7FFF_FFFF)
     var ending: JobEnding?
     var runtime: RuntimeDirectory?
     var results: ResultWriter?
