@@ -47,7 +47,7 @@ extension CoordinatorService {
         if !perWorker.isEmpty { lines.append("jobrun: tasks per worker: " + perWorker.joined(separator: ", ")) }
         if stats.rejectedFrames > 0 || stats.droppedResults > 0 {
             lines.append(
-                "jobrun: dropped \(stats.rejectedFrames) undecodable messages and \(stats.droppedResults) duplicate results"
+                "jobrun: dropped \(stats.rejectedFrames) undecodable messages and \(stats.droppedResults) late or duplicate results"
             )
         }
         if let hosts = hostSummary() { lines.append(hosts) }
