@@ -153,6 +153,14 @@ final class NetworkLab {
 
     /// Kills every process this lab started or that still runs in its namespaces, then deletes the namespaces.
     func tearDown() {
+        // What each process said, for the log: a job that never finishes is explained by its hosts' agents.
+        for process in processes where !process.stderr.isEmpty || !process.isRunning {
+            // `ip netns exec NS unshare --uts sh -c SCRIPT HOST PROGRAM COMMAND ...`: the host and the command.
+            let arguments = process.process.arguments ?? []
+            let command = arguments.count > 11 ? "\(arguments[9]): \(arguments[11])" : arguments.joined(separator: " ")
+            let state = process.isRunning ? "running" : "exited \(process.process.terminationStatus)"
+            print("[\(prefix)] \(command) (\(state)): \(process.stderr.suffix(1500))")
+        }
         for process in processes { process.stop() }
         for namespace in [coordinator] + hosts.map(\.namespace) {
             try? killEverything(in: namespace)
