@@ -216,7 +216,7 @@ extension CoordinatorService {
         statistics.recordedByWorker[id, default: 0] += 1
         if !configuration.observers.isEmpty {
             let recorded = RecordedOutcome(
-                id: task.id, status: status.rawValue, worker: identity.name, attempts: Int(result.attempt),
+                id: task.id, status: status.text.description, worker: identity.name, attempts: Int(result.attempt),
                 startedAtMicroseconds: result.startedAtMicroseconds, durationMicroseconds: result.durationMicroseconds,
                 error: outcome == .ok ? nil : (try? JSONParser.parse(body))?.objectValue?["error"]?.stringValue
             )

@@ -61,12 +61,12 @@ struct ProgressDisplay {
         lastDrawn = 0
     }
 
-    /// Prints task output above the live line: clears it, hands the runs to `printer` (which never blocks), and has
-    /// the next update redraw it. Plain progress lines keep their pace. Printed in every mode; whether to print at
-    /// all is the caller's choice.
-    mutating func printTaskOutput(_ runs: [(descriptor: Int32, text: String)], with printer: TaskOutputPrinter) {
+    /// Prints the task output queued in `printer` above the live line: clears it, has `printer` write what its
+    /// readers take (it never blocks), and has the next update redraw the line. Plain progress lines keep their
+    /// pace. Printed in every mode; whether to print at all is the caller's choice.
+    mutating func printTaskOutput(with printer: TaskOutputPrinter) {
         finish()
-        printer.print(runs)
+        printer.flush()
         if mode == .live { lastDrawn = 0 }
     }
 

@@ -15,19 +15,19 @@ enum ResultLine {
         id: TaskID, status: ResultStatus, result: TaskResult, body: [UInt8], worker: WorkerIdentity, taskHash: TaskHash,
         timestamps: inout TimestampWriter, to line: inout [UInt8]
     ) {
-        appendText(#"{"id":"#, to: &line)
+        JSONWriter.appendText(#"{"id":"#, to: &line)
         JSONWriter.append(id.original, to: &line)
-        appendText(#","status":""#, to: &line)
-        appendText(status.text, to: &line)
-        appendText(#"","attempts":"#, to: &line)
+        JSONWriter.appendText(#","status":""#, to: &line)
+        JSONWriter.appendText(status.text, to: &line)
+        JSONWriter.appendText(#"","attempts":"#, to: &line)
         appendDecimal(UInt64(result.attempt), to: &line)
-        appendText(#","worker":"#, to: &line)
+        JSONWriter.appendText(#","worker":"#, to: &line)
         line.append(contentsOf: worker.nameJSON)
-        appendText(#","host":"#, to: &line)
+        JSONWriter.appendText(#","host":"#, to: &line)
         line.append(contentsOf: worker.hostJSON)
-        appendText(#","started_at":""#, to: &line)
+        JSONWriter.appendText(#","started_at":""#, to: &line)
         timestamps.append(microseconds: result.startedAtMicroseconds, to: &line)
-        appendText(#"","duration_ms":"#, to: &line)
+        JSONWriter.appendText(#"","duration_ms":"#, to: &line)
         appendMilliseconds(result.durationMicroseconds, to: &line)
         // The body is `{...}`: splice its members after ours.
         let members = body[1..<(body.count - 1)]
@@ -43,33 +43,28 @@ enum ResultLine {
         id: TaskID, attempts: UInt32, deaths: Int, message: String, worker: WorkerIdentity, taskHash: TaskHash,
         timestamps: inout TimestampWriter, to line: inout [UInt8]
     ) {
-        appendText(#"{"id":"#, to: &line)
+        JSONWriter.appendText(#"{"id":"#, to: &line)
         JSONWriter.append(id.original, to: &line)
-        appendText(#","status":"failed","attempts":"#, to: &line)
+        JSONWriter.appendText(#","status":"failed","attempts":"#, to: &line)
         appendDecimal(UInt64(attempts), to: &line)
-        appendText(#","worker":"#, to: &line)
+        JSONWriter.appendText(#","worker":"#, to: &line)
         line.append(contentsOf: worker.nameJSON)
-        appendText(#","host":"#, to: &line)
+        JSONWriter.appendText(#","host":"#, to: &line)
         line.append(contentsOf: worker.hostJSON)
-        appendText(#","started_at":""#, to: &line)
+        JSONWriter.appendText(#","started_at":""#, to: &line)
         timestamps.append(microseconds: Clocks.realTimeMicroseconds(), to: &line)
-        appendText(#"","duration_ms":0.000,"failure":"worker-lost","deaths":"#, to: &line)
+        JSONWriter.appendText(#"","duration_ms":0.000,"failure":"worker-lost","deaths":"#, to: &line)
         appendDecimal(UInt64(deaths), to: &line)
-        appendText(#","error":"#, to: &line)
+        JSONWriter.appendText(#","error":"#, to: &line)
         JSONWriter.appendString(message, to: &line)
         appendHash(taskHash, to: &line)
     }
 
     /// Ends a line with `"task_hash"` and the closing brace.
     private static func appendHash(_ taskHash: TaskHash, to line: inout [UInt8]) {
-        appendText(#","task_hash":""#, to: &line)
+        JSONWriter.appendText(#","task_hash":""#, to: &line)
         taskHash.appendHex(to: &line)
-        appendText(#""}"#, to: &line)
-    }
-
-    @inline(__always)
-    private static func appendText(_ text: StaticString, to line: inout [UInt8]) {
-        line.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        JSONWriter.appendText(#""}"#, to: &line)
     }
 
     /// Microseconds as milliseconds with three decimals, e.g. `12.345`.
@@ -94,7 +89,7 @@ enum ResultLine {
 }
 
 /// A result line's `status`.
-enum ResultStatus: String {
+enum ResultStatus {
     case ok, failed, timeout, cancelled
 
     /// The status for how a task ended.
@@ -107,7 +102,7 @@ enum ResultStatus: String {
         }
     }
 
-    /// The raw value, as static text.
+    /// The status as written: `ok`, `failed`, `timeout` or `cancelled`.
     var text: StaticString {
         switch self {
         case .ok: "ok"

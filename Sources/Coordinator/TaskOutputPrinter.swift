@@ -17,7 +17,7 @@ final class TaskOutputPrinter {
     /// The descriptor to write for each of 1 and 2.
     private var writable: [Int32: Int32] = [:]
     private var opened: [Int32] = []
-    /// Runs not yet written, in order; the first may be partly written (`offset`).
+    /// Runs of lines not yet written, in order; the first may be partly written (`offset`).
     private var waiting: [(descriptor: Int32, bytes: [UInt8])] = []
     private var offset = 0
     private var waitingBytes = 0
@@ -32,18 +32,19 @@ final class TaskOutputPrinter {
         for descriptor in opened { close(descriptor) }
     }
 
-    /// Queues `runs` (text for descriptor 1 or 2, whole lines) and writes what the readers take now.
-    func print(_ runs: [(descriptor: Int32, text: String)]) {
-        for run in runs where !gone.contains(run.descriptor) {
-            let bytes = Array(run.text.utf8)
-            if waitingBytes + bytes.count > Self.limitBytes {
-                notShown += bytes.count(where: { $0 == UInt8(ascii: "\n") })
-                continue
-            }
-            waiting.append((run.descriptor, bytes))
-            waitingBytes += bytes.count
+    /// Queues `line` (without its newline) for descriptor 1 or 2, after the lines queued before it; `flush()`
+    /// writes it. Consecutive lines for one descriptor go out in one `write`.
+    func add(_ line: String, to descriptor: Int32) {
+        guard !gone.contains(descriptor) else { return }
+        let size = line.utf8.count + 1
+        guard waitingBytes + size <= Self.limitBytes else {
+            notShown += 1
+            return
         }
-        flush()
+        if waiting.last?.descriptor != descriptor { waiting.append((descriptor, [])) }
+        waiting[waiting.count - 1].bytes.append(contentsOf: line.utf8)
+        waiting[waiting.count - 1].bytes.append(UInt8(ascii: "\n"))
+        waitingBytes += size
     }
 
     /// Writes what the readers take without waiting; returns whether everything went out.

@@ -8,9 +8,9 @@ public enum JSONWriter {
     public static func append(_ value: JSONValue, to buffer: inout [UInt8]) {
         switch value {
         case .null:
-            appendASCII("null", to: &buffer)
+            appendText("null", to: &buffer)
         case .bool(let flag):
-            appendASCII(flag ? "true" : "false", to: &buffer)
+            appendText(flag ? "true" : "false", to: &buffer)
         case .number(let number):
             appendUTF8(number.text, to: &buffer)
         case .string(let text):
@@ -72,7 +72,7 @@ public enum JSONWriter {
             case 0x0C: buffer.append(UInt8(ascii: "f"))
             default:
                 let digits: StaticString = "0123456789abcdef"
-                appendASCII("u00", to: &buffer)
+                appendText("u00", to: &buffer)
                 buffer.append(digits.utf8Start[Int(byte >> 4)])
                 buffer.append(digits.utf8Start[Int(byte & 0xF)])
             }
@@ -80,8 +80,9 @@ public enum JSONWriter {
         if runStart < bytes.count { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
     }
 
-    @inline(__always)
-    private static func appendASCII(_ text: StaticString, to buffer: inout [UInt8]) {
+    /// Appends static text as it is (keys, punctuation, literals: no escaping).
+    @inlinable
+    public static func appendText(_ text: StaticString, to buffer: inout [UInt8]) {
         buffer.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 

@@ -149,7 +149,7 @@ public struct EventEncoder: Sendable {
 
     @inline(__always)
     private mutating func raw(_ text: StaticString) {
-        buffer.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        JSONWriter.appendText(text, to: &buffer)
     }
 
     @inline(__always)

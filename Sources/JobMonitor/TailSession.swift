@@ -26,8 +26,8 @@ public struct TailOptions: Sendable {
 /// Live, it first asks the coordinator for a snapshot, so the first frame is already right, then applies the
 /// published events after it; a gap in their numbers (events a late subscriber missed) brings a fresh snapshot,
 /// and the event log supplies what the gap held (with `--json` every event, with `--output` the tasks' lines; on
-/// joining, `--output` also shows the last `recentOutputLines` lines already written). It ends when the job ends. Threads: runs on the calling thread. Messages go to standard output, warnings and
-/// errors to standard error.
+/// joining, `--output` also shows the last `recentOutputLines` lines already written). It ends when the job ends.
+/// Threads: runs on the calling thread. Messages go to standard output, warnings and errors to standard error.
 public final class TailSession {
     private let record: JobRecord
     private let options: TailOptions

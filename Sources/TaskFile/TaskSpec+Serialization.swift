@@ -69,7 +69,7 @@ extension TaskSpec {
     private func appendKey(_ key: StaticString, to buffer: inout [UInt8], first: Bool = false) {
         if !first { buffer.append(UInt8(ascii: ",")) }
         buffer.append(UInt8(ascii: "\""))
-        buffer.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-        buffer.append(contentsOf: "\":".utf8)
+        JSONWriter.appendText(key, to: &buffer)
+        JSONWriter.appendText("\":", to: &buffer)
     }
 }

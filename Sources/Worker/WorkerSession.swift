@@ -304,21 +304,20 @@ final class WorkerSession {
     private func flushResults(to results: ZMQSocket, linesDue: Bool = false) {
         let reports = outbox.takeProgress()
         if !reports.isEmpty { enqueue(.progress(workerID: welcome.workerID, reports), on: results) }
-        let taken = outbox.takeAll()
-        heldStarts += taken.started
-        heldResults += taken.finished
+        var (started, finished) = outbox.takeAll()
         if let outputLines {
+            heldStarts += started
+            heldResults += finished
             guard hasOutputCredit else { return }
             if linesDue || !heldResults.isEmpty {
                 for batch in OutputLineBuffer.batches(outputLines.take()) {
                     enqueue(.output(workerID: welcome.workerID, Array(batch)), on: results)
                 }
             }
+            (started, finished) = (heldStarts, heldResults)
+            heldStarts = []
+            heldResults = []
         }
-        let started = heldStarts
-        let finished = heldResults
-        heldStarts.removeAll(keepingCapacity: true)
-        heldResults.removeAll(keepingCapacity: true)
         if finished.isEmpty, !started.isEmpty {
             enqueue(.results(workerID: welcome.workerID, started: started, []), on: results)
         }

@@ -23,13 +23,7 @@ struct CancelCommand: StatusCommand {
     }
 
     func runWithStatus() -> Int32 {
-        let record: JobRecord
-        do {
-            record = try JobCatalog().resolve(job)
-        } catch {
-            printError("jobrun: \(error)")
-            return 2
-        }
+        guard let record = resolveJob(job) else { return 2 }
         return JobCanceller(record: record).run(waitSeconds: wait)
     }
 }

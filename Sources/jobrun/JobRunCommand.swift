@@ -1,4 +1,5 @@
 import ArgumentParser
+import JobMonitor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -49,6 +50,17 @@ struct JobRunCommand: ParsableCommand {
 /// A subcommand that returns its own process exit status.
 protocol StatusCommand: ParsableCommand {
     func runWithStatus() -> Int32
+}
+
+/// The job `id` names in the state directory (the newest without one); `nil` once standard error says why there
+/// is none (an unknown id lists the known ones).
+func resolveJob(_ id: String?) -> JobRecord? {
+    do {
+        return try JobCatalog().resolve(id)
+    } catch {
+        printError("jobrun: \(error)")
+        return nil
+    }
 }
 
 /// Writes a line to standard error.

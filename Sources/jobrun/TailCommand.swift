@@ -30,13 +30,7 @@ struct TailCommand: StatusCommand {
     var json = false
 
     func runWithStatus() -> Int32 {
-        let record: JobRecord
-        do {
-            record = try JobCatalog().resolve(job)
-        } catch {
-            printError("jobrun: \(error)")
-            return 2
-        }
+        guard let record = resolveJob(job) else { return 2 }
         var options = TailOptions()
         options.once = once
         options.output = output
