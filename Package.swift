@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
         .testTarget(name: "ClockTests", dependencies: ["Clock"]),
         .testTarget(name: "JobMonitorTests", dependencies: ["JobMonitor", "Coordinator", "JSONValue", "TaskFile", "ZeroMQ"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["JSONValue", "ZeroMQ"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["JSONValue", "ZeroMQ", "WireProtocol"]),
     ]
 )
 

@@ -28,12 +28,16 @@ extension CoordinatorService {
             case .ready(let id):
                 guard let worker = workers[id], !worker.isReady else { statistics.rejectedFrames += 1; continue }
                 worker.isReady = true
+                registrationGate.settled(id)
                 for observer in configuration.observers {
                     observer.workerJoined(name: worker.identity.name, host: worker.identity.host)
                 }
                 perform(
                     scheduler.handle(
-                        .workerJoined(workerID: id, slots: worker.slots, ioConcurrency: worker.ioConcurrency), now: at),
+                        .workerJoined(
+                            workerID: id, slots: worker.slots, ioConcurrency: worker.ioConcurrency,
+                            replaceable: localProcesses.contains { $0.workerID == id }),
+                        now: at),
                     batch: nil)
             case .results(let id, let started, let list):
                 guard let identity = identities[id] else { statistics.rejectedFrames += 1; continue }
@@ -129,6 +133,17 @@ extension CoordinatorService {
                 send(.drain(graceMilliseconds: UInt32(settings.killGraceMilliseconds), cancelRunning: cancelRunning), to: worker)
             case .workerLost(let id, let requeued, let reason):
                 loseWorker(id, requeued: requeued, reason: reason)
+            case .spawnWorker:
+                spawnReplacement()
+            case .workerReplacementDelayed(let delay, let count):
+                progress.message(
+                    "jobrun: \(count) worker(s) in a row died before finishing a task; the next replacement starts in "
+                        + Self.seconds(Double(delay) / 1000))
+            case .stopReplacingWorkers(let reason):
+                workersGoneReason = reason
+                progress.message(
+                    "jobrun: not starting more workers: \(reason) (worker command: "
+                        + "\(configuration.workerCommand.joined(separator: " ")))")
             case .finish(let ending):
                 self.ending = ending
             }
@@ -278,8 +293,6 @@ extension CoordinatorService {
         for observer in configuration.observers {
             observer.workerLost(name: worker.identity.name, reason: why, requeued: requeued)
         }
-        if localProcesses.contains(where: { $0.workerID == id }) { replaceLostWorker() }
-        abandonIfNoWorkers()
     }
 
     func handleSignals(_ numbers: [Int32]) {
@@ -288,7 +301,8 @@ extension CoordinatorService {
                 reapLocalWorkers()
                 continue
             }
-            guard number == SIGINT || number == SIGTERM else { continue }
+            // A hang-up (the terminal closed) stops the job as SIGTERM does, with its summary.
+            guard number == SIGINT || number == SIGTERM || number == SIGHUP else { continue }
             interruptCount += 1
             if interruptCount == 1 {
                 progress.message(

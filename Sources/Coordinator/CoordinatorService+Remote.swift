@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ChildProcess
+import Scheduler
 import Settings
 import Clock
 import WireProtocol
@@ -86,6 +87,16 @@ extension CoordinatorService {
                         + (output.isEmpty ? "" : "; its output:\n" + output.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n")))
             }
         }
+    }
+
+    /// Tells the scheduler whether workers may still arrive from other machines, when that changes (`force`: at the
+    /// start, which also tells it that every source of workers is now known).
+    func noteRemoteWorkersExpected(force: Bool = false) {
+        guard force || configuration.network != nil else { return }
+        let expected = remoteWorkersMayJoin
+        guard force || expected != remoteWorkersExpected else { return }
+        remoteWorkersExpected = expected
+        perform(scheduler.handle(.remoteWorkersExpected(expected), now: now()), batch: nil)
     }
 
     /// Whether workers may still arrive from other machines: always with `--listen` and no `--hosts` (workers

@@ -18,7 +18,7 @@ extension CoordinatorService {
         if stats.skipped > 0 { countParts.append("\(stats.skipped) already recorded, skipped") }
         let counts = countParts.joined(separator: ", ")
         let unfinished = stats.totalTasks - stats.recorded - stats.skipped
-        let status: Int32
+        var status: Int32
         switch ending ?? .completed {
         case .completed:
             let rate = ProgressDisplay.formatRate(elapsed > 0 ? Double(stats.recorded) / elapsed : 0)
@@ -27,16 +27,28 @@ extension CoordinatorService {
         case .interrupted:
             lines.append(
                 "jobrun: interrupted after \(Self.seconds(elapsed)): \(stats.recorded) of \(stats.totalTasks) tasks recorded "
-                    + "(\(counts)), \(unfinished) without a result; `--resume` runs them"
+                    + "(\(counts)), \(unfinished) without a result; to run them: \(configuration.resumeCommand)"
             )
             status = SubmitExitCode.interrupted
         case .noWorkers:
+            let why = workersGoneReason.map { " (\($0))" } ?? ""
             lines.append(
-                "jobrun: no worker left to run the remaining \(unfinished) tasks after \(Self.seconds(elapsed)); "
-                    + "\(stats.recorded) of \(stats.totalTasks) recorded (\(counts)); `--resume` runs the rest"
+                "jobrun: no worker left\(why) after \(Self.seconds(elapsed)): \(unfinished) tasks were not run; "
+                    + "\(stats.recorded) of \(stats.totalTasks) recorded (\(counts)); to run the rest: "
+                    + configuration.resumeCommand
             )
             status = SubmitExitCode.failures
         }
+        if let writeFailure {
+            let unwritten = results?.pendingLines ?? 0
+            lines.insert(
+                "jobrun: stopped because results could not be written: \(writeFailure); "
+                    + (unwritten > 0 ? "\(unwritten) finished task(s) could not be recorded; " : "")
+                    + "\(destination) ends with its last whole result line; make room, then run: "
+                    + configuration.resumeCommand,
+                at: 0)
+        }
+        if writeFailure != nil { status = SubmitExitCode.failures }
         var recovery: [String] = []
         if stats.retries > 0 { recovery.append("\(stats.retries) retries") }
         if stats.workersLost > 0 { recovery.append("\(stats.workersLost) workers lost, \(stats.workersReplaced) replaced") }
@@ -49,6 +61,9 @@ extension CoordinatorService {
             lines.append(
                 "jobrun: dropped \(stats.rejectedFrames) undecodable messages and \(stats.droppedResults) late or duplicate results"
             )
+        }
+        if stats.refusedRegistrations > 0 {
+            lines.append("jobrun: refused or dropped \(stats.refusedRegistrations) worker registrations that did not become ready")
         }
         if let hosts = hostSummary() { lines.append(hosts) }
         lines.append("jobrun: results in \(destination)")

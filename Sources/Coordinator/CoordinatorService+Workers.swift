@@ -13,6 +13,7 @@ extension CoordinatorService {
     /// Starts the local worker processes; they register on `registerEndpoint`.
     func startLocalWorkers(registerEndpoint: String) throws(CoordinatorError) {
         for _ in 0..<configuration.workerCount { try startLocalWorker(registerEndpoint: registerEndpoint) }
+        perform(scheduler.handle(.localWorkersStarting(count: configuration.workerCount), now: now()), batch: nil)
     }
 
     /// Starts one local worker process.
@@ -38,24 +39,15 @@ extension CoordinatorService {
         }
     }
 
-    /// Starts a replacement for a lost local worker, while the restart allowance lasts.
-    func replaceLostWorker() {
+    /// Starts a replacement for a lost local worker, as the scheduler decided.
+    func spawnReplacement() {
         guard ending == nil, let runtime else { return }
-        guard restartsUsed < settings.maxWorkerRestarts else {
-            if !restartsExhaustedReported {
-                restartsExhaustedReported = true
-                progress.message(
-                    "jobrun: not replacing lost workers any more (max_worker_restarts = \(settings.maxWorkerRestarts)); "
-                        + "the job goes on with \(workers.count) worker(s)")
-            }
-            return
-        }
-        restartsUsed += 1
         do {
             try startLocalWorker(registerEndpoint: runtime.endpoint("register"))
             statistics.workersReplaced += 1
         } catch {
             progress.message("jobrun: could not replace a lost worker: \(error)")
+            perform(scheduler.handle(.localWorkerFailedToStart(cause: "could not be started: \(error)"), now: now()), batch: nil)
         }
     }
 
@@ -76,17 +68,23 @@ extension CoordinatorService {
                 continue
             }
             if isRemote { dropUnusedRegistration(host: hello.host, pid: hello.pid) }
-            let id = nextWorkerID
-            nextWorkerID += 1
-            let socket = try ZMQSocket(context: context!, type: .push)
-            try socket.setSendHighWaterMark(0)
-            let taskEndpoint: String
-            if isRemote, let remote {
-                taskEndpoint = try remote.bindTaskSocket(socket)
-            } else {
-                taskEndpoint = runtime!.endpoint("w\(id)")
-                try socket.bind(taskEndpoint)
+            if isRemote, case .refuse(let reason) = registrationGate.decide(now: now()) {
+                refuseRegistration(frames[0], on: register, reason: reason)
+                continue
             }
+            let id = nextWorkerID
+            let socket: ZMQSocket
+            let taskEndpoint: String
+            do {
+                (socket, taskEndpoint) = try makeTaskSocket(id: id, remote: isRemote)
+            } catch {
+                // Most likely out of file descriptors (or ZeroMQ's socket limit): never fatal to the job.
+                registrationGate.descriptorsExhausted(now: now())
+                refuseRegistration(frames[0], on: register, reason: "the coordinator cannot open a socket for it: \(error)")
+                continue
+            }
+            nextWorkerID += 1
+            if isRemote { registrationGate.admitted(id, now: now()) }
             let connection = WorkerConnection(
                 id: id, identity: WorkerIdentity(host: hello.host, pid: hello.pid), slots: Int(max(hello.slots, 1)),
                 ioConcurrency: Int(max(hello.ioConcurrency, 1)), socket: socket
@@ -108,6 +106,39 @@ extension CoordinatorService {
         }
     }
 
+    /// A task socket for worker `id`, bound (on the TCP side for a remote worker).
+    private func makeTaskSocket(id: UInt32, remote isRemote: Bool) throws -> (ZMQSocket, String) {
+        let socket = try ZMQSocket(context: context!, type: .push)
+        do {
+            try socket.setSendHighWaterMark(0)
+            if isRemote, let remote { return (socket, try remote.bindTaskSocket(socket)) }
+            let endpoint = runtime!.endpoint("w\(id)")
+            try socket.bind(endpoint)
+            return (socket, endpoint)
+        } catch {
+            socket.close()
+            throw error
+        }
+    }
+
+    /// Answers a `hello` with a refusal, counting it; the first refusal of a kind is also said on stderr.
+    private func refuseRegistration(_ peer: [UInt8], on register: ZMQSocket, reason: String) {
+        statistics.refusedRegistrations += 1
+        _ = try? register.sendMultipart([peer, WireMessage.refusal(reason: reason).encoded()])
+        if statistics.refusedRegistrations == 1 { progress.message("jobrun: refused a worker registration: \(reason)") }
+    }
+
+    /// Drops registrations that did not become ready in time (their sockets are closed).
+    func dropExpiredRegistrations() {
+        for id in registrationGate.expired(now: now()) {
+            guard let worker = workers[id], !worker.isReady else { continue }
+            worker.socket.close()
+            workers[id] = nil
+            identities[id] = nil
+            statistics.refusedRegistrations += 1
+        }
+    }
+
     /// A remote worker that says `hello` again (the answer to its first may have been lost) replaces its earlier
     /// registration, if that never became ready.
     private func dropUnusedRegistration(host: String, pid: Int32) {
@@ -116,6 +147,7 @@ extension CoordinatorService {
         unused.socket.close()
         workers[unused.id] = nil
         identities[unused.id] = nil
+        registrationGate.settled(unused.id)
     }
 
     static let versionRefusal = "this coordinator speaks jobrun protocol version \(WireMessage.protocolVersion); "
@@ -149,14 +181,18 @@ extension CoordinatorService {
             guard let status = localProcesses[index].process.tryWait() else { continue }
             let description = ExitStatusDescription(status)
             localProcesses[index].exitStatus = description
-            if let id = localProcesses[index].workerID, workers[id] != nil {
+            let pid = localProcesses[index].process.pid
+            if let id = localProcesses[index].workerID, let worker = workers[id], worker.isReady {
                 lossDetails[id] = description.text
-                perform(scheduler.handle(.workerExited(workerID: id), now: now()), batch: nil)
-            } else if localProcesses[index].workerID == nil, ending == nil {
-                progress.message("jobrun: worker process \(localProcesses[index].process.pid) \(description.text) before registering")
+                perform(scheduler.handle(.workerExited(workerID: id, cause: description.text), now: now()), batch: nil)
+            } else if localProcesses[index].workerID.map({ workers[$0] != nil }) ?? true {
+                // It died before it could take tasks: it never joined the scheduler.
+                if let id = localProcesses[index].workerID, let worker = workers.removeValue(forKey: id) { worker.socket.close() }
+                guard ending == nil else { continue }
+                progress.message("jobrun: worker process \(pid) \(description.text) before it was ready")
+                perform(scheduler.handle(.localWorkerFailedToStart(cause: description.text), now: now()), batch: nil)
             }
         }
-        abandonIfNoWorkers()
     }
 
     /// Stops processes orphaned by workers that died (their tasks' processes), which were re-parented here.
@@ -167,26 +203,6 @@ extension CoordinatorService {
         let known = Set(localProcesses.filter { $0.exitStatus == nil }.map(\.process.pid))
             .union(launches.filter { $0.exitStatus == nil }.map(\.process.pid))
         OrphanReaper.stopOrphans(keeping: known)
-    }
-
-    /// Ends the job when no worker is connected and none is still starting.
-    func abandonIfNoWorkers() {
-        guard ending == nil, workers.isEmpty else { return }
-        let starting = localProcesses.contains { $0.exitStatus == nil && $0.workerID == nil } || remoteWorkersMayJoin
-        if !starting { perform(scheduler.abandon(), batch: nil) }
-    }
-
-    /// Gives up when no worker registers in time.
-    func checkStartup(now: UInt64) {
-        guard ending == nil, identities.isEmpty, remote == nil,
-            now - statistics.startedAt > UInt64(settings.workerStartTimeoutMilliseconds) * 1_000_000
-        else { return }
-        progress.message(
-            "jobrun: no worker registered within \(settings.workerStartTimeoutMilliseconds) ms "
-                + "(worker command: \(configuration.workerCommand.joined(separator: " ")))"
-        )
-        for local in localProcesses where local.exitStatus == nil { local.process.signal(SIGKILL, wholeGroup: false) }
-        perform(scheduler.abandon(), batch: nil)
     }
 
     /// Tells every worker to exit and waits for local ones (bounded), killing any that linger.

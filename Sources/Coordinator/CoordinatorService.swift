@@ -40,8 +40,10 @@ public final class CoordinatorService {
     /// Set when reading the task file failed mid-run.
     var inputFailure: String?
     var interruptCount = 0
-    var restartsUsed = 0
-    var restartsExhaustedReported = false
+    /// Why the job stopped starting workers (a crash loop, or none registered in time), for the summary.
+    var workersGoneReason: String?
+    /// What was last told to the scheduler about remote workers joining.
+    var remoteWorkersExpected = false
     /// With `--resume`: what the results file already holds, by task id key.
     var journal: ResultJournal?
     /// Earlier result lines of tasks that run again (the file is compacted at the end when there are any).
@@ -54,10 +56,16 @@ public final class CoordinatorService {
     var ending: JobEnding?
     var runtime: RuntimeDirectory?
     var results: ResultWriter?
+    /// The locked results file (none when results go to standard output).
+    var resultFile: ResultFile?
+    /// Why results could not be written (the disk is full, say): no new task starts after it.
+    var writeFailure: String?
     var token = ""
     var context: ZMQContext?
     var registerSocket: ZMQSocket?
     var resultSocket: ZMQSocket?
+    /// Bounds registrations waiting to become ready (a flood of `hello`s must not use up file descriptors).
+    var registrationGate = RegistrationGate()
     /// The TCP side for workers on other machines (`--listen`).
     var remote: RemoteListener?
     /// Worker agents started on other hosts (`--hosts`).
@@ -82,6 +90,7 @@ public final class CoordinatorService {
     /// Runs the job to its end and returns the exit status.
     public func run() -> Int32 {
         HeapTuning.keepFreedMemory()
+        DescriptorLimit.raiseToHardLimit()
         let taskFile = TaskFile(
             path: configuration.taskFilePath,
             validateKind: Self.kindValidator(configuration.handlers, customWorker: configuration.customWorker))
@@ -94,11 +103,13 @@ public final class CoordinatorService {
         }
         do {
             try ResultWriter.checkWritable(
-                configuration.outputPath, overwrite: configuration.overwriteOutput, resume: configuration.resume)
-            if configuration.resume, configuration.outputPath != "-" {
-                let earlier = try ResultJournal(path: configuration.outputPath)
-                journal = earlier
-                reportJournal(earlier)
+                configuration.outputPath, overwrite: configuration.overwriteOutput, resume: configuration.resume,
+                taskFile: configuration.taskFilePath)
+            if configuration.outputPath != "-" {
+                let file = try ResultFile(
+                    path: configuration.outputPath, truncate: !configuration.resume, taskFile: configuration.taskFilePath)
+                resultFile = file
+                if configuration.resume { try repairForResume(file) }
             }
             reader = try taskFile.makeReader()
         } catch let error as CoordinatorError {
@@ -108,7 +119,10 @@ public final class CoordinatorService {
             Self.printError("jobrun: \(error)")
             return SubmitExitCode.usage
         }
-        defer { reader?.close() }
+        defer {
+            reader?.close()
+            resultFile?.close()
+        }
         let start = Clocks.monotonicNanoseconds()
         scheduler = SchedulerState(configuration: Self.schedulerConfiguration(settings), totalTasks: check.taskCount)
         statistics = JobStatistics(totalTasks: check.taskCount, startedAt: start)
@@ -125,7 +139,9 @@ public final class CoordinatorService {
 
     private func runJob() throws -> Int32 {
         SignalPipe.ignore(SIGPIPE)
-        guard let signals = SignalPipe.install(for: [SIGINT, SIGTERM, SIGCHLD]) else {
+        // A results file past the file-size limit fails its write (handled) instead of killing the coordinator.
+        SignalPipe.ignore(SIGXFSZ)
+        guard let signals = SignalPipe.install(for: [SIGINT, SIGTERM, SIGHUP, SIGCHLD]) else {
             throw CoordinatorError("cannot create the signal pipe: \(String(cString: strerror(errno)))")
         }
         // Task processes of a worker that dies are re-parented here, so they can be stopped instead of lingering.
@@ -154,11 +170,12 @@ public final class CoordinatorService {
         token = Self.randomToken()
         try startLocalWorkers(registerEndpoint: runtime.endpoint("register"))
         try startListening(context: context)
+        noteRemoteWorkersExpected(force: true)
         defer {
             stopLaunchers()
             remote?.close()
         }
-        let output = try ResultWriter(path: configuration.outputPath, append: configuration.resume)
+        let output = resultFile.map { ResultWriter(file: $0) } ?? ResultWriter()
         results = output
         let observers = configuration.observers
         let description = JobDescription(
@@ -204,7 +221,8 @@ public final class CoordinatorService {
             if after >= nextTick {
                 nextTick = after + tickNanoseconds
                 reapLocalWorkers()
-                checkStartup(now: after)
+                dropExpiredRegistrations()
+                noteRemoteWorkersExpected()
                 perform(scheduler.handle(.tick, now: Instant(nanoseconds: after)), batch: nil)
                 // The live line waits while task output waits for its reader, so the two never mix.
                 if outputPrinter.flush() {
@@ -215,17 +233,25 @@ public final class CoordinatorService {
                     for observer in observers { observer.totalsChanged(current) }
                 }
             }
-            try output.sync(now: after, intervalNanoseconds: 1_000_000_000)
+            do {
+                try output.sync(now: after, intervalNanoseconds: 1_000_000_000)
+            } catch {
+                resultsCannotBeWritten(error)
+            }
         }
         // Workers exit while the results reach the disk.
         askWorkersToStop()
         outputPrinter.finish(timeoutMilliseconds: 5000)
-        try output.close()
-        if supersededLines > 0 {
-            let dropped = try ResultFileLines.compact(path: configuration.outputPath)
-            if !configuration.quiet {
-                progress.message("jobrun: replaced \(dropped) earlier result line(s) of tasks that ran again")
+        do {
+            try output.finish()
+            if supersededLines > 0, let resultFile {
+                let dropped = try ResultFileLines.compact(resultFile)
+                if !configuration.quiet {
+                    progress.message("jobrun: replaced \(dropped) earlier result line(s) of tasks that ran again")
+                }
             }
+        } catch {
+            resultsCannotBeWritten(error)
         }
         waitForWorkersToExit()
         progress.finish()
@@ -253,6 +279,37 @@ public final class CoordinatorService {
         }
     }
 
+    /// Reads what an earlier run recorded and repairs what any earlier run, however it ended, may have left: a torn
+    /// last line, several lines for one task (a run stopped before its final compaction), a compaction's temporary
+    /// file. After this the file holds each task at most once, whatever happened before.
+    private func repairForResume(_ file: ResultFile) throws(CoordinatorError) {
+        let earlier = try ResultJournal(file: file)
+        journal = earlier
+        reportJournal(earlier)
+        let leftover = ResultFileLines.temporaryPath(of: file.path)
+        var status = stat()
+        if lstat(leftover, &status) == 0 {
+            unlink(leftover)
+            Self.printError("jobrun: \(leftover): removed, left by a run stopped while it compacted the results")
+        }
+        if earlier.supersededLines > 0 {
+            let dropped = try ResultFileLines.compact(file)
+            Self.printError(
+                "jobrun: \(file.path): removed \(dropped) earlier result line(s) of tasks recorded again later by a run "
+                    + "that was stopped before it could")
+        }
+    }
+
+    /// A result could not be written: stops dispatching (as a first interrupt does: running tasks may finish and
+    /// their results wait in memory for another attempt each turn), and says so once.
+    func resultsCannotBeWritten(_ error: any Error) {
+        guard writeFailure == nil else { return }
+        writeFailure = "\(error)"
+        progress.message(
+            "jobrun: \(error); no new task is started, and the results of running tasks are written if room comes back")
+        perform(scheduler.handle(.interrupt, now: now()), batch: nil)
+    }
+
     private func reportJournal(_ journal: ResultJournal) {
         if journal.repairedBytes > 0 {
             Self.printError(
@@ -273,7 +330,13 @@ public final class CoordinatorService {
             heartbeatMilliseconds: settings.heartbeatMilliseconds, heartbeatMisses: settings.heartbeatMisses,
             interruptGraceMilliseconds: settings.interruptGraceMilliseconds, killGraceMilliseconds: settings.killGraceMilliseconds,
             poisonLimit: settings.poisonLimit, retryBackoffMilliseconds: settings.retryBackoffMilliseconds,
-            retryBackoffMaxMilliseconds: settings.retryBackoffMaxMilliseconds
+            retryBackoffMaxMilliseconds: settings.retryBackoffMaxMilliseconds,
+            workerSupervision: WorkerSupervisor.Policy(
+                crashLoopLimit: settings.crashLoopLimit, backoffMilliseconds: settings.restartBackoffMilliseconds,
+                backoffMaxMilliseconds: settings.restartBackoffMaxMilliseconds,
+                freezeMilliseconds: settings.heartbeatMilliseconds,
+                freezeExcuseMilliseconds: settings.heartbeatMilliseconds * (settings.heartbeatMisses + 1)),
+            workerStartTimeoutMilliseconds: settings.workerStartTimeoutMilliseconds
         )
     }
 

@@ -44,6 +44,8 @@ public struct JobConfiguration {
     /// With `streamOutput`, also print the lines tagged with their task id: stdout lines on standard output (standard
     /// error when the results go there), stderr lines on standard error.
     public var showStreamedOutput = false
+    /// The command that runs what this job leaves unrun (see `ResumeCommand`), for the summary.
+    public var resumeCommand = "jobrun submit --resume"
 
     public init(
         taskFilePath: String, outputPath: String, overwriteOutput: Bool = false, workerCount: Int,

@@ -6,6 +6,8 @@ struct JobStatistics {
     var failed = 0
     var droppedResults = 0
     var rejectedFrames = 0
+    /// Worker registrations refused or dropped (too many waiting, not ready in time, out of descriptors).
+    var refusedRegistrations = 0
     /// Tasks recorded per worker id.
     var recordedByWorker: [UInt32: Int] = [:]
     var workersLost = 0

@@ -20,13 +20,15 @@ struct ResultJournal {
     private(set) var repairedBytes = 0
     /// Complete lines that were not readable results.
     private(set) var unreadableLines = 0
+    /// Result lines of tasks that have a later line too (left by a run that was stopped before it compacted the
+    /// file); `ResultFileLines.compact` removes them.
+    private(set) var supersededLines = 0
 
-    /// Reads (and repairs) the results file at `path`; a missing file is an empty journal.
-    init(path: String) throws(CoordinatorError) {
-        var status = stat()
-        guard stat(path, &status) == 0 else { return }
+    /// Reads (and repairs) the locked results file.
+    init(file: ResultFile) throws(CoordinatorError) {
+        let size = file.size
         var completeLength = 0
-        try ResultFileLines.forEach(path: path) { line, endOffset in
+        try ResultFileLines.forEach(file) { line, endOffset in
             completeLength = endOffset
             guard let object = try? JSONParser.parse(line).objectValue, let idValue = object["id"],
                 let id = TaskID(json: idValue), let status = object["status"]?.stringValue
@@ -34,12 +36,13 @@ struct ResultJournal {
                 unreadableLines += 1
                 return
             }
-            entries[id.key] = Entry(status: status, hash: object["task_hash"]?.stringValue.flatMap(TaskHash.init(text:)))
+            let entry = Entry(status: status, hash: object["task_hash"]?.stringValue.flatMap(TaskHash.init(text:)))
+            if entries.updateValue(entry, forKey: id.key) != nil { supersededLines += 1 }
         }
-        if Int(status.st_size) > completeLength {
-            repairedBytes = Int(status.st_size) - completeLength
-            guard truncate(path, off_t(completeLength)) == 0 else {
-                throw CoordinatorError("cannot repair the torn last line of \(path): \(String(cString: strerror(errno)))")
+        if size > completeLength {
+            repairedBytes = size - completeLength
+            guard file.truncate(to: completeLength) else {
+                throw CoordinatorError("cannot repair the torn last line of \(file.path): \(String(cString: strerror(errno)))")
             }
         }
     }
@@ -61,19 +64,20 @@ struct ResultJournal {
 
 /// Reads a results file line by line without holding it whole.
 enum ResultFileLines {
-    /// Calls `body` with each complete line (without its newline) and the file offset just past it.
+    /// Calls `body` with each complete line (without its newline) and the file offset just past it, reading the open
+    /// file (never its name, which someone could point elsewhere).
     static func forEach(
-        path: String, _ body: (_ line: [UInt8], _ endOffset: Int) throws(CoordinatorError) -> Void
+        _ file: ResultFile, _ body: (_ line: [UInt8], _ endOffset: Int) throws(CoordinatorError) -> Void
     ) throws(CoordinatorError) {
-        guard let file = fopen(path, "r") else {
-            throw CoordinatorError("cannot read results file \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(file) }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var line: [UInt8] = []
         var offset = 0
         while true {
-            let count = fread(&chunk, 1, chunk.count, file)
+            let count = chunk.withUnsafeMutableBytes { pread(file.descriptor, $0.baseAddress, $0.count, off_t(offset)) }
+            if count < 0, errno == EINTR { continue }
+            if count < 0 {
+                throw CoordinatorError("cannot read results file \(file.path): \(String(cString: strerror(errno)))")
+            }
             if count == 0 { break }
             for byte in chunk[0..<count] {
                 offset += 1
@@ -88,22 +92,30 @@ enum ResultFileLines {
     }
 
     /// Rewrites the file keeping only the last line of each task (and lines that are not results), atomically:
-    /// the new content goes to a temporary file that replaces the old one only once it is complete and synced.
-    static func compact(path: String) throws(CoordinatorError) -> Int {
+    /// the new content goes to a temporary file (created afresh, never through a link) that takes the file's name,
+    /// and its lock, only once it is complete and synced. A temporary file left by a run killed while doing this is
+    /// replaced. Returns how many lines were dropped.
+    static func compact(_ file: ResultFile) throws(CoordinatorError) -> Int {
         var lastLine: [String: Int] = [:]
         var index = 0
-        try forEach(path: path) { line, _ in
+        try forEach(file) { line, _ in
             if let key = key(of: line) { lastLine[key] = index }
             index += 1
         }
-        let temporary = path + ".compacting"
-        guard let output = fopen(temporary, "w") else {
+        let temporary = temporaryPath(of: file.path)
+        unlink(temporary)
+        var status = stat()
+        fstat(file.descriptor, &status)
+        let descriptor = open(temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0, let output = fdopen(dup(descriptor), "w") else {
+            if descriptor >= 0 { close(descriptor) }
             throw CoordinatorError("cannot write \(temporary): \(String(cString: strerror(errno)))")
         }
+        fchmod(descriptor, status.st_mode & 0o777)
         var dropped = 0
         index = 0
         do {
-            try forEach(path: path) { line, _ in
+            try forEach(file) { line, _ in
                 defer { index += 1 }
                 if let key = key(of: line), lastLine[key] != index {
                     dropped += 1
@@ -114,17 +126,24 @@ enum ResultFileLines {
             }
         } catch {
             fclose(output)
+            close(descriptor)
             unlink(temporary)
             throw error
         }
-        let flushed = fflush(output) == 0 && fsync(fileno(output)) == 0
+        let flushed = fflush(output) == 0 && fsync(descriptor) == 0
         fclose(output)
-        guard flushed, rename(temporary, path) == 0 else {
+        guard flushed else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
             unlink(temporary)
-            throw CoordinatorError("cannot replace \(path) with its compacted copy: \(String(cString: strerror(errno)))")
+            throw CoordinatorError("cannot write \(temporary): \(reason); \(file.path) is unchanged")
         }
+        try file.replace(with: descriptor, temporaryPath: temporary)
         return dropped
     }
+
+    /// Where the compacted copy is written before it replaces the file.
+    static func temporaryPath(of path: String) -> String { path + ".compacting" }
 
     private static func key(of line: [UInt8]) -> String? {
         guard let object = try? JSONParser.parse(line).objectValue, let id = object["id"] else { return nil }

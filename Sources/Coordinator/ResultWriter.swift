@@ -12,16 +12,31 @@ import Glibc
 /// most once per interval, and always at `close()`.
 final class ResultWriter {
     let path: String
-    private let descriptor: Int32
-    private let ownsDescriptor: Bool
+    /// The results file's descriptor now (a compaction replaces it), or standard output's.
+    private var descriptor: Int32 { file?.descriptor ?? 1 }
+    /// The results file; `nil` for standard output.
+    private let file: ResultFile?
     private var pending: [UInt8] = []
+    /// Whole lines queued in `pending`.
+    private(set) var pendingLines = 0
+    /// The file's length up to its last whole line written.
+    private var committedSize = 0
     private var lastSync: UInt64 = 0
 
     /// Checks, before the job starts, that the results can be written there without destroying earlier results.
     /// Creates nothing.
-    static func checkWritable(_ path: String, overwrite: Bool, resume: Bool = false) throws(CoordinatorError) {
+    static func checkWritable(
+        _ path: String, overwrite: Bool, resume: Bool = false, taskFile: String = ""
+    ) throws(CoordinatorError) {
         guard path != "-" else { return }
         var status = stat()
+        var taskStatus = stat()
+        if stat(path, &status) == 0, stat(taskFile, &taskStatus) == 0, status.st_dev == taskStatus.st_dev,
+            status.st_ino == taskStatus.st_ino
+        {
+            throw CoordinatorError(
+                "--output \(path) is the task file itself; results would replace the tasks; choose another --output")
+        }
         if stat(path, &status) == 0 {
             if status.st_mode & S_IFMT == S_IFDIR {
                 throw CoordinatorError("output \(path) is a directory; pass --output FILE")
@@ -45,19 +60,18 @@ final class ResultWriter {
         }
     }
 
-    /// Opens the results file: created or truncated, or with `append` kept and added to.
-    init(path: String, append: Bool = false) throws(CoordinatorError) {
-        self.path = path
-        if path == "-" {
-            descriptor = 1
-            ownsDescriptor = false
-        } else {
-            descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o644)
-            guard descriptor >= 0 else {
-                throw CoordinatorError("cannot open results file \(path): \(String(cString: strerror(errno)))")
-            }
-            ownsDescriptor = true
-        }
+    /// Writes to standard output.
+    init() {
+        path = "-"
+        file = nil
+        pending.reserveCapacity(1 << 16)
+    }
+
+    /// Appends to the locked results file.
+    init(file: ResultFile) {
+        path = file.path
+        self.file = file
+        committedSize = file.size
         pending.reserveCapacity(1 << 16)
     }
 
@@ -65,9 +79,12 @@ final class ResultWriter {
     func append(line: (inout [UInt8]) -> Void) {
         line(&pending)
         pending.append(UInt8(ascii: "\n"))
+        pendingLines += 1
     }
 
-    /// Hands every queued line to the OS.
+    /// Hands every queued line to the OS. When a write fails (disk full, file too large, IO error), whatever part of
+    /// the queued lines reached the file is cut off again, so the file ends with its last whole line, and the lines
+    /// stay queued for a later attempt: a result is never half written, nor written twice.
     func flush() throws(CoordinatorError) {
         guard !pending.isEmpty else { return }
         var offset = 0
@@ -75,27 +92,32 @@ final class ResultWriter {
             let written = pending.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
-                throw CoordinatorError("cannot write results to \(path): \(String(cString: strerror(errno)))")
+                let reason = String(cString: strerror(errno))
+                if offset > 0, let file, !file.truncate(to: committedSize) {
+                    throw CoordinatorError(
+                        "cannot write results to \(path): \(reason); and cannot cut off the part written: "
+                            + String(cString: strerror(errno)))
+                }
+                throw CoordinatorError("cannot write results to \(path): \(reason)")
             }
             offset += written
         }
+        committedSize += pending.count
         pending.removeAll(keepingCapacity: true)
+        pendingLines = 0
     }
 
     /// Flushes, then fsyncs if at least `intervalNanoseconds` passed since the last fsync.
     func sync(now: UInt64, intervalNanoseconds: UInt64) throws(CoordinatorError) {
         try flush()
-        guard ownsDescriptor, now - lastSync >= intervalNanoseconds else { return }
+        guard file != nil, now - lastSync >= intervalNanoseconds else { return }
         lastSync = now
         fsync(descriptor)
     }
 
-    /// Flushes, fsyncs and closes.
-    func close() throws(CoordinatorError) {
+    /// Flushes and fsyncs; the file stays open (and locked) for its final compaction.
+    func finish() throws(CoordinatorError) {
         try flush()
-        if ownsDescriptor {
-            fsync(descriptor)
-            Glibc.close(descriptor)
-        }
+        if file != nil { fsync(descriptor) }
     }
 }

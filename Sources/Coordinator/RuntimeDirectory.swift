@@ -7,12 +7,15 @@ import Glibc
 
 /// A private directory (mode 0700) for a job's `ipc://` endpoints, removed when the job ends.
 ///
-/// It lives under `$XDG_RUNTIME_DIR` when set, else under `/tmp`, so only its owner can reach the sockets.
+/// It lives under `$XDG_RUNTIME_DIR` when set, else under `/tmp`, so only its owner can reach the sockets. It holds
+/// a `pid` file naming its coordinator, so directories of coordinators that were killed (and could not remove
+/// theirs) are removed by the next coordinator of the same user.
 struct RuntimeDirectory {
     let path: String
 
     init() throws(CoordinatorError) {
         let base = getenv("XDG_RUNTIME_DIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        Self.removeAbandoned(under: base)
         var template = Array("\(base)/jobrun-XXXXXX".utf8CString)
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard created != nil else {
@@ -20,6 +23,46 @@ struct RuntimeDirectory {
         }
         path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         chmod(path, 0o700)
+        let pidFile = open(path + "/pid", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if pidFile >= 0 {
+            let text = Array("\(getpid())\n".utf8)
+            _ = text.withUnsafeBytes { write(pidFile, $0.baseAddress, $0.count) }
+            close(pidFile)
+        }
+    }
+
+    /// Removes `jobrun-*` directories under `base` that belong to this user and whose coordinator (named in their
+    /// `pid` file) is no longer running. Directories without a readable pid file, of other users, or of a live
+    /// process are left alone; nothing is followed through a link.
+    static func removeAbandoned(under base: String) {
+        guard let directory = opendir(base) else { return }
+        defer { closedir(directory) }
+        var checked = 0
+        while let entry = readdir(directory), checked < 10_000 {
+            checked += 1
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard name.hasPrefix("jobrun-"), name.utf8.count == 13 else { continue }
+            let candidate = "\(base)/\(name)"
+            var status = stat()
+            guard lstat(candidate, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == getuid(),
+                let owner = readPID(candidate + "/pid"), owner != getpid(), kill(owner, 0) != 0, errno == ESRCH
+            else { continue }
+            RuntimeDirectory(existing: candidate).remove()
+        }
+    }
+
+    private init(existing path: String) { self.path = path }
+
+    private static func readPID(_ path: String) -> Int32? {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        return Int32(String(decoding: buffer.prefix(count).filter { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
     }
 
     /// The `ipc://` endpoint of a socket file in this directory.

@@ -5,8 +5,11 @@ public struct Instant: Sendable, Hashable, Comparable {
     public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
     public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
     /// This instant moved forward by `milliseconds`.
+    /// Saturates at the end of time rather than overflowing, whatever a setting asks for.
     public func advanced(byMilliseconds milliseconds: Int) -> Instant {
-        Instant(nanoseconds: nanoseconds + UInt64(max(milliseconds, 0)) * 1_000_000)
+        let (delta, overflow) = UInt64(max(milliseconds, 0)).multipliedReportingOverflow(by: 1_000_000)
+        let (sum, carry) = nanoseconds.addingReportingOverflow(delta)
+        return Instant(nanoseconds: overflow || carry ? .max : sum)
     }
 }
 
@@ -47,17 +50,25 @@ public enum SchedulerEvent: Sendable, Equatable {
     case tasksLoaded([LoadedTask], inputEnded: Bool)
     /// Tasks began running on a worker (only those of the attempt named count).
     case tasksStarted(workerID: UInt32, [DispatchedTask])
-    /// A worker connected its sockets and can take `slots` tasks at once.
-    /// `ioConcurrency` IO-bound tasks at once.
-    case workerJoined(workerID: UInt32, slots: Int, ioConcurrency: Int = 256)
+    /// A worker connected its sockets and can take `slots` tasks at once, and `ioConcurrency` IO-bound tasks at
+    /// once. `replaceable`: a local worker this coordinator started, replaced when it is lost.
+    case workerJoined(workerID: UInt32, slots: Int, ioConcurrency: Int = 256, replaceable: Bool = false)
+    /// The driver started `count` local worker processes that have not joined yet.
+    case localWorkersStarting(count: Int)
+    /// A local worker process could not be started, or ended before it joined; `cause` says how.
+    case localWorkerFailedToStart(cause: String)
+    /// Whether workers may still arrive from other machines (`--listen`); while they may, the job waits for them.
+    /// The first one also says that every source of workers is known: from then on, a job left without workers
+    /// and without any way to get one ends (`.noWorkers`).
+    case remoteWorkersExpected(Bool)
     /// Any message from a worker proves it alive; heartbeats carry nothing else.
     case heartbeat(workerID: UInt32)
     /// A batch of results arrived from a worker.
     case resultsArrived(workerID: UInt32, [FinishedTask])
     /// A worker gave back tasks it never started (after `reclaim` or `drain`).
     case tasksReturned(workerID: UInt32, [UInt64])
-    /// A worker process is known to be gone (it exited, or could not be spawned).
-    case workerExited(workerID: UInt32)
+    /// A worker process is known to be gone (it exited, or could not be spawned); `cause` says how.
+    case workerExited(workerID: UInt32, cause: String = "exited")
     /// Time passed: check heartbeats and timers.
     case tick
     /// The user asked to stop (Ctrl-C or SIGTERM). The first time, running tasks may finish within the grace;
@@ -89,6 +100,14 @@ public enum SchedulerAction: Sendable, Equatable {
     /// The worker is presumed gone (silent too long, or exited): forget it and close its sockets.
     /// `requeued` of its tasks went back to the queue (`recordPoison` actions precede this for the others).
     case workerLost(workerID: UInt32, requeued: Int, reason: LossReason)
+    /// Start one local worker process (a replacement for a lost one); report `.localWorkersStarting` is not
+    /// needed, the scheduler counts it as starting, but a failure to start is reported with `.localWorkerFailedToStart`.
+    case spawnWorker
+    /// A lost worker is replaced only after `delayMilliseconds`: `fruitlessInARow` workers in a row died before
+    /// finishing any task.
+    case workerReplacementDelayed(delayMilliseconds: Int, fruitlessInARow: Int)
+    /// Lost workers are not replaced any more, or none ever came: the reason, for the user.
+    case stopReplacingWorkers(reason: String)
     /// The job is over.
     case finish(JobEnding)
 }

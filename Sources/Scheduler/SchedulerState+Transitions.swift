@@ -80,8 +80,16 @@ extension SchedulerState {
     /// Forgets a worker. Tasks that had started on it count a death (a worker killed from outside is not their
     /// fault, so one death is not enough to condemn a task: only `poisonLimit` deaths are); tasks that reach the
     /// limit are recorded as failed, the others go back to the queue.
-    package mutating func loseWorker(_ workerID: UInt32, reason: LossReason, into actions: inout [SchedulerAction]) {
+    package mutating func loseWorker(
+        _ workerID: UInt32, reason: LossReason, cause: String? = nil, now: Instant, into actions: inout [SchedulerAction]
+    ) {
         guard let record = workers.removeValue(forKey: workerID) else { return }
+        defer {
+            if record.replaceable {
+                let why = cause ?? (reason == .silent ? "stopped answering" : "exited")
+                replace(productive: record.finishedAny || reason == .stopped, cause: why, now: now, into: &actions)
+            }
+        }
         var requeued: [UInt64] = []
         // A worker runs its tasks in the order it received them, `slots` at a time, and reports starts lazily: its
         // oldest `slots` tasks are running even if their start has not been reported yet.
@@ -119,7 +127,7 @@ extension SchedulerState {
             guard let record = workers[workerID], now > record.lastHeard.advanced(byMilliseconds: silenceLimit) else {
                 continue
             }
-            loseWorker(workerID, reason: .silent, into: &actions)
+            loseWorker(workerID, reason: .silent, now: now, into: &actions)
         }
     }
 
@@ -260,6 +268,9 @@ extension SchedulerState {
         case .running where inputEnded && tasks.isEmpty:
             phase = .finished
             actions.append(.finish(.completed))
+        case .running where workers.isEmpty && supply.cannotProvide:
+            phase = .finished
+            actions.append(.finish(.noWorkers(unfinished: totalTasks - recordedCount)))
         case .draining, .cancelling:
             if workers.values.allSatisfy({ $0.held == 0 }) {
                 phase = .finished

@@ -22,12 +22,17 @@ public struct SchedulerState: Sendable {
         /// The first retry's delay; each further retry doubles it, up to `retryBackoffMaxMilliseconds`.
         public var retryBackoffMilliseconds: Int
         public var retryBackoffMaxMilliseconds: Int
+        /// When lost local workers are replaced, and when replacing them stops.
+        public var workerSupervision: WorkerSupervisor.Policy
+        /// How long local workers have to join before the job ends for want of any.
+        public var workerStartTimeoutMilliseconds: Int
 
         public init(
             maxBatch: Int = 1024, prefetchTargetMicroseconds: Int = 20_000, initialPrefetch: Int = 1,
             readAhead: Int = 8192, heartbeatMilliseconds: Int = 1000, heartbeatMisses: Int = 3,
             interruptGraceMilliseconds: Int = 3000, killGraceMilliseconds: Int = 2000, poisonLimit: Int = 3,
-            retryBackoffMilliseconds: Int = 1000, retryBackoffMaxMilliseconds: Int = 60_000
+            retryBackoffMilliseconds: Int = 1000, retryBackoffMaxMilliseconds: Int = 60_000,
+            workerSupervision: WorkerSupervisor.Policy = .init(), workerStartTimeoutMilliseconds: Int = 15_000
         ) {
             self.maxBatch = maxBatch
             self.prefetchTargetMicroseconds = prefetchTargetMicroseconds
@@ -40,6 +45,8 @@ public struct SchedulerState: Sendable {
             self.poisonLimit = poisonLimit
             self.retryBackoffMilliseconds = retryBackoffMilliseconds
             self.retryBackoffMaxMilliseconds = retryBackoffMaxMilliseconds
+            self.workerSupervision = workerSupervision
+            self.workerStartTimeoutMilliseconds = workerStartTimeoutMilliseconds
         }
     }
 
@@ -56,6 +63,10 @@ public struct SchedulerState: Sendable {
         /// A `reclaim` is on its way; no other is sent until the worker answers.
         var reclaimPending = false
         var cancelSent = false
+        /// A local worker, replaced when lost.
+        var replaceable = false
+        /// Whether it reported any finished task (proof that workers can run this job).
+        var finishedAny = false
     }
 
     /// What the scheduler knows about one loaded task that has no recorded result yet.
@@ -106,6 +117,8 @@ public struct SchedulerState: Sendable {
     var dispatchCounter: UInt64 = 0
     var inputEnded = false
     var lastHeartbeatSent: Instant?
+    /// Where workers come from, and whether the job can still get any.
+    var supply: WorkerSupply
     /// Tasks with a recorded result.
     public internal(set) var recordedCount = 0
     /// Exponentially weighted mean of reported task durations, once any is known.
@@ -114,6 +127,7 @@ public struct SchedulerState: Sendable {
     public init(configuration: Configuration, totalTasks: Int) {
         self.configuration = configuration
         self.totalTasks = totalTasks
+        self.supply = WorkerSupply(policy: configuration.workerSupervision)
     }
 
     /// Failed tasks waiting to be retried.
@@ -136,6 +150,7 @@ public struct SchedulerState: Sendable {
     /// Applies one event and returns what the driver must do, in order.
     public mutating func handle(_ event: SchedulerEvent, now: Instant) -> [SchedulerAction] {
         guard phase != .finished else { return [] }
+        supply.supervisor.noteTime(now)
         var actions: [SchedulerAction] = []
         switch event {
         case .tasksLoaded(let loaded, let ended):
@@ -161,15 +176,29 @@ public struct SchedulerState: Sendable {
                 record.started = true
                 tasks[task.sequence] = record
             }
-        case .workerJoined(let workerID, let slots, let ioConcurrency):
+        case .workerJoined(let workerID, let slots, let ioConcurrency, let replaceable):
             if workers[workerID] == nil {
-                workers[workerID] = WorkerRecord(slots: max(slots, 1), ioConcurrency: max(ioConcurrency, 1), lastHeard: now)
+                workers[workerID] = WorkerRecord(
+                    slots: max(slots, 1), ioConcurrency: max(ioConcurrency, 1), lastHeard: now, replaceable: replaceable)
+                supply.joined(local: replaceable)
                 if phase != .running { actions.append(.drain(workerID: workerID, cancelRunning: false)) }
             }
+        case .localWorkersStarting(let count):
+            supply.starting(count, now: now)
+        case .localWorkerFailedToStart(let cause):
+            supply.failedToStart()
+            replace(productive: false, cause: cause, now: now, into: &actions)
+        case .remoteWorkersExpected(let expected):
+            supply.declared = true
+            supply.remoteExpected = expected
         case .heartbeat(let workerID):
             workers[workerID]?.lastHeard = now
         case .resultsArrived(let workerID, let finished):
             workers[workerID]?.lastHeard = now
+            if !finished.isEmpty {
+                workers[workerID]?.finishedAny = true
+                _ = supply.supervisor.handle(.taskFinished, now: now)
+            }
             acceptResults(finished, from: workerID, now: now, into: &actions)
         case .tasksReturned(let workerID, let sequences):
             workers[workerID]?.lastHeard = now
@@ -184,9 +213,10 @@ public struct SchedulerState: Sendable {
                 release(sequence, from: workerID)
                 if phase == .running { requeue([sequence]) }
             }
-        case .workerExited(let workerID):
-            loseWorker(workerID, reason: .exited, into: &actions)
+        case .workerExited(let workerID, let cause):
+            loseWorker(workerID, reason: .exited, cause: cause, now: now, into: &actions)
         case .tick:
+            superviseWorkers(now: now, into: &actions)
             releaseDelayed(now: now)
             checkHeartbeats(now: now, into: &actions)
             checkInterruptGrace(now: now, into: &actions)
@@ -198,12 +228,5 @@ public struct SchedulerState: Sendable {
         requestTasksIfNeeded(into: &actions)
         finishIfDone(into: &actions)
         return actions
-    }
-
-    /// The driver has no worker left and cannot start one: end the job.
-    public mutating func abandon() -> [SchedulerAction] {
-        guard phase != .finished else { return [] }
-        phase = .finished
-        return [.finish(.noWorkers(unfinished: totalTasks - recordedCount))]
     }
 }

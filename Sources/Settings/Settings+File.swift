@@ -20,9 +20,15 @@ extension Settings {
     /// Keys not in the file keep their defaults. Unknown keys, malformed lines and out-of-range values are
     /// errors naming the file and line.
     public init(contentsOf path: String) throws(SettingsError) {
-        guard let text = Self.readFile(path) else {
+        guard let bytes = Self.readFile(path) else {
             throw SettingsError(path: path, line: nil, message: "cannot read the settings file: \(String(cString: strerror(errno)))")
         }
+        guard bytes.count <= Self.maximumFileBytes else {
+            throw SettingsError(
+                path: path, line: nil,
+                message: "larger than \(Self.maximumFileBytes) bytes, which no settings file needs; is it the right file?")
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
         try self.init(parsing: text, path: path)
     }
 
@@ -40,22 +46,38 @@ extension Settings {
             }
             let key = String(parts[0].trimmingSpaces())
             let valueText = parts[1].trimmingSpaces().replacing("_", with: "")
+            if let advice = Self.retiredKeys[key] {
+                warnings.append("\(path):\(lineNumber): `\(key)` no longer has any effect: \(advice)")
+                continue
+            }
             guard let keyPath = Self.keys[key] else {
                 let known = Self.keys.keys.sorted().joined(separator: ", ")
                 throw SettingsError(path: path, line: lineNumber, message: "unknown key `\(key)`; known keys: \(known)")
             }
+            let minimum = Self.minimums[key] ?? 0
+            let maximum = Self.maximums[key] ?? Self.defaultMaximum
+            let digits = valueText.drop { $0 == "-" || $0 == "+" }
+            if Int(valueText) == nil, !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) {
+                throw SettingsError(
+                    path: path, line: lineNumber, message: "`\(key)` must be from \(minimum) to \(maximum), found \(valueText)")
+            }
             guard let value = Int(valueText) else {
                 throw SettingsError(path: path, line: lineNumber, message: "`\(key)` must be a whole number, found `\(valueText)`")
             }
-            let minimum = Self.minimums[key] ?? 0
             guard value >= minimum else {
                 throw SettingsError(path: path, line: lineNumber, message: "`\(key)` must be at least \(minimum), found \(value)")
+            }
+            guard value <= maximum else {
+                throw SettingsError(path: path, line: lineNumber, message: "`\(key)` must be at most \(maximum), found \(value)")
             }
             self[keyPath: keyPath] = value
         }
     }
 
-    private static func readFile(_ path: String) -> String? {
+    /// The largest settings file read; reading stops just past it, so an endless file (a device, a pipe) is refused.
+    static let maximumFileBytes = 1 << 20
+
+    private static func readFile(_ path: String) -> [UInt8]? {
         guard let file = fopen(path, "r") else { return nil }
         defer { fclose(file) }
         var bytes: [UInt8] = []
@@ -63,11 +85,15 @@ extension Settings {
         while true {
             let count = fread(&buffer, 1, buffer.count, file)
             if count > 0 { bytes.append(contentsOf: buffer[0..<count]) }
-            if count < buffer.count { break }
+            if count < buffer.count || bytes.count > maximumFileBytes { break }
         }
         if ferror(file) != 0 { return nil }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
 
 extension StringProtocol {

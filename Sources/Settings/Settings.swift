@@ -35,8 +35,13 @@ public struct Settings: Sendable, Equatable {
     public var retryBackoffMilliseconds = 1000
     /// The longest delay between retries.
     public var retryBackoffMaxMilliseconds = 60_000
-    /// Local workers started to replace lost ones, at most, over the whole job.
-    public var maxWorkerRestarts = 10
+    /// Local workers in a row that may die before finishing any task, while no task finishes anywhere, before lost
+    /// workers stop being replaced (a crash loop). Workers that finished a task are always replaced.
+    public var crashLoopLimit = 10
+    /// Delay before replacing a worker that died without finishing a task; doubled for each such death in a row.
+    public var restartBackoffMilliseconds = 100
+    /// The longest delay before a replacement.
+    public var restartBackoffMaxMilliseconds = 30_000
     /// IO-bound tasks a worker keeps in flight (and IO subtasks at once across them).
     public var ioConcurrency = 256
     /// 1: keep the job's state directory and event log (for `jobrun status`, `tail`, `cancel`, `report`);
@@ -46,6 +51,8 @@ public struct Settings: Sendable, Equatable {
     public var httpConnectionsPerHost = 256
     /// 1: stream exec/shell tasks' output lines as they are written, as `--stream-output` does; 0: do not.
     public var streamOutput = 0
+    /// Warnings about the file that was read (keys that no longer do anything), each naming the file and line.
+    public var warnings: [String] = []
 
     /// The built-in defaults.
     public init() {}
@@ -69,7 +76,9 @@ public struct Settings: Sendable, Equatable {
         "poison_limit": \.poisonLimit,
         "retry_backoff_ms": \.retryBackoffMilliseconds,
         "retry_backoff_max_ms": \.retryBackoffMaxMilliseconds,
-        "max_worker_restarts": \.maxWorkerRestarts,
+        "crash_loop_limit": \.crashLoopLimit,
+        "restart_backoff_ms": \.restartBackoffMilliseconds,
+        "restart_backoff_max_ms": \.restartBackoffMaxMilliseconds,
         "io_concurrency": \.ioConcurrency,
         "record_events": \.recordEvents,
         "http_connections_per_host": \.httpConnectionsPerHost,
@@ -81,5 +90,27 @@ public struct Settings: Sendable, Equatable {
         "max_batch": 1, "heartbeat_ms": 50, "heartbeat_misses": 2, "output_cap_bytes": 0, "read_ahead": 1,
         "progress_refresh_ms": 10, "plain_progress_ms": 100, "worker_start_timeout_ms": 100,
         "max_frame_bytes": 65_536, "poison_limit": 1, "io_concurrency": 1, "http_connections_per_host": 1,
+        "crash_loop_limit": 1,
+    ]
+
+    /// The largest value each key accepts: beyond these a value is surely a mistake, and it could overflow the
+    /// arithmetic or the 32-bit fields it travels in. Keys not listed take `defaultMaximum`.
+    static let maximums: [String: Int] = [
+        "max_batch": 1_000_000, "prefetch_target_us": 3_600_000_000, "initial_prefetch": 1_000_000,
+        "read_ahead": 10_000_000, "heartbeat_ms": 3_600_000, "heartbeat_misses": 1000,
+        "output_cap_bytes": 1 << 30, "interrupt_grace_ms": 86_400_000, "kill_grace_ms": 3_600_000,
+        "progress_refresh_ms": 3_600_000, "plain_progress_ms": 86_400_000, "worker_start_timeout_ms": 86_400_000,
+        "max_frame_bytes": 1 << 30, "poison_limit": 1000, "retry_backoff_ms": 86_400_000,
+        "retry_backoff_max_ms": 86_400_000, "crash_loop_limit": 1_000_000, "restart_backoff_ms": 3_600_000,
+        "restart_backoff_max_ms": 86_400_000, "io_concurrency": 100_000, "record_events": 1,
+        "http_connections_per_host": 100_000, "stream_output": 1,
+    ]
+    static let defaultMaximum = 1_000_000_000
+
+    /// Keys that are still read but no longer do anything, with what to use instead.
+    static let retiredKeys: [String: String] = [
+        "max_worker_restarts":
+            "lost workers are now replaced for as long as the job has work; crash_loop_limit, restart_backoff_ms and "
+            + "restart_backoff_max_ms decide when a crash loop stops that. Remove the line"
     ]
 }

@@ -123,12 +123,13 @@ enum TaskField: String, CaseIterable, Sendable {
             }
             fields.retries = count
         case .timeout:
-            guard case .number(let number) = value, number.doubleValue > 0, number.doubleValue <= Self.maximumTimeout
+            guard case .number(let number) = value, number.doubleValue >= Self.minimumTimeout,
+                number.doubleValue <= Self.maximumTimeout
             else {
                 throw TaskSpecError(
                     field: "timeout",
-                    message: "expected a number of seconds greater than 0 (at most \(Int(Self.maximumTimeout))), "
-                        + "got \(value.briefDescription)")
+                    message: "expected a number of seconds from \(Self.minimumTimeout) (the timer's resolution) to "
+                        + "\(Int(Self.maximumTimeout)) (a year), got \(value.briefDescription)")
             }
             fields.timeout = number.doubleValue
         case .io:
@@ -144,6 +145,8 @@ enum TaskField: String, CaseIterable, Sendable {
 
     /// The most retries a task may ask for.
     static let maximumRetries = 1000
+    /// The shortest timeout a task may set, in seconds: timeouts are measured in milliseconds.
+    static let minimumTimeout = 0.001
     /// The longest timeout a task may set, in seconds (a year).
     static let maximumTimeout = 31_536_000.0
 

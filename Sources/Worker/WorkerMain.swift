@@ -52,11 +52,15 @@ public enum WorkerMain {
 
 extension WorkerConfiguration {
     /// A configuration taking the token and parent pid a coordinator passes to the workers it starts
-    /// (`JOBRUN_TOKEN`, `JOBRUN_PARENT_PID`).
+    /// (`JOBRUN_TOKEN`, `JOBRUN_PARENT_PID`). Both are removed from the environment once read, so the tasks this
+    /// worker runs never see the job's token (with it, a task could register fake workers).
     public static func fromEnvironment(registerEndpoint: String, handlers: HandlerRegistry) -> WorkerConfiguration {
         let variable = { (name: String) in getenv(name).map { String(cString: $0) } }
-        return WorkerConfiguration(
+        let configuration = WorkerConfiguration(
             registerEndpoint: registerEndpoint, token: variable("JOBRUN_TOKEN") ?? "",
             parentPID: variable("JOBRUN_PARENT_PID").flatMap { Int32($0) }, handlers: handlers)
+        unsetenv("JOBRUN_TOKEN")
+        unsetenv("JOBRUN_PARENT_PID")
+        return configuration
     }
 }

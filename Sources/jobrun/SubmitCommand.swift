@@ -28,6 +28,9 @@ struct SubmitCommand: StatusCommand {
     @Option(name: .long, help: "Local worker processes to start (default: the number of cores).")
     var workers: Int?
 
+    @Flag(name: .long, help: "Start as many --workers as asked even beyond \(Self.workersPerCoreLimit) per core.")
+    var forceWorkers = false
+
     @Option(name: .long, help: "CPU-bound tasks each worker runs at once.")
     var slots: Int = 1
 
@@ -84,11 +87,22 @@ struct SubmitCommand: StatusCommand {
         if let workers, workers < 0 || (workers == 0 && network.listen == nil) {
             throw ValidationError("--workers must be at least 1 (or 0 with --listen: remote workers only), got \(workers)")
         }
-        if slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
+        if let workers, workers > Self.maximumWorkers {
+            throw ValidationError("--workers must be at most \(Self.maximumWorkers), got \(workers)")
+        }
+        if !(1...Self.maximumSlots).contains(slots) {
+            throw ValidationError("--slots must be from 1 to \(Self.maximumSlots), got \(slots)")
+        }
         if let retries, retries < 0 || retries > 1000 { throw ValidationError("--retries must be from 0 to 1000, got \(retries)") }
-        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a number of seconds above 0, got \(timeout)") }
+        if let timeout, !(timeout >= Self.minimumTimeout && timeout <= Self.maximumTimeout) {
+            throw ValidationError(
+                "--timeout must be a number of seconds from \(Self.minimumTimeout) (the timer's resolution) to "
+                    + "\(Int(Self.maximumTimeout)) (a year), got \(timeout)")
+        }
         if rerunFailed, !resume { throw ValidationError("--rerun-failed goes with --resume") }
-        if let ioConcurrency, ioConcurrency < 1 { throw ValidationError("--io-concurrency must be at least 1, got \(ioConcurrency)") }
+        if let ioConcurrency, !(1...Self.maximumIOConcurrency).contains(ioConcurrency) {
+            throw ValidationError("--io-concurrency must be from 1 to \(Self.maximumIOConcurrency), got \(ioConcurrency)")
+        }
         if let workerCommand, access(workerCommand, X_OK) != 0 {
             throw ValidationError("--worker-command \(workerCommand) is not an executable file")
         }
@@ -101,13 +115,21 @@ struct SubmitCommand: StatusCommand {
         if let config {
             do {
                 settings = try Settings(contentsOf: config)
+                for warning in settings.warnings { printError("jobrun: warning: \(warning)") }
             } catch {
                 printError("jobrun: \(error)")
                 return SubmitExitCode.usage
             }
         }
         let outputPath = output ?? JobConfiguration.defaultOutputPath(forTaskFile: file)
-        let workerCount = workers ?? Self.coreCount()
+        var workerCount = workers ?? Self.coreCount()
+        let sensible = Self.coreCount() * Self.workersPerCoreLimit
+        if workerCount > sensible, !forceWorkers {
+            printError(
+                "jobrun: --workers \(workerCount) is more than \(Self.workersPerCoreLimit) per core on this machine "
+                    + "(\(Self.coreCount()) cores); starting \(sensible) (pass --force-workers to start \(workerCount))")
+            workerCount = sensible
+        }
         let streamsOutput = streamOutput || settings.streamOutput != 0
         let submission = JobSubmission(
             taskFile: file, outputPath: outputPath, settingsPath: config, workers: workerCount, slots: slots,
@@ -143,6 +165,7 @@ struct SubmitCommand: StatusCommand {
         configuration.ioConcurrency = ioConcurrency
         configuration.customWorker = workerCommand != nil
         configuration.streamOutput = streamsOutput
+        configuration.resumeCommand = ResumeCommand.text(arguments: CommandLine.arguments)
         // A detached coordinator (--job-id) would only copy the lines into its log; the event log has them.
         configuration.showStreamedOutput = streamsOutput && !quiet && jobID == nil
         let recorder = settings.recordEvents == 0 ? nil : JobWatch.recorder(for: submission, jobID: jobID)
@@ -151,6 +174,17 @@ struct SubmitCommand: StatusCommand {
         recorder?.finish(exitStatus: status)
         return status
     }
+
+    /// Local workers per core started without `--force-workers`: each is a process, and far more of them than
+    /// cores only adds forking and memory.
+    static let workersPerCoreLimit = 16
+    static let maximumWorkers = 100_000
+    static let maximumSlots = 100_000
+    static let maximumIOConcurrency = 100_000
+    /// Timeouts are measured in milliseconds; a shorter one could not be honoured.
+    static let minimumTimeout = 0.001
+    /// The longest timeout, as for a task's own `timeout`.
+    static let maximumTimeout = 31_536_000.0
 
     static func coreCount() -> Int {
         max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)

@@ -121,11 +121,24 @@ struct SchedulerFailureTests {
         #expect(secondHarness.send(.tick).contains(.finish(.interrupted(unfinished: 2))))
     }
 
-    @Test("abandoning reports how many tasks have no result")
-    func abandon() {
+    @Test("a job whose last worker is lost, with none starting and none to come, ends saying how many tasks have no result")
+    func noWorkerLeft() {
         var harness = SchedulerHarness(tasks: 5)
+        harness.send(.remoteWorkersExpected(true))
         harness.send(.tick)
-        #expect(harness.state.abandon() == [.finish(.noWorkers(unfinished: 5))])
+        harness.send(.workerJoined(workerID: 1, slots: 1))
+        // The hosts' launchers ended: the worker that joined is the last one.
+        #expect(!harness.send(.remoteWorkersExpected(false)).contains(.finish(.noWorkers(unfinished: 5))))
+        #expect(harness.send(.workerExited(workerID: 1)).contains(.finish(.noWorkers(unfinished: 5))))
         #expect(harness.state.handle(.tick, now: harness.clock).isEmpty)
+    }
+
+    @Test("while remote workers may still join, a job without workers waits for them")
+    func waitsForRemoteWorkers() {
+        var harness = SchedulerHarness(tasks: 2)
+        harness.send(.remoteWorkersExpected(true))
+        harness.advance(milliseconds: 60_000)
+        #expect(!harness.send(.tick).contains(.finish(.noWorkers(unfinished: 2))))
+        #expect(harness.send(.remoteWorkersExpected(false)) == [.finish(.noWorkers(unfinished: 2))])
     }
 }

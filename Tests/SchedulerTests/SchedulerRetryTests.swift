@@ -83,7 +83,7 @@ struct SchedulerRetryTests {
         harness.start(sent, on: 1)
         var state = harness.state
         var actions: [SchedulerAction] = []
-        state.loseWorker(1, reason: .stopped, into: &actions)
+        state.loseWorker(1, reason: .stopped, now: harness.clock, into: &actions)
         #expect(actions == [.workerLost(workerID: 1, requeued: 1, reason: .stopped)])
     }
 
