@@ -231,4 +231,28 @@ struct HostileUseTests {
         #expect(last["succeeded"] == 20, "\(status.stdout)")
         #expect(last["failed"] == 0)
     }
+
+    @Test("runtime directories of coordinators that died are removed by the next one; live or unknown ones stay")
+    func abandonedRuntimeDirectoriesRemoved() throws {
+        let scratch = try Scratch()
+        let base = scratch.path("run")
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        // A pid that is surely dead: a child that exited and was reaped.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        let dead = child.processIdentifier
+        let directories = ["jobrun-DEAD00": "\(dead)\n", "jobrun-LIVE00": "\(getpid())\n", "jobrun-NOPID0": nil]
+        for (name, pid) in directories {
+            try FileManager.default.createDirectory(atPath: base + "/" + name, withIntermediateDirectories: true)
+            try "stale socket".write(toFile: base + "/" + name + "/register", atomically: false, encoding: .utf8)
+            if let pid { try pid.write(toFile: base + "/" + name + "/pid", atomically: false, encoding: .utf8) }
+        }
+        let file = try scratch.write("jobs.jsonl", #"{"id": 1, "run": "echo", "args": {"value": 1}}"#)
+        let outcome = try JobrunProcess.run(["submit", file, "--workers", "1", "-q"], environment: ["XDG_RUNTIME_DIR": base])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: base))
+        #expect(left == ["jobrun-LIVE00", "jobrun-NOPID0"], "\(left)")
+    }
 }
