@@ -56,6 +56,8 @@ public struct SchedulerState: Sendable {
         /// A `reclaim` is on its way; no other is sent until the worker answers.
         var reclaimPending = false
         var cancelSent = false
+        /// Told to take no more tasks (`retire`).
+        var retiring = false
     }
 
     /// What the scheduler knows about one loaded task that has no recorded result yet.
@@ -186,6 +188,14 @@ public struct SchedulerState: Sendable {
             }
         case .workerExited(let workerID):
             loseWorker(workerID, reason: .exited, into: &actions)
+        case .retire(let workerID):
+            if let record = workers[workerID], !record.retiring {
+                workers[workerID]?.retiring = true
+                if !record.drainSent {
+                    workers[workerID]?.drainSent = true
+                    actions.append(.drain(workerID: workerID, cancelRunning: false))
+                }
+            }
         case .tick:
             releaseDelayed(now: now)
             checkHeartbeats(now: now, into: &actions)

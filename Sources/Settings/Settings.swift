@@ -46,6 +46,8 @@ public struct Settings: Sendable, Equatable {
     public var httpConnectionsPerHost = 256
     /// 1: stream exec/shell tasks' output lines as they are written, as `--stream-output` does; 0: do not.
     public var streamOutput = 0
+    /// Where to serve Prometheus metrics and the live dashboard (`--metrics`); `nil`: nowhere.
+    public var metrics: MetricsAddress?
 
     /// The built-in defaults.
     public init() {}
