@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // libzmq, as Debian's libzmq3-dev installs it. Only `ZeroMQ` imports it.
@@ -70,11 +72,22 @@ let package = Package(
         ),
         // Watching jobs: state directories, event logs, live views, cancel and reports.
         .target(name: "JobMonitor", dependencies: ["Coordinator", "ZeroMQ", "JSONValue", "TaskFile", "Clock"]),
+        // Watching a running job from outside: Prometheus metrics and the live dashboard, served over HTTP.
+        .target(
+            name: "Observability",
+            dependencies: [
+                "JobMonitor", "Coordinator", "TaskFile", "ZeroMQ", "Settings", "JSONValue", "Clock",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The command line: parses commands and hands them to the coordinator or the worker.
         .executableTarget(
             name: "jobrun",
             dependencies: [
-                "Coordinator", "Worker", "Settings", "JobRun", "JobMonitor", "Security", "ZeroMQ",
+                "Coordinator", "Worker", "Settings", "JobRun", "JobMonitor", "Observability", "Security", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -95,6 +108,8 @@ let package = Package(
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
         .testTarget(name: "ClockTests", dependencies: ["Clock"]),
         .testTarget(name: "JobMonitorTests", dependencies: ["JobMonitor", "Coordinator", "JSONValue", "TaskFile", "ZeroMQ"]),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "Settings"]),
+        .testTarget(name: "LauncherTests", dependencies: ["Coordinator", "Scheduler"]),
         .testTarget(name: "IntegrationTests", dependencies: ["JSONValue", "ZeroMQ", "WireProtocol"]),
     ]
 )

@@ -29,17 +29,29 @@ extension CoordinatorService {
             progress.message("  " + listener.workerCommandLine(program: network.workerProgram))
         }
         for host in network.hosts { launch(on: host, listener: listener) }
+        try startSlurm(listener: listener)
+    }
+
+    /// The register endpoint as other hosts reach it: the listen address, or this host's name when listening on
+    /// every interface.
+    func agentEndpoint(_ listener: RemoteListener) -> String {
+        let port = listener.registerEndpoint[listener.registerEndpoint.index(after: listener.registerEndpoint.lastIndex(of: ":")!)...]
+        var address = listener.configuration.bindAddress
+        if address == "0.0.0.0" || address == "*" { address = RemoteListener.hostName() }
+        return "tcp://\(address):\(port)"
+    }
+
+    /// The coordinator's public key in hex for agents' `--server-key`; `nil` with `--insecure`.
+    var serverKeyHex: String? {
+        configuration.network?.keys.flatMap { Z85.decode($0.publicKey) }.map(Self.hex)
     }
 
     /// Starts the launch template for one host; a failure to start is reported and the job goes on.
     private func launch(on host: HostSpec, listener: RemoteListener) {
         guard let network = configuration.network, let runtime else { return }
-        let port = listener.registerEndpoint[listener.registerEndpoint.index(after: listener.registerEndpoint.lastIndex(of: ":")!)...]
-        var address = network.bindAddress
-        if address == "0.0.0.0" || address == "*" { address = RemoteListener.hostName() }
         let command = network.launchTemplate.command(
-            host: host.name, program: network.workerProgram, endpoint: "tcp://\(address):\(port)", workers: host.workers,
-            slots: configuration.slotsPerWorker, serverKeyHex: network.keys.flatMap { Z85.decode($0.publicKey) }.map(Self.hex))
+            host: host.name, program: network.workerProgram, endpoint: agentEndpoint(listener), workers: host.workers,
+            slots: configuration.slotsPerWorker, serverKeyHex: serverKeyHex)
         let logPath = runtime.path + "/launch-\(launches.count).log"
         var spawn = SpawnConfiguration(executable: "/bin/sh", arguments: ["-c", "exec >\(logPath) 2>&1; exec \(command)"])
         spawn.captureOutput = false
@@ -105,6 +117,7 @@ extension CoordinatorService {
     /// started by hand join whenever they come); with `--hosts`, while a launcher still runs.
     var remoteWorkersMayJoin: Bool {
         guard let network = configuration.network else { return false }
+        if let slurm { return slurm.workersMayJoin }
         if network.hosts.isEmpty { return true }
         reapLaunchersQuietly()
         return launches.contains { $0.exitStatus == nil }

@@ -202,6 +202,7 @@ extension CoordinatorService {
         else { return }
         let known = Set(localProcesses.filter { $0.exitStatus == nil }.map(\.process.pid))
             .union(launches.filter { $0.exitStatus == nil }.map(\.process.pid))
+            .union(slurm?.childPIDs ?? [])
         OrphanReaper.stopOrphans(keeping: known)
     }
 

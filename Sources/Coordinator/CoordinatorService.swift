@@ -70,6 +70,8 @@ public final class CoordinatorService {
     var remote: RemoteListener?
     /// Worker agents started on other hosts (`--hosts`).
     var launches: [HostLaunch] = []
+    /// Host agents started through Slurm (`--slurm`, `--slurm-jobs`).
+    var slurm: SlurmLauncher?
 
     struct PendingTask: Sendable {
         let id: TaskID
@@ -173,6 +175,7 @@ public final class CoordinatorService {
         noteRemoteWorkersExpected(force: true)
         defer {
             stopLaunchers()
+            slurm?.stop()
             remote?.close()
         }
         let output = resultFile.map { ResultWriter(file: $0) } ?? ResultWriter()
@@ -223,6 +226,7 @@ public final class CoordinatorService {
                 reapLocalWorkers()
                 dropExpiredRegistrations()
                 noteRemoteWorkersExpected()
+                pollSlurm()
                 perform(scheduler.handle(.tick, now: Instant(nanoseconds: after)), batch: nil)
                 // The live line waits while task output waits for its reader, so the two never mix.
                 if outputPrinter.flush() {
@@ -264,12 +268,18 @@ public final class CoordinatorService {
     /// The job's counts, for observers. With `--resume`, tasks an earlier run recorded count as done (by their
     /// recorded status), so a resumed job's record says how much of the whole task file is done.
     func totals(now: UInt64) -> JobTotals {
-        JobTotals(
+        var totals = JobTotals(
             total: statistics.totalTasks, succeeded: statistics.succeeded + statistics.skippedSucceeded,
             failed: statistics.failed + statistics.skipped - statistics.skippedSucceeded,
             workers: scheduler.workerCount, busyWorkers: scheduler.busyWorkerCount,
             elapsedSeconds: statistics.elapsedSeconds(now: now)
         )
+        totals.skipped = statistics.skipped
+        totals.retries = statistics.retries
+        totals.workersLost = statistics.workersLost
+        totals.rejectedFrames = statistics.rejectedFrames
+        totals.droppedResults = statistics.droppedResults
+        return totals
     }
 
     /// How the job ended, in one word for observers: `completed`, `interrupted` or `no-workers`.

@@ -67,5 +67,15 @@ public struct JobTotals: Sendable, Equatable {
     public var workers: Int
     public var busyWorkers: Int
     public var elapsedSeconds: Double
+    /// Tasks an earlier run recorded (`--resume`); they count in `total` but never run.
+    public var skipped = 0
+    /// Failed attempts that were retried.
+    public var retries = 0
+    /// Workers lost mid-job.
+    public var workersLost = 0
+    /// Messages from workers that could not be decoded.
+    public var rejectedFrames = 0
+    /// Late or duplicate results that were not recorded.
+    public var droppedResults = 0
     public var recorded: Int { succeeded + failed }
 }

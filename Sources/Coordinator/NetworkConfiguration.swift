@@ -22,6 +22,8 @@ public struct NetworkConfiguration: Sendable {
     public var launchTemplate = LaunchTemplate.defaultTemplate
     /// The jobrun program path used in the launch template's `{jobrun}`.
     public var workerProgram = "jobrun"
+    /// Host agents started through Slurm (`--slurm`, `--slurm-jobs`).
+    public var slurm: SlurmMode?
 
     public init(listenEndpoint: String, keys: CurveKeyPair?, authorizedKeys: AuthorizedKeys?, insecure: Bool) {
         self.listenEndpoint = listenEndpoint

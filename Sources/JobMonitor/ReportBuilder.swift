@@ -48,11 +48,34 @@ public struct ReportBuilder {
 
     /// The whole page.
     public func html(generatedMicroseconds: Int64 = Clocks.realTimeMicroseconds()) -> String {
-        var page = """
+        var page = Self.pageHead(title: "jobrun report: \(Self.escape(jobID))")
+        page += "</head><body>\n"
+        page += summary(generatedMicroseconds: generatedMicroseconds)
+        page += "<h2>Timeline</h2>\n" + legend() + timeline()
+        page += "<h2>Task durations</h2>\n" + histogram()
+        page += "<h2>Workers</h2>\n" + workerTable()
+        page += "<h2>Failures</h2>\n" + failureTable()
+        page += "</body></html>\n"
+        return page
+    }
+
+    /// The parts of the page a live view redraws, by name: `summary`, `timeline` (with its legend) and `workers`.
+    /// The same drawing as the report's own sections.
+    public func liveSections(generatedMicroseconds: Int64 = Clocks.realTimeMicroseconds()) -> [(name: String, html: String)] {
+        [
+            ("summary", summary(generatedMicroseconds: generatedMicroseconds)),
+            ("timeline", legend() + timeline()),
+            ("workers", workerTable()),
+        ]
+    }
+
+    /// The start of a page in the report's style, up to (not including) `</head>`: inline CSS only.
+    public static func pageHead(title: String) -> String {
+        var head = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>jobrun report: \(Self.escape(jobID))</title>
+            <title>\(title)</title>
             <style>
             body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #1d232a; background: #fff; }
             h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 28px 0 8px; }
@@ -65,15 +88,9 @@ public struct ReportBuilder {
             .legend span { display: inline-block; margin-right: 14px; } .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -1px; border-radius: 2px; }
 
             """
-        for status in Self.statuses { page += ".\(status.name) { fill: \(status.colour); } " }
-        page += ".other { fill: #5d6cc0; } .grid { stroke: #e3e6ea; } .axis { stroke: #9aa3ad; }\n</style></head><body>\n"
-        page += summary(generatedMicroseconds: generatedMicroseconds)
-        page += "<h2>Timeline</h2>\n" + legend() + timeline()
-        page += "<h2>Task durations</h2>\n" + histogram()
-        page += "<h2>Workers</h2>\n" + workerTable()
-        page += "<h2>Failures</h2>\n" + failureTable()
-        page += "</body></html>\n"
-        return page
+        for status in statuses { head += ".\(status.name) { fill: \(status.colour); } " }
+        head += ".other { fill: #5d6cc0; } .grid { stroke: #e3e6ea; } .axis { stroke: #9aa3ad; }\n</style>"
+        return head
     }
 
     private func summary(generatedMicroseconds: Int64) -> String {

@@ -69,6 +69,9 @@ public enum SchedulerEvent: Sendable, Equatable {
     case tasksReturned(workerID: UInt32, [UInt64])
     /// A worker process is known to be gone (it exited, or could not be spawned); `cause` says how.
     case workerExited(workerID: UInt32, cause: String = "exited")
+    /// A worker must take no more tasks (its host is about to go, such as a Slurm job near its time limit): it
+    /// finishes what it runs and gives back what it has not started.
+    case retire(workerID: UInt32)
     /// Time passed: check heartbeats and timers.
     case tick
     /// The user asked to stop (Ctrl-C or SIGTERM). The first time, running tasks may finish within the grace;

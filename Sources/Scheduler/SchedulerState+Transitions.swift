@@ -178,7 +178,7 @@ extension SchedulerState {
         let order = workers.map { (id: $0.key, load: ($0.value.held - $0.value.heldIO) * 1024 / $0.value.slots) }
             .sorted { ($0.load, $0.id) < ($1.load, $1.id) }
         for (workerID, _) in order {
-            guard let record = workers[workerID] else { continue }
+            guard let record = workers[workerID], !record.retiring else { continue }
             var batch: [DispatchedTask] = []
             let cpuHeld = record.held - record.heldIO
             let limit = holdLimit(slots: record.slots)
@@ -244,7 +244,7 @@ extension SchedulerState {
     /// give half of them back, so no core idles while another worker's queue waits.
     mutating func rebalance(into actions: inout [SchedulerAction]) {
         guard phase == .running, queue.isEmpty else { return }
-        let idle = workers.values.contains { $0.held - $0.heldIO < $0.slots }
+        let idle = workers.values.contains { !$0.retiring && $0.held - $0.heldIO < $0.slots }
         guard idle else { return }
         let donor = workers
             .filter { !$0.value.reclaimPending && $0.value.held - $0.value.heldIO > $0.value.slots }

@@ -67,6 +67,8 @@ public struct SchedulerState: Sendable {
         var replaceable = false
         /// Whether it reported any finished task (proof that workers can run this job).
         var finishedAny = false
+        /// Told to take no more tasks (`retire`).
+        var retiring = false
     }
 
     /// What the scheduler knows about one loaded task that has no recorded result yet.
@@ -215,6 +217,14 @@ public struct SchedulerState: Sendable {
             }
         case .workerExited(let workerID, let cause):
             loseWorker(workerID, reason: .exited, cause: cause, now: now, into: &actions)
+        case .retire(let workerID):
+            if let record = workers[workerID], !record.retiring {
+                workers[workerID]?.retiring = true
+                if !record.drainSent {
+                    workers[workerID]?.drainSent = true
+                    actions.append(.drain(workerID: workerID, cancelRunning: false))
+                }
+            }
         case .tick:
             superviseWorkers(now: now, into: &actions)
             releaseDelayed(now: now)

@@ -45,13 +45,21 @@ extension Settings {
                 throw SettingsError(path: path, line: lineNumber, message: "expected `key = value`, found `\(trimmed)`")
             }
             let key = String(parts[0].trimmingSpaces())
+            if key == "metrics" {
+                do throws(MetricsAddress.ParseError) {
+                    metrics = try MetricsAddress(parsing: parts[1].trimmingSpaces())
+                } catch {
+                    throw SettingsError(path: path, line: lineNumber, message: "`metrics`: \(error.message)")
+                }
+                continue
+            }
             let valueText = parts[1].trimmingSpaces().replacing("_", with: "")
             if let advice = Self.retiredKeys[key] {
                 warnings.append("\(path):\(lineNumber): `\(key)` no longer has any effect: \(advice)")
                 continue
             }
             guard let keyPath = Self.keys[key] else {
-                let known = Self.keys.keys.sorted().joined(separator: ", ")
+                let known = (Self.keys.keys + ["metrics"]).sorted().joined(separator: ", ")
                 throw SettingsError(path: path, line: lineNumber, message: "unknown key `\(key)`; known keys: \(known)")
             }
             let minimum = Self.minimums[key] ?? 0

@@ -53,6 +53,8 @@ public struct Settings: Sendable, Equatable {
     public var streamOutput = 0
     /// Warnings about the file that was read (keys that no longer do anything), each naming the file and line.
     public var warnings: [String] = []
+    /// Where to serve Prometheus metrics and the live dashboard (`--metrics`); `nil`: nowhere.
+    public var metrics: MetricsAddress?
 
     /// The built-in defaults.
     public init() {}

@@ -22,8 +22,31 @@ struct NetworkOptions: ParsableArguments {
     @Option(name: .long, help: "Command that starts workers on a host; placeholders {host} {jobrun} {endpoint} {n} {slots} {security} (default: ~/.config/jobrun/launch_template, else ssh).")
     var launchTemplate: String?
 
+    @Flag(name: .long, help: "Inside a Slurm allocation: start one host agent on every allocated node with one srun step.")
+    var slurm = false
+
+    @Option(name: .long, help: "Submit N Slurm worker jobs (sbatch, a whole node each), replaced if Slurm ends one mid-job.")
+    var slurmJobs: Int?
+
+    @Option(name: .long, help: "More sbatch options for --slurm-jobs, as one string: '-p short -t 2:00:00'.")
+    var sbatchArgs: String?
+
+    /// Whether workers come through Slurm.
+    var usesSlurm: Bool { slurm || slurmJobs != nil }
+
     func validate() throws {
-        if listen == nil {
+        if slurm, slurmJobs != nil { throw ValidationError("--slurm (inside an allocation) and --slurm-jobs (worker jobs) exclude each other") }
+        if let slurmJobs, slurmJobs < 1 || slurmJobs > 10_000 { throw ValidationError("--slurm-jobs must be from 1 to 10000, got \(slurmJobs)") }
+        if let sbatchArgs {
+            guard slurmJobs != nil else { throw ValidationError("--sbatch-args goes with --slurm-jobs N") }
+            do {
+                _ = try SlurmMode.splitArguments(sbatchArgs)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+        if hosts != nil, usesSlurm { throw ValidationError("--hosts and Slurm (--slurm, --slurm-jobs) exclude each other; choose one way to start workers") }
+        if listen == nil, !usesSlurm {
             for (given, name) in [(key != nil, "--key"), (authorizedKeys != nil, "--authorized-keys"), (insecure, "--insecure"),
                 (hosts != nil, "--hosts"), (launchTemplate != nil, "--launch-template")] where given {
                 throw ValidationError("\(name) goes with --listen tcp://ADDRESS:PORT")
@@ -41,13 +64,21 @@ struct NetworkOptions: ParsableArguments {
     /// The coordinator's network configuration, or `nil` without `--listen`; `notes` collects what to tell the
     /// user (a key pair made, a warning for `--insecure`).
     func configuration(program: String, notes: inout [String]) throws(CoordinatorError) -> NetworkConfiguration? {
-        guard let listen else { return nil }
+        var endpoint = listen
+        if endpoint == nil, usesSlurm { endpoint = try SlurmMode.defaultListenEndpoint() }
+        guard let listen = endpoint else { return nil }
         var network = try NetworkConfiguration.prepare(
             listen: listen, keyPath: key, authorizedKeysPath: authorizedKeys, insecure: insecure, notes: &notes)
         network.hosts = try hosts.map { (text) throws(CoordinatorError) in try HostSpec.parseList(text) } ?? []
         network.launchTemplate =
             launchTemplate.map(LaunchTemplate.init) ?? LaunchTemplate.configured(inDirectory: KeyFiles.configurationDirectory())
         network.workerProgram = program
+        if slurm { network.slurm = .allocation }
+        if let slurmJobs {
+            var arguments: [String] = []
+            if let sbatchArgs { arguments = try SlurmMode.splitArguments(sbatchArgs) }
+            network.slurm = .workerJobs(count: slurmJobs, sbatchArguments: arguments)
+        }
         return network
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Security
 import ZeroMQ
@@ -78,11 +81,20 @@ extension WorkerCommand {
         if remote.insecure { command.append("--insecure") }
         if let key = remote.key { command += ["--key", key] }
         if let serverKey = configuration.curve?.serverKey { command += ["--server-key", serverKey] }
-        let count = remote.workers.flatMap { Int($0) } ?? SubmitCommand.coreCount()
+        let count = remote.workers.flatMap { Int($0) } ?? Self.slurmCPUs() ?? SubmitCommand.coreCount()
         let agent = HostAgent(
             configuration: HostAgent.Configuration(
                 workerCommand: command, workers: count, idleExitSeconds: remote.idleExit, once: remote.once,
                 endpoint: connect))
         return agent.run()
+    }
+}
+
+extension WorkerCommand {
+    /// Inside a Slurm job or step, the CPUs Slurm gave this node (`SLURM_CPUS_ON_NODE`), which may be fewer than
+    /// the machine has.
+    static func slurmCPUs() -> Int? {
+        guard let text = getenv("SLURM_CPUS_ON_NODE"), let count = Int(String(cString: text)), count > 0 else { return nil }
+        return count
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Coordinator
 import JobMonitor
 import JobRun
+import Observability
 import Settings
 #if canImport(Glibc)
 import Glibc
@@ -83,9 +84,25 @@ struct SubmitCommand: StatusCommand {
                 + "the captured output as before (stream_output = 1 in the settings does the same)."))
     var streamOutput = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Serve Prometheus metrics at /metrics and a live dashboard at / while the job runs.",
+            discussion: "HOST:PORT or PORT; only this machine (127.0.0.1) unless HOST names another address; port 0 "
+                + "picks a free one (printed). The `metrics` setting does the same.",
+            valueName: "host:port"))
+    var metrics: String?
+
     func validate() throws {
-        if let workers, workers < 0 || (workers == 0 && network.listen == nil) {
-            throw ValidationError("--workers must be at least 1 (or 0 with --listen: remote workers only), got \(workers)")
+        if let metrics {
+            do throws(MetricsAddress.ParseError) {
+                _ = try MetricsAddress(parsing: metrics)
+            } catch {
+                throw ValidationError("--metrics: \(error.message)")
+            }
+        }
+        if let workers, workers < 0 || (workers == 0 && network.listen == nil && !network.usesSlurm) {
+            throw ValidationError("--workers must be at least 1 (or 0 with --listen or Slurm: remote workers only), got \(workers)")
         }
         if let workers, workers > Self.maximumWorkers {
             throw ValidationError("--workers must be at most \(Self.maximumWorkers), got \(workers)")
@@ -122,7 +139,8 @@ struct SubmitCommand: StatusCommand {
             }
         }
         let outputPath = output ?? JobConfiguration.defaultOutputPath(forTaskFile: file)
-        var workerCount = workers ?? Self.coreCount()
+        // Through Slurm the nodes do the work: no local workers unless --workers asks for them.
+        var workerCount = workers ?? (network.usesSlurm ? 0 : Self.coreCount())
         let sensible = Self.coreCount() * Self.workersPerCoreLimit
         if workerCount > sensible, !forceWorkers {
             printError(
@@ -170,7 +188,16 @@ struct SubmitCommand: StatusCommand {
         configuration.showStreamedOutput = streamsOutput && !quiet && jobID == nil
         let recorder = settings.recordEvents == 0 ? nil : JobWatch.recorder(for: submission, jobID: jobID)
         configuration.observers = recorder.map { [$0] } ?? []
+        let served: ObservabilityServer?
+        do {
+            served = try startMetrics(settings: settings, recorder: recorder, configuration: &configuration)
+        } catch {
+            printError("jobrun: \(error)")
+            recorder?.finish(exitStatus: SubmitExitCode.usage)
+            return SubmitExitCode.usage
+        }
         let status = CoordinatorService(configuration: configuration).run()
+        served?.stop()
         recorder?.finish(exitStatus: status)
         return status
     }
@@ -185,6 +212,23 @@ struct SubmitCommand: StatusCommand {
     static let minimumTimeout = 0.001
     /// The longest timeout, as for a task's own `timeout`.
     static let maximumTimeout = 31_536_000.0
+    /// With `--metrics` (or the `metrics` setting): starts the HTTP server and adds its observer to the job.
+    private func startMetrics(
+        settings: Settings, recorder: JobEventRecorder?, configuration: inout JobConfiguration
+    ) throws -> ObservabilityServer? {
+        guard let address = try metrics.map({ (text) throws(MetricsAddress.ParseError) in try MetricsAddress(parsing: text) })
+            ?? settings.metrics
+        else { return nil }
+        let jobMetrics = JobMetrics()
+        let server = try ObservabilityServer(
+            address: address, metrics: jobMetrics, eventLogPath: recorder?.directory.eventLogPath,
+            jobID: recorder?.directory.id ?? "job")
+        configuration.observers.append(MetricsObserver(metrics: jobMetrics))
+        if !quiet {
+            printError("jobrun: metrics at \(server.url)metrics, live dashboard at \(server.url)")
+        }
+        return server
+    }
 
     static func coreCount() -> Int {
         max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
