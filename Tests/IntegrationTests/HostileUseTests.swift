@@ -255,4 +255,32 @@ struct HostileUseTests {
         let left = Set(try FileManager.default.contentsOfDirectory(atPath: base))
         #expect(left == ["jobrun-LIVE00", "jobrun-NOPID0"], "\(left)")
     }
+
+    @Test("workers lost because the coordinator itself was frozen are replaced, even with crash_loop_limit = 1")
+    func coordinatorFreezeNotHeldAgainstWorkers() throws {
+        let scratch = try Scratch()
+        let config = try scratch.write("freeze.conf", Self.fast + "\ncrash_loop_limit = 1\nmax_worker_restarts = 0\n")
+        let file = try scratch.write("jobs.jsonl", (0..<4).map { #"{"id": \#($0), "exec": ["sleep", "2"]}"# }.joined(separator: "\n"))
+        let job = JobrunProcess(["submit", file, "--workers", "2", "--config", config])
+        try job.start()
+        defer {
+            kill(job.pid, SIGCONT)
+            job.stop()
+        }
+        // Both workers are running a task (and so have finished none) when the coordinator freezes.
+        #expect(StopTests.waitUntil(timeout: 30) {
+            let workers = StopTests.children(of: job.pid)
+            return workers.count == 2 && workers.allSatisfy { !StopTests.children(of: $0).isEmpty }
+        })
+        let workers = StopTests.children(of: job.pid)
+        kill(job.pid, SIGSTOP)
+        // The workers give up on a silent coordinator and exit.
+        let gone = StopTests.waitUntil(timeout: 30) { workers.allSatisfy { StopTests.isGone($0) } }
+        kill(job.pid, SIGCONT)
+        #expect(gone, "the workers did not give up on the frozen coordinator")
+        let outcome = try job.finish(timeout: 120)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(try Self.idCounts(scratch.path("jobs.results.jsonl")).count == 4)
+        #expect(!outcome.stderr.contains("not starting more workers"), "\(outcome.stderr)")
+    }
 }
