@@ -8,8 +8,13 @@ public struct TimestampWriter: Sendable {
 
     public init() {}
 
-    /// Appends the timestamp for `microseconds` since the Unix epoch.
-    public mutating func append(microseconds: Int64, to buffer: inout [UInt8]) {
+    /// The last instant written as itself: the end of year 9999.
+    public static let latestMicroseconds: Int64 = 253_402_300_799_999_999
+
+    /// Appends the timestamp for `microseconds` since the Unix epoch. Instants before 1970 or after year 9999 (only
+    /// a broken or hostile worker reports them) are written as the nearest of the two, never trapping.
+    public mutating func append(microseconds unchecked: Int64, to buffer: inout [UInt8]) {
+        let microseconds = min(max(unchecked, 0), Self.latestMicroseconds)
         let second = microseconds >= 0 ? microseconds / 1_000_000 : (microseconds - 999_999) / 1_000_000
         if second != cachedSecond {
             cachedSecond = second

@@ -27,6 +27,17 @@ struct TimestampTests {
         }
     }
 
+    @Test("instants a hostile worker may report are clamped to 1970 .. 9999, never trapping", arguments: [
+        (Int64.min, "1970-01-01T00:00:00.000Z"), (Int64(-1), "1970-01-01T00:00:00.000Z"),
+        (Int64.max, "9999-12-31T23:59:59.999Z"),
+    ])
+    func clamped(microseconds: Int64, expected: String) {
+        var writer = TimestampWriter()
+        var bytes: [UInt8] = []
+        writer.append(microseconds: microseconds, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == expected)
+    }
+
     @Test("decimal digits", arguments: [UInt64(0), 7, 10, 999, 1_000_000, UInt64.max])
     func decimals(value: UInt64) {
         var bytes: [UInt8] = []
