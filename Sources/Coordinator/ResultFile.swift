@@ -30,15 +30,22 @@ final class ResultFile {
             }
             var status = stat()
             fstat(opened, &status)
-            guard status.st_mode & S_IFMT == S_IFREG else {
+            // A character device (/dev/null, a terminal) takes results as a stream: nothing to lock or truncate.
+            let isDevice = status.st_mode & S_IFMT == S_IFCHR
+            guard status.st_mode & S_IFMT == S_IFREG || isDevice else {
                 Glibc.close(opened)
                 throw CoordinatorError("results file \(path) is not a regular file; choose another --output")
+            }
+            if isDevice {
+                descriptor = opened
+                return
             }
             if Self.isSameFile(status, taskFile) {
                 Glibc.close(opened)
                 throw CoordinatorError("--output \(path) is the task file itself; results would replace the tasks; choose another --output")
             }
-            guard flock(opened, LOCK_EX | LOCK_NB) == 0 else {
+            // Only "held by someone else" refuses; a file system without locks (some network ones) runs unlocked.
+            guard flock(opened, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK else {
                 let holder = Self.lockHolder(of: status).map { " (pid \($0))" } ?? ""
                 Glibc.close(opened)
                 throw CoordinatorError(
