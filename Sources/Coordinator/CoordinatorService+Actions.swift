@@ -29,6 +29,10 @@ extension CoordinatorService {
                 guard let worker = workers[id], !worker.isReady else { statistics.rejectedFrames += 1; continue }
                 worker.isReady = true
                 registrationGate.settled(id)
+                // Only a worker that became ready counts as one (a registration that never does is forgotten).
+                identities[id] = worker.identity
+                let isLocal = localProcesses.contains { $0.workerID == id }
+                if !isLocal { noteRemoteWorker(worker.identity) }
                 for observer in configuration.observers {
                     observer.workerJoined(name: worker.identity.name, host: worker.identity.host)
                 }
@@ -36,7 +40,7 @@ extension CoordinatorService {
                     scheduler.handle(
                         .workerJoined(
                             workerID: id, slots: worker.slots, ioConcurrency: worker.ioConcurrency,
-                            replaceable: localProcesses.contains { $0.workerID == id }),
+                            replaceable: isLocal),
                         now: at),
                     batch: nil)
             case .results(let id, let started, let list):

@@ -90,8 +90,6 @@ extension CoordinatorService {
                 ioConcurrency: Int(max(hello.ioConcurrency, 1)), socket: socket
             )
             workers[id] = connection
-            identities[id] = connection.identity
-            if isRemote { noteRemoteWorker(connection.identity) }
             if !isRemote, let index = localProcesses.firstIndex(where: { $0.process.pid == hello.pid && $0.workerID == nil }) {
                 localProcesses[index].workerID = id
             }
