@@ -178,6 +178,7 @@ extension CoordinatorService {
                 if let journal {
                     if journal.canSkip(key: task.id.key, hash: hash, rerunFailed: configuration.rerunFailed) {
                         statistics.skipped += 1
+                        if journal.status(key: task.id.key) == "ok" { statistics.skippedSucceeded += 1 }
                         continue
                     }
                     if journal.hasLine(key: task.id.key) { supersededLines += 1 }

@@ -105,6 +105,8 @@ extension CoordinatorService {
     /// start, which also tells it that every source of workers is now known).
     func noteRemoteWorkersExpected(force: Bool = false) {
         guard force || configuration.network != nil else { return }
+        // Launchers that ended are reported (with their output) before they stop counting as a source of workers.
+        if configuration.network != nil { reapLaunchers() }
         let expected = remoteWorkersMayJoin
         guard force || expected != remoteWorkersExpected else { return }
         remoteWorkersExpected = expected

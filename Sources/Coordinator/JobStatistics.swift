@@ -23,6 +23,8 @@ struct JobStatistics {
     var cancelled = 0
     /// Tasks skipped because an earlier run recorded them (`--resume`).
     var skipped = 0
+    /// Of `skipped`, those recorded as ok (the others were recorded failed or timed out).
+    var skippedSucceeded = 0
 
     init(totalTasks: Int, startedAt: UInt64) {
         self.totalTasks = totalTasks

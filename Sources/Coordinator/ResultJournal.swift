@@ -58,6 +58,9 @@ struct ResultJournal {
         }
     }
 
+    /// The status of a task's last recorded line.
+    func status(key: String) -> String? { entries[key]?.status }
+
     /// Whether a task that will run has an earlier line that its new one supersedes.
     func hasLine(key: String) -> Bool { entries[key] != nil }
 }

@@ -30,7 +30,9 @@ public enum FileText {
     /// - Throws: `MonitorError` naming the path when the file cannot be written.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(MonitorError) {
         let temporary = "\(path).\(getpid()).tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        // A fresh file, never one reached through a link someone placed at the temporary name.
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw MonitorError("cannot write \(temporary): \(lastErrorText())") }
         let written = writeAll(bytes, to: descriptor)
         close(descriptor)

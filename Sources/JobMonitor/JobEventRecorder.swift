@@ -79,7 +79,7 @@ public final class JobEventRecorder: JobObserver {
     public func jobStarted(_ job: JobDescription) {
         started = true
         let now = Clocks.realTimeMicroseconds()
-        logDescriptor = open(directory.eventLogPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        logDescriptor = open(directory.eventLogPath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if logDescriptor < 0 { warn("log", "cannot open the event log \(directory.eventLogPath): \(FileText.lastErrorText())") }
         openSockets()
         let info = JobState.Info(

@@ -39,10 +39,17 @@ struct RemoteWorkerOptions: ParsableArguments {
     var rejoin = false
 
     func validate() throws {
-        if let workers, workers != "auto", (Int(workers) ?? 0) < 1 {
-            throw ValidationError("--workers must be a number >= 1 or auto, got \(workers)")
+        if let workers, workers != "auto", !(1...SubmitCommand.maximumWorkers).contains(Int(workers) ?? 0) {
+            throw ValidationError("--workers must be a number from 1 to \(SubmitCommand.maximumWorkers), or auto, got \(workers)")
         }
-        if let idleExit, !(idleExit > 0) { throw ValidationError("--idle-exit must be a number of seconds above 0, got \(idleExit)") }
+        if let idleExit, !(idleExit > 0 && idleExit <= SubmitCommand.maximumTimeout) {
+            throw ValidationError(
+                "--idle-exit must be a number of seconds above 0 and at most \(Int(SubmitCommand.maximumTimeout)) (a year), "
+                    + "got \(idleExit)")
+        }
+        if let registrationTimeout, !(0...Int(Int32.max)).contains(registrationTimeout) {
+            throw ValidationError("--registration-timeout must be from 0 to \(Int32.max) ms, got \(registrationTimeout)")
+        }
         if insecure, serverKey != nil { throw ValidationError("--insecure turns CURVE off; it does not go with --server-key") }
     }
 }

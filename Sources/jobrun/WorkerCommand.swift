@@ -28,8 +28,12 @@ struct WorkerCommand: StatusCommand {
     var httpConnectionsPerHost: Int = 256
 
     func validate() throws {
-        if slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
-        if ioConcurrency < 1 { throw ValidationError("--io-concurrency must be at least 1, got \(ioConcurrency)") }
+        if !(1...SubmitCommand.maximumSlots).contains(slots) {
+            throw ValidationError("--slots must be from 1 to \(SubmitCommand.maximumSlots), got \(slots)")
+        }
+        if !(1...SubmitCommand.maximumIOConcurrency).contains(ioConcurrency) {
+            throw ValidationError("--io-concurrency must be from 1 to \(SubmitCommand.maximumIOConcurrency), got \(ioConcurrency)")
+        }
         if httpConnectionsPerHost < 1 {
             throw ValidationError("--http-connections-per-host must be at least 1, got \(httpConnectionsPerHost)")
         }

@@ -126,6 +126,16 @@ struct HostileUseTests {
             #expect(outcome.stderr.contains(names), "\(arguments): \(outcome.stderr)")
             #expect(!FileManager.default.fileExists(atPath: scratch.path("good.results.jsonl")), "\(arguments)")
         }
+        let worker = ["worker", "--connect", "tcp://127.0.0.1:9", "--insecure"]
+        let workerCases: [(arguments: [String], names: String)] = [
+            (["--idle-exit", "inf"], "--idle-exit"), (["--idle-exit", "1e300"], "--idle-exit"),
+            (["--workers", "99999999999"], "--workers"), (["--slots", "99999999999"], "--slots"),
+        ]
+        for (arguments, names) in workerCases {
+            let outcome = try JobrunProcess.run(worker + arguments, timeout: 60)
+            #expect(outcome.status == 2, "\(arguments): exit \(outcome.status): \(outcome.stderr)")
+            #expect(outcome.stderr.contains(names), "\(arguments): \(outcome.stderr)")
+        }
     }
 
     @Test("a results path that is a planted symbolic link is refused, with or without --force; results are 0600")
@@ -196,5 +206,53 @@ struct HostileUseTests {
         let outcome = try JobrunProcess.run(["submit", file, "--workers", "100000"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stderr.contains("pass --force-workers to start 100000"), "\(outcome.stderr)")
+    }
+
+    @Test("jobrun status after a resume counts the tasks every session recorded")
+    func statusCountsEverySession() throws {
+        let scratch = try Scratch()
+        let environment = ["JOBRUN_STATE_DIR": scratch.path("state")]
+        let marker = scratch.path("marker")
+        let tasks = (0..<20).map { index in
+            let command = index % 2 == 0 ? "true" : "test -e \(marker)"
+            return #"{"id": \#(index), "shell": "\#(command)"}"#
+        }
+        let file = try scratch.write("jobs.jsonl", tasks.joined(separator: "\n"))
+        #expect(try JobrunProcess.run(["submit", file, "--workers", "2", "-q"], environment: environment).status == 1)
+        #expect(FileManager.default.createFile(atPath: marker, contents: nil))
+        let resumed = try JobrunProcess.run(
+            ["submit", file, "--workers", "2", "-q", "--resume", "--rerun-failed"], environment: environment)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let status = try JobrunProcess.run(["status", "--json"], environment: environment)
+        let rows = try status.stdout.split(separator: "\n").map { try #require(try JSONParser.parse(String($0)).objectValue) }
+        #expect(rows.count == 2)
+        let last = try #require(rows.last)
+        #expect(last["total"] == 20)
+        #expect(last["succeeded"] == 20, "\(status.stdout)")
+        #expect(last["failed"] == 0)
+    }
+
+    @Test("runtime directories of coordinators that died are removed by the next one; live or unknown ones stay")
+    func abandonedRuntimeDirectoriesRemoved() throws {
+        let scratch = try Scratch()
+        let base = scratch.path("run")
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        // A pid that is surely dead: a child that exited and was reaped.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        let dead = child.processIdentifier
+        let directories = ["jobrun-DEAD00": "\(dead)\n", "jobrun-LIVE00": "\(getpid())\n", "jobrun-NOPID0": nil]
+        for (name, pid) in directories {
+            try FileManager.default.createDirectory(atPath: base + "/" + name, withIntermediateDirectories: true)
+            try "stale socket".write(toFile: base + "/" + name + "/register", atomically: false, encoding: .utf8)
+            if let pid { try pid.write(toFile: base + "/" + name + "/pid", atomically: false, encoding: .utf8) }
+        }
+        let file = try scratch.write("jobs.jsonl", #"{"id": 1, "run": "echo", "args": {"value": 1}}"#)
+        let outcome = try JobrunProcess.run(["submit", file, "--workers", "1", "-q"], environment: ["XDG_RUNTIME_DIR": base])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: base))
+        #expect(left == ["jobrun-LIVE00", "jobrun-NOPID0"], "\(left)")
     }
 }
