@@ -46,6 +46,8 @@ public struct Settings: Sendable, Equatable {
     public var httpConnectionsPerHost = 256
     /// 1: stream exec/shell tasks' output lines as they are written, as `--stream-output` does; 0: do not.
     public var streamOutput = 0
+    /// The most bytes of streamed task output lines a job's event log keeps; later lines are counted, not logged.
+    public var outputLogBytes = 256 << 20
 
     /// The built-in defaults.
     public init() {}
@@ -74,12 +76,13 @@ public struct Settings: Sendable, Equatable {
         "record_events": \.recordEvents,
         "http_connections_per_host": \.httpConnectionsPerHost,
         "stream_output": \.streamOutput,
+        "output_log_bytes": \.outputLogBytes,
     ]
 
     /// The smallest value each key accepts (all keys are integers).
     static let minimums: [String: Int] = [
         "max_batch": 1, "heartbeat_ms": 50, "heartbeat_misses": 2, "output_cap_bytes": 0, "read_ahead": 1,
         "progress_refresh_ms": 10, "plain_progress_ms": 100, "worker_start_timeout_ms": 100,
-        "max_frame_bytes": 65_536, "poison_limit": 1, "io_concurrency": 1, "http_connections_per_host": 1,
+        "max_frame_bytes": 65_536, "output_log_bytes": 0, "poison_limit": 1, "io_concurrency": 1, "http_connections_per_host": 1,
     ]
 }

@@ -3,6 +3,7 @@ import Coordinator
 import JobMonitor
 import JobRun
 import Settings
+import TaskFile
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -55,6 +56,14 @@ struct SubmitCommand: StatusCommand {
     @Option(name: .long, help: "Seconds a task may run before it is stopped, for tasks without their own `timeout`.")
     var timeout: Double?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Memory limit for exec/shell tasks without their own `memory` (such as 512M or 2G).",
+            discussion: "The kernel holds each task and everything it starts to it; a task over it is stopped and "
+                + "recorded failed with failure \"memory\"."))
+    var memory: String?
+
     @Flag(name: .long, help: "Continue an earlier run into the same results file: skip tasks it recorded with an unchanged definition.")
     var resume = false
 
@@ -87,6 +96,13 @@ struct SubmitCommand: StatusCommand {
         if slots < 1 { throw ValidationError("--slots must be at least 1, got \(slots)") }
         if let retries, retries < 0 || retries > 1000 { throw ValidationError("--retries must be from 0 to 1000, got \(retries)") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a number of seconds above 0, got \(timeout)") }
+        if let memory {
+            do {
+                _ = try ByteSize(parsing: memory, minimum: .minimumMemoryLimit)
+            } catch {
+                throw ValidationError("--memory: \(error)")
+            }
+        }
         if rerunFailed, !resume { throw ValidationError("--rerun-failed goes with --resume") }
         if let ioConcurrency, ioConcurrency < 1 { throw ValidationError("--io-concurrency must be at least 1, got \(ioConcurrency)") }
         if let workerCommand, access(workerCommand, X_OK) != 0 {
@@ -130,6 +146,7 @@ struct SubmitCommand: StatusCommand {
         )
         configuration.defaultRetries = retries ?? 0
         configuration.defaultTimeout = timeout
+        configuration.defaultMemoryLimitBytes = memory.flatMap { try? ByteSize(parsing: $0, minimum: .minimumMemoryLimit).bytes }
         configuration.resume = resume
         configuration.rerunFailed = rerunFailed
         var notes: [String] = []
@@ -146,6 +163,7 @@ struct SubmitCommand: StatusCommand {
         // A detached coordinator (--job-id) would only copy the lines into its log; the event log has them.
         configuration.showStreamedOutput = streamsOutput && !quiet && jobID == nil
         let recorder = settings.recordEvents == 0 ? nil : JobWatch.recorder(for: submission, jobID: jobID)
+        recorder?.limitOutputLog(toBytes: settings.outputLogBytes)
         configuration.observers = recorder.map { [$0] } ?? []
         let status = CoordinatorService(configuration: configuration).run()
         recorder?.finish(exitStatus: status)
