@@ -172,7 +172,7 @@ extension CoordinatorService {
                     break
                 }
                 let sequence = UInt64(task.position)
-                let plain = task.spec.retries == nil && task.spec.timeout == nil
+                let plain = task.spec.retries == nil && task.spec.timeout == nil && task.spec.memoryLimitBytes == nil
                 let wireForm = task.spec.serializedJSON
                 let hash = plain ? TaskHash(id: task.id, wireForm: wireForm) : TaskHash(id: task.id, spec: task.spec)
                 if let journal {
@@ -187,6 +187,10 @@ extension CoordinatorService {
                 var wire = wireForm
                 if spec.timeout == nil, let timeout = configuration.defaultTimeout {
                     spec.timeout = timeout
+                    wire = spec.serializedJSON
+                }
+                if spec.memoryLimitBytes == nil, let limit = configuration.defaultMemoryLimitBytes {
+                    spec.memoryLimitBytes = limit
                     wire = spec.serializedJSON
                 }
                 pending[sequence] = PendingTask(id: task.id, spec: wire, hash: hash)

@@ -100,7 +100,8 @@ extension CoordinatorService {
                 resultEndpoint: isRemote ? remote?.resultEndpoint ?? "" : runtime!.endpoint("results"),
                 heartbeatMilliseconds: UInt32(settings.heartbeatMilliseconds),
                 heartbeatMisses: UInt32(settings.heartbeatMisses), outputCapBytes: UInt32(settings.outputCapBytes),
-                killGraceMilliseconds: UInt32(settings.killGraceMilliseconds), streamOutput: configuration.streamOutput
+                killGraceMilliseconds: UInt32(settings.killGraceMilliseconds), streamOutput: configuration.streamOutput,
+                maxFrameBytes: UInt64(settings.maxFrameBytes)
             )
             try register.sendMultipart([frames[0], WireMessage.welcome(welcome).encoded()])
         }

@@ -28,6 +28,8 @@ public struct JobConfiguration {
     public var defaultRetries = 0
     /// Timeout in seconds for tasks that do not set `timeout`.
     public var defaultTimeout: Double?
+    /// Memory limit in bytes for tasks that do not set `memory` (`--memory`).
+    public var defaultMemoryLimitBytes: UInt64?
     /// Continue an earlier run: skip tasks the results file already records as ok with an unchanged definition.
     public var resume = false
     /// With `resume`, also run again the tasks recorded as failed.

@@ -4,6 +4,7 @@ import JobMonitor
 import JobRun
 import Observability
 import Settings
+import TaskFile
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -58,6 +59,14 @@ struct SubmitCommand: StatusCommand {
 
     @Option(name: .long, help: "Seconds a task may run before it is stopped, for tasks without their own `timeout`.")
     var timeout: Double?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Memory limit for exec/shell tasks without their own `memory` (such as 512M or 2G).",
+            discussion: "The kernel holds each task and everything it starts to it; a task over it is stopped and "
+                + "recorded failed with failure \"memory\"."))
+    var memory: String?
 
     @Flag(name: .long, help: "Continue an earlier run into the same results file: skip tasks it recorded with an unchanged definition.")
     var resume = false
@@ -116,6 +125,13 @@ struct SubmitCommand: StatusCommand {
                 "--timeout must be a number of seconds from \(Self.minimumTimeout) (the timer's resolution) to "
                     + "\(Int(Self.maximumTimeout)) (a year), got \(timeout)")
         }
+        if let memory {
+            do {
+                _ = try ByteSize(parsing: memory, minimum: .minimumMemoryLimit)
+            } catch {
+                throw ValidationError("--memory: \(error)")
+            }
+        }
         if rerunFailed, !resume { throw ValidationError("--rerun-failed goes with --resume") }
         if let ioConcurrency, !(1...Self.maximumIOConcurrency).contains(ioConcurrency) {
             throw ValidationError("--io-concurrency must be from 1 to \(Self.maximumIOConcurrency), got \(ioConcurrency)")
@@ -170,6 +186,7 @@ struct SubmitCommand: StatusCommand {
         )
         configuration.defaultRetries = retries ?? 0
         configuration.defaultTimeout = timeout
+        configuration.defaultMemoryLimitBytes = memory.flatMap { try? ByteSize(parsing: $0, minimum: .minimumMemoryLimit).bytes }
         configuration.resume = resume
         configuration.rerunFailed = rerunFailed
         var notes: [String] = []
@@ -187,6 +204,7 @@ struct SubmitCommand: StatusCommand {
         // A detached coordinator (--job-id) would only copy the lines into its log; the event log has them.
         configuration.showStreamedOutput = streamsOutput && !quiet && jobID == nil
         let recorder = settings.recordEvents == 0 ? nil : JobWatch.recorder(for: submission, jobID: jobID)
+        recorder?.limitOutputLog(toBytes: settings.outputLogBytes)
         configuration.observers = recorder.map { [$0] } ?? []
         let served: ObservabilityServer?
         do {
