@@ -16,6 +16,8 @@ final class ResultWriter {
     private let ownsDescriptor: Bool
     private var pending: [UInt8] = []
     private var lastSync: UInt64 = 0
+    /// Writing to standard output (`-o -`) and its reader went away (`| head -1`): what follows is dropped.
+    private(set) var readerGone = false
 
     /// Checks, before the job starts, that the results can be written there without destroying earlier results.
     /// Creates nothing.
@@ -70,11 +72,20 @@ final class ResultWriter {
     /// Hands every queued line to the OS.
     func flush() throws(CoordinatorError) {
         guard !pending.isEmpty else { return }
+        if readerGone {
+            pending.removeAll(keepingCapacity: true)
+            return
+        }
         var offset = 0
         while offset < pending.count {
             let written = pending.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
+                if errno == EPIPE, !ownsDescriptor {
+                    readerGone = true
+                    pending.removeAll(keepingCapacity: false)
+                    return
+                }
                 throw CoordinatorError("cannot write results to \(path): \(String(cString: strerror(errno)))")
             }
             offset += written

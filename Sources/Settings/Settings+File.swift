@@ -23,6 +23,11 @@ extension Settings {
         guard let text = Self.readFile(path) else {
             throw SettingsError(path: path, line: nil, message: "cannot read the settings file: \(String(cString: strerror(errno)))")
         }
+        guard text.utf8.count <= Self.maxFileBytes else {
+            throw SettingsError(
+                path: path, line: nil,
+                message: "the settings file is larger than \(Self.maxFileBytes >> 10) KiB; is this the right file?")
+        }
         try self.init(parsing: text, path: path)
     }
 
@@ -55,6 +60,10 @@ extension Settings {
         }
     }
 
+    /// The largest settings file read (a few dozen keys fit in a few KiB): `/dev/zero` is an error, not a leak.
+    static let maxFileBytes = 1 << 20
+
+    /// The file's text, reading at most one byte more than `maxFileBytes`.
     private static func readFile(_ path: String) -> String? {
         guard let file = fopen(path, "r") else { return nil }
         defer { fclose(file) }
@@ -63,7 +72,7 @@ extension Settings {
         while true {
             let count = fread(&buffer, 1, buffer.count, file)
             if count > 0 { bytes.append(contentsOf: buffer[0..<count]) }
-            if count < buffer.count { break }
+            if count < buffer.count || bytes.count > maxFileBytes { break }
         }
         if ferror(file) != 0 { return nil }
         return String(decoding: bytes, as: UTF8.self)
