@@ -47,8 +47,9 @@ public struct Settings: Sendable, Equatable {
     /// 1: keep the job's state directory and event log (for `jobrun status`, `tail`, `cancel`, `report`);
     /// 0: do not (slightly faster for huge jobs of tiny tasks; the job cannot be watched from elsewhere).
     public var recordEvents = 1
-    /// Connections a worker's HTTP client opens to one host at most.
-    public var httpConnectionsPerHost = 256
+    /// Connections a worker's HTTP client opens to one host at most: a few, as browsers and curl keep, so a server
+    /// jobrun does not own is not flooded; raise it for servers built for more.
+    public var httpConnectionsPerHost = 8
     /// 1: stream exec/shell tasks' output lines as they are written, as `--stream-output` does; 0: do not.
     public var streamOutput = 0
     /// Warnings about the file that was read (keys that no longer do anything), each naming the file and line.
