@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "Settings"),
         // Task files (JSON and JSONL), streamed and validated.
         .target(name: "TaskFile", dependencies: ["JSONValue"]),
+        // GNU parallel's command line: replacement strings, shell quoting, input sources, as a task source.
+        .target(name: "ParallelCommand", dependencies: ["TaskFile"]),
         // Wire messages between coordinator and workers, and their binary codec. No ZeroMQ.
         .target(name: "WireProtocol"),
         // The coordinator's scheduling decisions: a pure state machine, no IO, no clock.
@@ -88,7 +90,7 @@ let package = Package(
             name: "jobrun",
             dependencies: [
                 "Coordinator", "Worker", "Settings", "JobRun", "JobMonitor", "Observability", "Security", "ZeroMQ",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ParallelCommand", "TaskFile", "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // A custom worker program with two task kinds of its own, written against the JobRun library.
@@ -97,6 +99,7 @@ let package = Package(
         .testTarget(name: "SecurityTests", dependencies: ["Security", "ZeroMQ"]),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "TaskFileTests", dependencies: ["TaskFile", "JSONValue"]),
+        .testTarget(name: "ParallelCommandTests", dependencies: ["ParallelCommand", "TaskFile"]),
         .testTarget(
             name: "WireProtocolTests",
             dependencies: ["WireProtocol", .product(name: "PropertyBased", package: "swift-property-based")]

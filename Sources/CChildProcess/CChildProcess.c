@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +32,8 @@ struct child_request {
     const char *working_directory;
     int new_process_group;
     int death_signal;
+    const int *join_fds;
+    int join_count;
     pid_t parent;
     volatile int error;
     volatile int failed_step;
@@ -65,12 +68,21 @@ static int child_main(void *argument) {
     if (request->new_process_group && setpgid(0, 0) != 0) {
         child_fail(request, CCHILDPROCESS_STEP_SETUP);
     }
-    if (prctl(PR_SET_PDEATHSIG, request->death_signal) != 0) {
-        child_fail(request, CCHILDPROCESS_STEP_SETUP);
+    if (request->death_signal != 0) {
+        if (prctl(PR_SET_PDEATHSIG, request->death_signal) != 0) {
+            child_fail(request, CCHILDPROCESS_STEP_SETUP);
+        }
+        // The parent may have died before prctl took effect; then nobody will send the signal.
+        if (getppid() != request->parent) {
+            _exit(127);
+        }
     }
-    // The parent may have died before prctl took effect; then nobody will send the signal.
-    if (getppid() != request->parent) {
-        _exit(127);
+    // Join the control groups before the program runs, so everything it starts is born inside them.
+    // Writing "0" to a cgroup.procs file moves the writing process.
+    for (int index = 0; index < request->join_count; index++) {
+        if (write(request->join_fds[index], "0", 1) != 1) {
+            child_fail(request, CCHILDPROCESS_STEP_CGROUP);
+        }
     }
 
     // Sources are >= 3 (the caller guarantees it), so installing 0, 1, 2 in order clobbers none.
@@ -108,7 +120,8 @@ static int child_main(void *argument) {
 
 int cchildprocess_spawn_with_death_signal(
     pid_t *pid, int *failed_step, const char *path, char *const argv[], char *const envp[],
-    const int stdio[3], const char *working_directory, int new_process_group, int death_signal) {
+    const int stdio[3], const char *working_directory, int new_process_group, int death_signal,
+    const int *join_fds, int join_count) {
     struct child_request request = {
         .path = path,
         .argv = argv,
@@ -117,6 +130,8 @@ int cchildprocess_spawn_with_death_signal(
         .working_directory = working_directory,
         .new_process_group = new_process_group,
         .death_signal = death_signal,
+        .join_fds = join_fds,
+        .join_count = join_count,
         .parent = getpid(),
         .error = 0,
         .failed_step = 0,
@@ -165,4 +180,8 @@ void cchildprocess_keep_freed_memory(void) {
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     mallopt(M_TOP_PAD, 8 << 20);
+}
+
+int cchildprocess_pidfd_open(pid_t pid) {
+    return (int)syscall(SYS_pidfd_open, pid, 0);
 }

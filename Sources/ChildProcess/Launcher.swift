@@ -2,7 +2,7 @@ import CChildProcess
 import Glibc
 
 /// Starts a prepared `LaunchPlan`: `posix_spawn` normally, the `clone`-based C helper when a
-/// parent-death signal is wanted. Both give the child default signal actions, an empty signal
+/// parent-death signal is wanted or the child must join control groups before it executes. Both give the child default signal actions, an empty signal
 /// mask, the requested standard streams and nothing else (every other descriptor this module
 /// opens is close-on-exec).
 enum Launcher {
@@ -21,12 +21,12 @@ enum Launcher {
     static func launch(
         _ plan: borrowing LaunchPlan,
         stdin: StreamSource, stdout: StreamSource, stderr: StreamSource,
-        newProcessGroup: Bool, parentDeathSignal: Int32?
+        newProcessGroup: Bool, parentDeathSignal: Int32?, joinCgroups: [Int32] = []
     ) throws(SpawnError) -> pid_t {
-        if let parentDeathSignal {
+        if parentDeathSignal != nil || !joinCgroups.isEmpty {
             return try launchWithDeathSignal(
                 plan, streams: [stdin, stdout, stderr], newProcessGroup: newProcessGroup,
-                deathSignal: parentDeathSignal)
+                deathSignal: parentDeathSignal ?? 0, joinCgroups: joinCgroups)
         }
         return try posixSpawn(plan, streams: [stdin, stdout, stderr], newProcessGroup: newProcessGroup)
     }
@@ -93,7 +93,8 @@ enum Launcher {
     }
 
     private static func launchWithDeathSignal(
-        _ plan: borrowing LaunchPlan, streams: [StreamSource], newProcessGroup: Bool, deathSignal: Int32
+        _ plan: borrowing LaunchPlan, streams: [StreamSource], newProcessGroup: Bool, deathSignal: Int32,
+        joinCgroups: [Int32]
     ) throws(SpawnError) -> pid_t {
         let stdio: [Int32] = streams.map { source in
             switch source {
@@ -109,10 +110,13 @@ enum Launcher {
         for retry in 0...8 {
             if retry > 0 { usleep(UInt32(1000 << retry)) }
             result = stdio.withUnsafeBufferPointer { stdio in
-                withOptionalCString(plan.workingDirectory) { directory in
-                    cchildprocess_spawn_with_death_signal(
-                        &pid, &failedStep, plan.path, plan.argv.pointers, plan.environmentPointer,
-                        stdio.baseAddress, directory, newProcessGroup ? 1 : 0, deathSignal)
+                joinCgroups.withUnsafeBufferPointer { join in
+                    withOptionalCString(plan.workingDirectory) { directory in
+                        cchildprocess_spawn_with_death_signal(
+                            &pid, &failedStep, plan.path, plan.argv.pointers, plan.environmentPointer,
+                            stdio.baseAddress, directory, newProcessGroup ? 1 : 0, deathSignal,
+                            join.baseAddress, Int32(join.count))
+                    }
                 }
             }
             if result != ETXTBSY { break }
@@ -123,6 +127,8 @@ enum Launcher {
                 throw plan.launchError(result)
             case CCHILDPROCESS_STEP_CHDIR:
                 throw plan.launchError(result, failedInChdir: true)
+            case CCHILDPROCESS_STEP_CGROUP:
+                throw .system(plan.executable, "joining the task's control group", errorNumber: result)
             default:
                 throw .system(plan.executable, "preparing the child process", errorNumber: result)
             }

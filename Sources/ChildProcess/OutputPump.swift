@@ -28,60 +28,87 @@ struct OutputPump {
 
     /// Runs until stdout and stderr reach end of file and stdin is fully written or refused.
     /// End of file comes when the child and every process that inherited the pipes have closed
-    /// them, so a background process that keeps stdout open keeps this running.
+    /// them, so a background process that keeps stdout open keeps this running, unless `watch` says when the
+    /// program ended: then the streams are read only for `watch.drainMilliseconds` more (its `onProgramEnd`
+    /// stops what holds them) and closed.
     ///
-    /// With `onLine`, every line of either stream is also handed to it on this thread as soon as it is complete
-    /// (a stream's unterminated last line at its end of file); the capture is the same either way.
-    mutating func run(onLine: ((OutputLine) -> Void)? = nil) {
-        guard stdoutFD >= 0 || stderrFD >= 0 || stdinFD >= 0 else { return }
+    /// With `sink`, every chunk read from either stream is also handed to it on this thread, and the end of each
+    /// stream; the capture is the same either way.
+    mutating func run(sink: (any OutputSink)? = nil, watch: PumpWatch? = nil) {
+        var watch = watch
+        guard stdoutFD >= 0 || stderrFD >= 0 || stdinFD >= 0 || (watch?.programEnd ?? -1) >= 0 else { return }
         var sigpipeGuard = stdinFD >= 0 ? SigpipeGuard() : nil
         var sawBrokenPipe = false
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
         defer { buffer.deallocate() }
 
-        var stdoutLines = onLine.map { _ in OutputLineSplitter(stream: .stdout) }
-        var stderrLines = onLine.map { _ in OutputLineSplitter(stream: .stderr) }
-        let deliver = onLine ?? { _ in }
-        var polled = [pollfd](repeating: pollfd(fd: -1, events: 0, revents: 0), count: 3)
-        while stdoutFD >= 0 || stderrFD >= 0 || stdinFD >= 0 {
+        var polled = [pollfd](repeating: pollfd(fd: -1, events: 0, revents: 0), count: 4)
+        var nextTick = watch.map { PumpWatch.now() + $0.tickNanoseconds } ?? UInt64.max
+        var closeStreamsAt = UInt64.max
+        while stdoutFD >= 0 || stderrFD >= 0 || stdinFD >= 0 || (watch?.programEnd ?? -1) >= 0 {
             polled[0] = pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)
             polled[1] = pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)
             polled[2] = pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)
-            if poll(&polled, 3, -1) < 0 {
+            polled[3] = pollfd(fd: watch?.programEnd ?? -1, events: Int16(POLLIN), revents: 0)
+            let wakeAt = min(nextTick, closeStreamsAt)
+            let now = PumpWatch.now()
+            let timeout: Int32 = wakeAt == .max ? -1 : Int32(clamping: wakeAt > now ? (wakeAt - now) / 1_000_000 + 1 : 0)
+            if poll(&polled, 4, timeout) < 0 {
                 if errno == EINTR { continue }
                 // Only ENOMEM is possible here; give up on the streams so the child can still be reaped.
                 Descriptors.close(&stdoutFD)
                 Descriptors.close(&stderrFD)
                 Descriptors.close(&stdinFD)
+                if watch != nil { Descriptors.close(&watch!.programEnd) }
                 break
             }
             if polled[0].revents != 0 {
-                OutputPump.drain(&stdoutFD, into: &stdout, lines: &stdoutLines, buffer: buffer, deliver: deliver)
+                OutputPump.drain(&stdoutFD, .stdout, into: &stdout, sink: sink, buffer: buffer)
             }
             if polled[1].revents != 0 {
-                OutputPump.drain(&stderrFD, into: &stderr, lines: &stderrLines, buffer: buffer, deliver: deliver)
+                OutputPump.drain(&stderrFD, .stderr, into: &stderr, sink: sink, buffer: buffer)
             }
             if polled[2].revents != 0 {
                 sawBrokenPipe = feed() || sawBrokenPipe
+            }
+            if polled[3].revents != 0, watch != nil {
+                // The program ended: stop what it left behind (which closes their ends of the pipes), then read
+                // what is still in the pipes for a moment at most.
+                Descriptors.close(&watch!.programEnd)
+                Descriptors.close(&stdinFD)
+                watch!.onProgramEnd()
+                closeStreamsAt = PumpWatch.now() + UInt64(watch!.drainMilliseconds) * 1_000_000
+            }
+            let after = PumpWatch.now()
+            if after >= nextTick, let tick = watch {
+                tick.onTick()
+                nextTick = after + tick.tickNanoseconds
+            }
+            if after >= closeStreamsAt {
+                // Something outside the tree's reach still holds the pipes: the task is over all the same.
+                if stdoutFD >= 0 { sink?.finish(.stdout) }
+                if stderrFD >= 0 { sink?.finish(.stderr) }
+                Descriptors.close(&stdoutFD)
+                Descriptors.close(&stderrFD)
             }
         }
         sigpipeGuard?.end(sawBrokenPipe: sawBrokenPipe)
     }
 
-    /// Reads once from a ready stream, splitting it into lines when `lines` is set; closes it at end of file or on an
-    /// error, delivering its unterminated last line.
+    /// Reads once from a ready stream, handing the bytes to `sink` too; closes it at end of file or on an error,
+    /// telling `sink`.
     private static func drain(
-        _ fd: inout Int32, into output: inout CappedOutput, lines: inout OutputLineSplitter?,
-        buffer: UnsafeMutableRawBufferPointer, deliver: (OutputLine) -> Void
+        _ fd: inout Int32, _ stream: StandardStream, into output: inout CappedOutput, sink: (any OutputSink)?,
+        buffer: UnsafeMutableRawBufferPointer
     ) {
         let count = Descriptors.read(fd, into: buffer)
         if count > 0 {
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<count])
             output.append(chunk)
-            lines?.append(chunk, deliver: deliver)
+            sink?.write(chunk, from: stream)
         } else if count != -2 {
             Descriptors.close(&fd)
-            lines?.finish(deliver: deliver)
+            sink?.finish(stream)
         }
     }
 
@@ -101,5 +128,24 @@ struct OutputPump {
         }
         Descriptors.close(&stdinFD)
         return false
+    }
+}
+
+/// What `OutputPump.run` watches besides the streams: the end of the program (a pidfd) and a periodic check.
+struct PumpWatch {
+    /// A pidfd of the program, readable once it ends; owned (closed) by the pump.
+    var programEnd: Int32
+    /// Called once, when the program ended.
+    var onProgramEnd: () -> Void
+    /// How often `onTick` runs while the pump runs.
+    var tickNanoseconds: UInt64
+    var onTick: () -> Void
+    /// How long the streams are still read after the program ended.
+    var drainMilliseconds: Int
+
+    static func now() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 }

@@ -15,11 +15,14 @@ public struct ProcessOutput: Sendable {
     public var stdoutBytes: Int
     /// All bytes the child wrote to standard error, kept or not.
     public var stderrBytes: Int
+    /// The process tree's memory use and leftovers, when the child ran in a `ProcessTree`.
+    public var memory: MemoryUse?
 
     /// Creates an output record from its parts.
     public init(
         status: ExitStatus, stdout: [UInt8], stderr: [UInt8],
-        stdoutTruncated: Bool, stderrTruncated: Bool, stdoutBytes: Int, stderrBytes: Int
+        stdoutTruncated: Bool, stderrTruncated: Bool, stdoutBytes: Int, stderrBytes: Int,
+        memory: MemoryUse? = nil
     ) {
         self.status = status
         self.stdout = stdout
@@ -28,5 +31,6 @@ public struct ProcessOutput: Sendable {
         self.stderrTruncated = stderrTruncated
         self.stdoutBytes = stdoutBytes
         self.stderrBytes = stderrBytes
+        self.memory = memory
     }
 }

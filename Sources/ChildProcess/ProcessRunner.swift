@@ -1,3 +1,4 @@
+import CChildProcess
 import Glibc
 
 /// Runs child processes to completion and collects their output: the worker's way to run
@@ -16,7 +17,13 @@ public enum ProcessRunner {
     ///
     /// `onLine`, when given and output is captured, also receives every line of stdout and stderr on this thread
     /// as soon as it is complete (see `OutputLineSplitter`: lines of at most 64 KiB, a stream's unterminated last
-    /// line at its end). Lines of one stream come in order; the capture in the result is unchanged.
+    /// line at its end). Lines of one stream come in order; the capture in the result is unchanged. `sink`, when
+    /// given instead, receives the output a chunk at a time (see `OutputSink`).
+    ///
+    /// With `configuration.processTree`, the child joins the tree before it executes, and the run ends when the child
+    /// ends: whatever it left running (background jobs, `setsid` escapees) is killed then, the pipes are read for a
+    /// moment more, and `ProcessOutput.memory` reports the tree's memory use (the tree is killed as soon as it goes
+    /// over its memory limit).
     ///
     /// A child that exits without reading its stdin is fine: writing stops at `EPIPE`, and the
     /// `SIGPIPE` that raises is discarded on this thread. Throws `SpawnError` when the child cannot
@@ -24,35 +31,57 @@ public enum ProcessRunner {
     public static func run(
         _ configuration: SpawnConfiguration,
         started: (SpawnedProcess) -> Void = { _ in },
-        onLine: ((OutputLine) -> Void)? = nil
+        onLine: ((OutputLine) -> Void)? = nil,
+        sink: (any OutputSink)? = nil
     ) throws(SpawnError) -> ProcessOutput {
+        var configuration = configuration
+        let tree = configuration.processTree
+        if let tree, tree.tracking == .processScan {
+            configuration.environment[tree.marker.name] = tree.marker.value
+        }
         let plan = try LaunchPlan(configuration)
         var streams = try ChildStreams(configuration)
+        let joinCgroups = tree?.joinDescriptors() ?? []
+        defer { for fd in joinCgroups { Descriptors.close(fd) } }
+        let machineOOMKillsBefore = tree == nil ? nil : ProcessTree.machineOOMKills()
         let pid: pid_t
         do {
             pid = try Launcher.launch(
                 plan, stdin: streams.childStdin, stdout: streams.childStdout, stderr: streams.childStderr,
                 newProcessGroup: configuration.newProcessGroup,
-                parentDeathSignal: configuration.parentDeathSignal)
+                parentDeathSignal: configuration.parentDeathSignal, joinCgroups: joinCgroups)
         } catch {
             streams.closeAll()
             throw error
         }
         streams.closeChildEnds()
+        tree?.started(leader: pid)
         let process = SpawnedProcess(pid: pid, leadsProcessGroup: configuration.newProcessGroup)
         started(process)
 
         var pump = OutputPump(
             stdout: streams.parentStdout, stderr: streams.parentStderr, stdin: streams.parentStdin,
             input: configuration.stdin ?? [], inputOffset: streams.inputWritten, cap: configuration.outputCap)
-        pump.run(onLine: onLine)
+        let watch = tree.map { tree in
+            PumpWatch(
+                programEnd: cchildprocess_pidfd_open(pid), onProgramEnd: { tree.programEnded() },
+                tickNanoseconds: ProcessRunner.memoryCheckNanoseconds, onTick: { tree.enforceMemoryLimit() },
+                drainMilliseconds: ProcessRunner.drainAfterEndMilliseconds)
+        }
+        pump.run(sink: sink ?? onLine.map { LineSplittingSink(onLine: $0) }, watch: watch)
         let status = process.wait()
+        let memory = tree?.finish(kernelOOMKillsBefore: machineOOMKillsBefore, kernelOOMKillsAfter: ProcessTree.machineOOMKills())
         return ProcessOutput(
             status: status,
             stdout: pump.stdout.bytes, stderr: pump.stderr.bytes,
             stdoutTruncated: pump.stdout.truncated, stderrTruncated: pump.stderr.truncated,
-            stdoutBytes: pump.stdout.total, stderrBytes: pump.stderr.total)
+            stdoutBytes: pump.stdout.total, stderrBytes: pump.stderr.total, memory: memory)
     }
+
+    /// How often a process tree's memory is checked while it runs.
+    static let memoryCheckNanoseconds: UInt64 = 100_000_000
+    /// How long the output pipes are still read after the program ended and its leftovers were stopped.
+    static let drainAfterEndMilliseconds = 500
 }
 
 /// The pipes between `ProcessRunner.run` and one child. Stdin that fits in the pipe is written

@@ -37,6 +37,10 @@ public struct SpawnConfiguration: Sendable {
     /// pool thread that may be retired. `nil` (the default) sets nothing and uses `posix_spawn`;
     /// a signal uses an equivalent `clone(CLONE_VM | CLONE_VFORK)` path.
     public var parentDeathSignal: Int32?
+    /// The tree the child and everything it starts belong to (`ProcessRunner.run` only): the run then ends when
+    /// the child ends, stopping what it left running, and the tree's memory limit applies. `nil`: only the child
+    /// is waited for, and its output pipes until every holder closed them.
+    public var processTree: ProcessTree?
 
     /// The default bytes kept per captured stream: 64 KiB.
     public static let defaultOutputCap = 65536

@@ -162,27 +162,45 @@ extension CoordinatorService {
         }
     }
 
-    private func loadTasks(_ count: Int) {
-        guard let reader else { return }
+    /// Loads up to `count` tasks from the source into the scheduler. When the source has none ready, the request
+    /// waits (the scheduler keeps it pending) until the source's descriptor is readable.
+    func loadTasks(_ count: Int) {
+        guard let source else { return }
         var sequences: [LoadedTask] = []
-        sequences.reserveCapacity(count)
+        sequences.reserveCapacity(min(count, 4096))
         var ended = false
-        do {
-            var read = 0
-            while read < count {
-                read += 1
-                guard let task = try reader.next() else {
-                    ended = true
-                    break
-                }
+        var read = 0
+        reading: while read < count {
+            let task: TaskDefinition
+            switch source.next() {
+            case .task(let next):
+                task = next
+            case .waiting:
+                awaitedTasks = count - read
+                break reading
+            case .end:
+                ended = true
+                break reading
+            case .problem(let problem):
+                inputFailure = "\(problem)"
+                progress.message("jobrun: \(problem)")
+                progress.message("jobrun: no further tasks are started; the running ones finish")
+                ended = true
+                break reading
+            }
+            read += 1
+            do {
                 let sequence = UInt64(task.position)
-                let plain = task.spec.retries == nil && task.spec.timeout == nil
+                let plain = task.spec.retries == nil && task.spec.timeout == nil && task.spec.memoryLimitBytes == nil
                 let wireForm = task.spec.serializedJSON
                 let hash = plain ? TaskHash(id: task.id, wireForm: wireForm) : TaskHash(id: task.id, spec: task.spec)
+                if !statistics.totalIsKnown { statistics.totalTasks += 1 }
                 if let journal {
                     if journal.canSkip(key: task.id.key, hash: hash, rerunFailed: configuration.rerunFailed) {
                         statistics.skipped += 1
                         if journal.status(key: task.id.key) == "ok" { statistics.skippedSucceeded += 1 }
+                        if journal.recordsFailure(key: task.id.key) { statistics.skippedFailures += 1 }
+                        outputBlocks?.skip(sequence)
                         continue
                     }
                     if journal.hasLine(key: task.id.key) { supersededLines += 1 }
@@ -193,15 +211,18 @@ extension CoordinatorService {
                     spec.timeout = timeout
                     wire = spec.serializedJSON
                 }
-                pending[sequence] = PendingTask(id: task.id, spec: wire, hash: hash)
+                if spec.memoryLimitBytes == nil, let limit = configuration.defaultMemoryLimitBytes {
+                    spec.memoryLimitBytes = limit
+                    wire = spec.serializedJSON
+                }
+                pending[sequence] = PendingTask(id: task.id, spec: wire, hash: hash, inputs: task.inputs)
                 sequences.append(
                     LoadedTask(sequence: sequence, retries: spec.retries ?? configuration.defaultRetries, isIO: isIO(spec)))
             }
-        } catch {
-            inputFailure = "\(error)"
-            progress.message("jobrun: reading the task file failed during the run: \(error); no further tasks are started")
-            ended = true
         }
+        // With nothing to hand over and more to come, the request stays pending until the input is readable.
+        if sequences.isEmpty && !ended && awaitedTasks != nil { return }
+        awaitedTasks = nil
         perform(scheduler.handle(.tasksLoaded(sequences, inputEnded: ended), now: now()), batch: nil)
     }
 
@@ -233,7 +254,12 @@ extension CoordinatorService {
             )
         }
         count(status: status)
+        if outcome != .ok, statistics.failureSamples.count < FailureSample.kept {
+            statistics.failureSamples.append(FailureSample(id: task.id.description, body: body))
+        }
+        if body.count >= settings.outputCapBytes, ResultLine.saysTruncated(body) { statistics.outputsCut += 1 }
         statistics.recordedByWorker[id, default: 0] += 1
+        outputBlocks?.taskEnded(result.sequence, inputs: task.inputs, body: body)
         if !configuration.observers.isEmpty {
             let recorded = RecordedOutcome(
                 id: task.id, status: status.text.description, worker: identity.name, attempts: Int(result.attempt),
@@ -256,6 +282,7 @@ extension CoordinatorService {
         }
         statistics.failed += 1
         statistics.poisoned += 1
+        outputBlocks?.skip(sequence)
         progress.message("jobrun: task \(task.id) failed: \(message)")
         if !configuration.observers.isEmpty {
             let recorded = RecordedOutcome(

@@ -17,7 +17,13 @@ extension CoordinatorService {
                 observer.taskOutput(task.id, stream: isStderr ? "stderr" : "stdout", line: text, cut: line.cut)
             }
             guard show else { continue }
-            outputPrinter.add(TaggedLine.text(text, id: task.id.key, stderr: isStderr), to: isStderr ? 2 : stdoutDescriptor)
+            let shown: String
+            switch configuration.streamedLineTag {
+            case .taskID: shown = TaggedLine.text(text, id: task.id.key, stderr: isStderr)
+            case .none: shown = text
+            case .inputs: shown = task.inputs.joined(separator: "\t") + "\t" + text
+            }
+            outputPrinter.add(shown, to: isStderr ? 2 : stdoutDescriptor)
             queued = true
         }
         if queued { progress.printTaskOutput(with: outputPrinter) }

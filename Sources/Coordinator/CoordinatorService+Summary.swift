@@ -7,6 +7,8 @@ import Scheduler
 extension CoordinatorService {
     /// Prints the summary (unless quiet) and returns the exit status for how the job ended.
     func finalReport() -> Int32 {
+        // The reader of the output went away (`| head`): that is how the user stopped the job, not a failure.
+        if outputReaderGone { return statistics.failed > 0 ? SubmitExitCode.failures : SubmitExitCode.success }
         let finishedAt = Clocks.monotonicNanoseconds()
         let stats = statistics!
         let elapsed = stats.elapsedSeconds(now: finishedAt)
@@ -22,8 +24,20 @@ extension CoordinatorService {
         switch ending ?? .completed {
         case .completed:
             let rate = ProgressDisplay.formatRate(elapsed > 0 ? Double(stats.recorded) / elapsed : 0)
-            lines.append("jobrun: \(stats.recorded) tasks in \(Self.seconds(elapsed)) (\(rate) tasks/s): \(counts)")
-            status = stats.failed > 0 || inputFailure != nil ? SubmitExitCode.failures : SubmitExitCode.success
+            lines.append("jobrun: \(Self.tasks(stats.recorded)) in \(Self.seconds(elapsed)) (\(rate) tasks/s): \(counts)")
+            status = inputFailure != nil ? SubmitExitCode.usage
+                : stats.failed + stats.skippedFailures > 0 ? SubmitExitCode.failures : SubmitExitCode.success
+            if stats.skippedFailures > 0 {
+                lines.append(
+                    "jobrun: \(Self.tasks(stats.skippedFailures)) recorded as failed by an earlier run "
+                        + "\(stats.skippedFailures == 1 ? "was" : "were") not run again; `--resume --rerun-failed` runs "
+                        + "\(stats.skippedFailures == 1 ? "it" : "them")")
+            }
+        case .interrupted where haltedBy != nil:
+            lines.append(
+                "jobrun: stopped by \(haltedBy!.description) after \(Self.seconds(elapsed)): \(stats.recorded) tasks recorded "
+                    + "(\(counts)); `--resume` runs the rest")
+            status = stats.failed > 0 ? SubmitExitCode.failures : SubmitExitCode.success
         case .interrupted:
             lines.append(
                 "jobrun: interrupted after \(Self.seconds(elapsed)): \(stats.recorded) of \(stats.totalTasks) tasks recorded "
@@ -49,6 +63,11 @@ extension CoordinatorService {
                 at: 0)
         }
         if writeFailure != nil { status = SubmitExitCode.failures }
+        if !stats.failureSamples.isEmpty {
+            let more = stats.failed > stats.failureSamples.count ? " (first \(stats.failureSamples.count) of \(stats.failed))" : ""
+            lines.append("jobrun: failed\(more):")
+            for sample in stats.failureSamples { lines.append("  \(sample.description)") }
+        }
         var recovery: [String] = []
         if stats.retries > 0 { recovery.append("\(stats.retries) retries") }
         if stats.workersLost > 0 { recovery.append("\(stats.workersLost) workers lost, \(stats.workersReplaced) replaced") }
@@ -66,14 +85,46 @@ extension CoordinatorService {
             lines.append("jobrun: refused or dropped \(stats.refusedRegistrations) worker registrations that did not become ready")
         }
         if let hosts = hostSummary() { lines.append(hosts) }
-        lines.append("jobrun: results in \(destination)")
+        if stats.outputsCut > 0 {
+            let tasks = stats.outputsCut == 1 ? "1 task's" : "\(stats.outputsCut) tasks'"
+            lines.append(
+                "jobrun: \(tasks) output was cut at \(settings.outputCapBytes) bytes (output_cap_bytes); keep more with "
+                    + "--output-cap SIZE (e.g. 10M, or 0 for as much as a result carries)")
+        }
+        let whereResults = configuration.keepsResults ? "; results in \(destination)" : ""
+        if configuration.keepsResults { lines.append("jobrun: results in \(destination)") }
         if configuration.quiet {
-            if status != SubmitExitCode.success { Self.printError(lines[0] + "; results in \(destination)") }
+            if status != SubmitExitCode.success { Self.printError(lines[0] + whereResults) }
         } else {
             for line in lines { Self.printError(line) }
         }
         return status
     }
+
+    /// A `--halt` condition is met: start nothing more, and with `now` stop the running tasks too.
+    func stop(by halt: HaltPolicy, urgency: HaltPolicy.Urgency) {
+        haltedBy = halt
+        let how = urgency == .now ? "stopping the running tasks" : "letting the running tasks finish"
+        progress.message("jobrun: \(halt.description) is met (\(statistics.succeeded) ok, \(statistics.failed) failed); \(how)")
+        let times = urgency == .now ? 2 : 1
+        while interruptCount < times {
+            interruptCount += 1
+            perform(scheduler.handle(.interrupt, now: now()), batch: nil)
+        }
+    }
+
+    /// Whether the reader of what jobrun prints on standard output (task output, or results with `-o -`) went away.
+    var outputReaderGone: Bool { outputBlocks?.readerGone == true || results?.readerGone == true }
+
+    /// The reader of the task output closed it: stop starting tasks and stop the running ones, quietly.
+    func stopForGoneReader() {
+        interruptCount = 2
+        perform(scheduler.handle(.interrupt, now: now()), batch: nil)
+        perform(scheduler.handle(.interrupt, now: now()), batch: nil)
+    }
+
+    /// `1 task`, `2 tasks`.
+    static func tasks(_ count: Int) -> String { count == 1 ? "1 task" : "\(count) tasks" }
 
     static func seconds(_ value: Double) -> String {
         value < 10 ? "\(Double(Int(value * 100)) / 100) s" : ProgressDisplay.formatDuration(value)

@@ -28,12 +28,14 @@ extension CoordinatorService {
                     "--http-connections-per-host", String(settings.httpConnectionsPerHost),
                 ]
         )
-        spawn.environment = ["JOBRUN_TOKEN": token, "JOBRUN_PARENT_PID": String(getpid())]
+        let taken = Set(localProcesses.filter { $0.exitStatus == nil }.map(\.slot))
+        let slot = (1...).first { !taken.contains($0) }!
+        spawn.environment = ["JOBRUN_TOKEN": token, "JOBRUN_PARENT_PID": String(getpid()), "JOBRUN_SLOT": String(slot)]
         spawn.captureOutput = false
         // Main-thread spawn: the worker hears SIGTERM if this process dies, even by SIGKILL.
         spawn.parentDeathSignal = SIGTERM
         do {
-            localProcesses.append(LocalWorkerProcess(process: try SpawnedProcess.spawn(spawn)))
+            localProcesses.append(LocalWorkerProcess(process: try SpawnedProcess.spawn(spawn), slot: slot))
         } catch {
             throw CoordinatorError("cannot start a worker: \(error)")
         }
@@ -98,7 +100,8 @@ extension CoordinatorService {
                 resultEndpoint: isRemote ? remote?.resultEndpoint ?? "" : runtime!.endpoint("results"),
                 heartbeatMilliseconds: UInt32(settings.heartbeatMilliseconds),
                 heartbeatMisses: UInt32(settings.heartbeatMisses), outputCapBytes: UInt32(settings.outputCapBytes),
-                killGraceMilliseconds: UInt32(settings.killGraceMilliseconds), streamOutput: configuration.streamOutput
+                killGraceMilliseconds: UInt32(settings.killGraceMilliseconds), streamOutput: configuration.streamOutput,
+                maxFrameBytes: UInt64(settings.maxFrameBytes)
             )
             try register.sendMultipart([frames[0], WireMessage.welcome(welcome).encoded()])
         }

@@ -24,7 +24,12 @@ public final class CoordinatorService {
     var scheduler: SchedulerState!
     var statistics: JobStatistics!
     var progress: ProgressDisplay
-    var reader: TaskFileReader?
+    /// Where the tasks come from (a task file, a stream, `jobrun run`'s inputs).
+    var source: (any TaskSource)?
+    /// Tasks the scheduler asked for while the source had none ready: loaded when its descriptor is readable.
+    var awaitedTasks: Int?
+    /// Prints each task's output as one block when it ends (`jobrun run`).
+    var outputBlocks: TaskOutputBlocks?
     /// Spec bytes and ids of loaded tasks without a recorded result, by sequence number.
     var pending = SequenceTable<PendingTask>()
     /// Prints streamed task output in the foreground (`showStreamedOutput`).
@@ -44,6 +49,8 @@ public final class CoordinatorService {
     var workersGoneReason: String?
     /// What was last told to the scheduler about remote workers joining.
     var remoteWorkersExpected = false
+    /// The `--halt` condition that stopped the job early, once met.
+    var haltedBy: HaltPolicy?
     /// With `--resume`: what the results file already holds, by task id key.
     var journal: ResultJournal?
     /// Earlier result lines of tasks that run again (the file is compacted at the end when there are any).
@@ -78,6 +85,8 @@ public final class CoordinatorService {
         let spec: [UInt8]
         /// The hash of the task's definition, written into its result line for `--resume`.
         let hash: TaskHash
+        /// The input values a command template was filled with (`jobrun run`).
+        var inputs: [String] = []
     }
 
     public init(configuration: JobConfiguration) {
@@ -93,16 +102,21 @@ public final class CoordinatorService {
     public func run() -> Int32 {
         HeapTuning.keepFreedMemory()
         DescriptorLimit.raiseToHardLimit()
-        let taskFile = TaskFile(
-            path: configuration.taskFilePath,
-            validateKind: Self.kindValidator(configuration.handlers, customWorker: configuration.customWorker))
-        let check = taskFile.check()
-        guard check.isValid else {
-            for problem in check.problems { Self.printError("\(problem)") }
-            if check.omittedProblemCount > 0 { Self.printError("… and \(check.omittedProblemCount) more problems") }
-            Self.printError("jobrun: nothing was run; fix the task file and submit again")
-            return SubmitExitCode.usage
+        if let given = configuration.taskSource {
+            source = given
+        } else {
+            let validator = Self.kindValidator(configuration.handlers, customWorker: configuration.customWorker)
+            switch TaskInput.open(path: configuration.taskFilePath, validateKind: validator, note: Self.printError) {
+            case .success(let opened):
+                source = opened
+            case .failure(let failure):
+                for line in failure.lines { Self.printError(line) }
+                Self.printError("jobrun: nothing was run; fix the task file and submit again")
+                return SubmitExitCode.usage
+            }
         }
+        defer { source?.close() }
+        outputBlocks = configuration.taskOutput.map(TaskOutputBlocks.init)
         do {
             try ResultWriter.checkWritable(
                 configuration.outputPath, overwrite: configuration.overwriteOutput, resume: configuration.resume,
@@ -113,21 +127,16 @@ public final class CoordinatorService {
                 resultFile = file
                 if configuration.resume { try repairForResume(file) }
             }
-            reader = try taskFile.makeReader()
-        } catch let error as CoordinatorError {
-            Self.printError("jobrun: \(error)")
-            return SubmitExitCode.usage
         } catch {
             Self.printError("jobrun: \(error)")
             return SubmitExitCode.usage
         }
-        defer {
-            reader?.close()
-            resultFile?.close()
-        }
+        defer { resultFile?.close() }
         let start = Clocks.monotonicNanoseconds()
-        scheduler = SchedulerState(configuration: Self.schedulerConfiguration(settings), totalTasks: check.taskCount)
-        statistics = JobStatistics(totalTasks: check.taskCount, startedAt: start)
+        let knownTotal = source?.knownTaskCount
+        scheduler = SchedulerState(configuration: Self.schedulerConfiguration(settings), totalTasks: knownTotal)
+        statistics = JobStatistics(totalTasks: knownTotal ?? 0, startedAt: start)
+        statistics.totalIsKnown = knownTotal != nil
         do {
             return try runJob()
         } catch {
@@ -202,6 +211,11 @@ public final class CoordinatorService {
             for observer in observers { items.append(contentsOf: observer.pollItems) }
             let remoteStart = items.count
             if let remote { items.append(contentsOf: remote.pollItems) }
+            let inputItem = items.count
+            let awaitsInput = awaitedTasks != nil && source?.readinessDescriptor != nil
+            if awaitsInput, let descriptor = source?.readinessDescriptor {
+                items.append(PollItem(fileDescriptor: descriptor, events: .readable))
+            }
             let current = Clocks.monotonicNanoseconds()
             let wait = nextTick > current ? Int((nextTick - current) / 1_000_000) + 1 : 0
             _ = try zmqPoll(&items, timeoutMilliseconds: wait)
@@ -219,7 +233,17 @@ public final class CoordinatorService {
                 }
                 offset += count
             }
-            if remote != nil { try handleRemotePolled(items[remoteStart...]) }
+            if remote != nil { try handleRemotePolled(items[remoteStart..<inputItem]) }
+            if awaitsInput, !items[inputItem].returnedEvents.isEmpty, let count = awaitedTasks {
+                awaitedTasks = nil
+                loadTasks(count)
+            }
+            if outputReaderGone, interruptCount < 2 { stopForGoneReader() }
+            if let halt = configuration.halt, haltedBy == nil,
+                let urgency = halt.decision(succeeded: statistics.succeeded, failed: statistics.failed)
+            {
+                stop(by: halt, urgency: urgency)
+            }
             let after = Clocks.monotonicNanoseconds()
             if after >= nextTick {
                 nextTick = after + tickNanoseconds

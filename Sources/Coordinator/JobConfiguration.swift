@@ -1,4 +1,6 @@
 public import JobRun
+public import Scheduler
+public import TaskFile
 public import Settings
 
 /// Everything `jobrun submit` decided before the job starts.
@@ -28,6 +30,8 @@ public struct JobConfiguration {
     public var defaultRetries = 0
     /// Timeout in seconds for tasks that do not set `timeout`.
     public var defaultTimeout: Double?
+    /// Memory limit in bytes for tasks that do not set `memory` (`--memory`).
+    public var defaultMemoryLimitBytes: UInt64?
     /// Continue an earlier run: skip tasks the results file already records as ok with an unchanged definition.
     public var resume = false
     /// With `resume`, also run again the tasks recorded as failed.
@@ -47,6 +51,17 @@ public struct JobConfiguration {
     /// The command that runs what this job leaves unrun (see `ResumeCommand`), for the summary.
     public var resumeCommand = "jobrun submit --resume"
 
+    /// The tasks, when they come from somewhere other than `taskFilePath` (`jobrun run`'s inputs).
+    public var taskSource: (any TaskSource)?
+    /// Print each task's output as a block when it ends, as `jobrun run` does; `nil` keeps it in the results only.
+    public var taskOutput: TaskOutputMode?
+    /// What starts each streamed line that `showStreamedOutput` prints.
+    public var streamedLineTag = StreamedLineTag.taskID
+    /// Stop the job early when its counts meet this condition (`--halt`).
+    public var halt: HaltPolicy?
+    /// Whether the summary names the results file (`jobrun run` without `--results` keeps none).
+    public var keepsResults = true
+
     public init(
         taskFilePath: String, outputPath: String, overwriteOutput: Bool = false, workerCount: Int,
         slotsPerWorker: Int = 1, workerCommand: [String], settings: Settings, quiet: Bool = false,
@@ -64,7 +79,13 @@ public struct JobConfiguration {
     }
 
     /// The default results path for a task file: `<stem>.results.jsonl` beside it.
+    /// Standard input (`-`) and device paths (`/dev/stdin`, `/dev/fd/63`), which have no directory to write
+    /// beside, get `<name>.results.jsonl` in the current directory (`stdin.results.jsonl` for `-`).
     public static func defaultOutputPath(forTaskFile path: String) -> String {
+        if path == "-" { return "stdin.results.jsonl" }
+        if path.hasPrefix("/dev/") || path.hasPrefix("/proc/") {
+            return (path.split(separator: "/").last.map(String.init) ?? "stdin") + ".results.jsonl"
+        }
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path

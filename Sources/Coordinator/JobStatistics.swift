@@ -1,6 +1,9 @@
 /// Running totals of a job, for the progress line and the summary.
 struct JobStatistics {
-    let totalTasks: Int
+    /// Tasks in the job: known from the start for a checked task file; for a stream, those read so far.
+    var totalTasks: Int
+    /// Whether `totalTasks` is final (a stream's is not until it ends).
+    var totalIsKnown = true
     let startedAt: UInt64
     var succeeded = 0
     var failed = 0
@@ -21,10 +24,16 @@ struct JobStatistics {
     /// Results by status other than ok and failed.
     var timedOut = 0
     var cancelled = 0
+    /// The first few failed tasks, for the summary.
+    var failureSamples: [FailureSample] = []
+    /// Tasks whose stdout or stderr was cut at `output_cap_bytes`.
+    var outputsCut = 0
     /// Tasks skipped because an earlier run recorded them (`--resume`).
     var skipped = 0
     /// Of `skipped`, those recorded as ok (the others were recorded failed or timed out).
     var skippedSucceeded = 0
+    /// Of `skipped`, those recorded as failed or timed out (not run again without `--rerun-failed`).
+    var skippedFailures = 0
 
     init(totalTasks: Int, startedAt: UInt64) {
         self.totalTasks = totalTasks
@@ -44,7 +53,7 @@ struct JobStatistics {
     /// Seconds until every task is recorded at the rate so far, once there is a rate.
     func estimatedSecondsLeft(now: UInt64) -> Double? {
         let rate = rate(now: now)
-        guard rate > 0, recorded > 0 else { return nil }
+        guard rate > 0, recorded > 0, totalIsKnown else { return nil }
         return Double(totalTasks - recorded - skipped) / rate
     }
 }

@@ -71,7 +71,8 @@ struct ProgressDisplay {
     }
 
     static func describe(_ statistics: JobStatistics, busyWorkers: Int, workers: Int, now: UInt64) -> String {
-        var parts = ["\(statistics.recorded + statistics.skipped)/\(statistics.totalTasks) done"]
+        let total = statistics.totalIsKnown ? "/\(statistics.totalTasks)" : " of \(statistics.totalTasks) read so far"
+        var parts = ["\(statistics.recorded + statistics.skipped)\(total) done"]
         if statistics.failed > 0 { parts.append("\(statistics.failed) failed") }
         parts.append("\(formatRate(statistics.rate(now: now))) tasks/s")
         parts.append("\(formatDuration(statistics.elapsedSeconds(now: now))) elapsed")

@@ -23,9 +23,12 @@ final class RemoteListener {
     let resultEndpoint: String
     /// Rejected peers already reported, so a worker retrying does not repeat the message.
     private var reported: Set<String> = []
+    /// The authorized worker keys, reread when their file changes.
+    private var authorized: AuthorizedKeysReloader
 
     init(context: ZMQContext, configuration: NetworkConfiguration, maxFrameBytes: Int) throws {
         self.configuration = configuration
+        authorized = AuthorizedKeysReloader(configuration.authorizedKeys)
         if !configuration.insecure {
             // Bound before any CURVE socket: without a handler libzmq would admit every client.
             let zap = try ZMQSocket(context: context, type: .rep)
@@ -78,7 +81,9 @@ final class RemoteListener {
                 continue
             }
             let key = request.curvePublicKey
-            let allowed = key.map { configuration.authorizedKeys?.contains($0) ?? false } ?? false
+            var note: String?
+            let allowed = key.map { authorized.admits($0, note: &note) } ?? false
+            if let note { messages.append(note) }
             try zap.sendMultipart(
                 request.reply(allowed: allowed, userID: key ?? "", reason: "worker key not in the authorized keys"))
             if !allowed, reported.insert("\(request.address) \(key ?? "")").inserted {

@@ -98,7 +98,7 @@ enum ResultStatus {
         case .ok: self = .ok
         case .timeout: self = .timeout
         case .cancelled: self = .cancelled
-        case .exit, .signal, .error: self = .failed
+        case .exit, .signal, .error, .memory: self = .failed
         }
     }
 

@@ -22,6 +22,8 @@ final class ResultWriter {
     /// The file's length up to its last whole line written.
     private var committedSize = 0
     private var lastSync: UInt64 = 0
+    /// Writing to standard output (`-o -`) and its reader went away (`| head -1`): what follows is dropped.
+    private(set) var readerGone = false
 
     /// Checks, before the job starts, that the results can be written there without destroying earlier results.
     /// Creates nothing.
@@ -87,11 +89,20 @@ final class ResultWriter {
     /// stay queued for a later attempt: a result is never half written, nor written twice.
     func flush() throws(CoordinatorError) {
         guard !pending.isEmpty else { return }
+        if readerGone {
+            pending.removeAll(keepingCapacity: true)
+            return
+        }
         var offset = 0
         while offset < pending.count {
             let written = pending.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
+                if errno == EPIPE, file == nil {
+                    readerGone = true
+                    pending.removeAll(keepingCapacity: false)
+                    return
+                }
                 let reason = String(cString: strerror(errno))
                 if offset > 0, let file, !file.truncate(to: committedSize) {
                     throw CoordinatorError(

@@ -3,24 +3,25 @@ import TaskFile
 /// The fingerprint of a task's definition kept in its result line (`task_hash`), so `--resume` can tell whether a
 /// recorded task is still the same task.
 ///
-/// It covers the id and what runs (command, arguments, environment, working directory, stdin), not `retries` or
-/// `timeout`: changing how patiently a task is run does not make an earlier success invalid. FNV-1a, 64 bits, over
+/// It covers the id and what runs (command, arguments, environment, working directory, stdin), not `retries`,
+/// `timeout` or `memory`: changing how patiently a task is run does not make an earlier success invalid. FNV-1a, 64 bits, over
 /// the canonical wire form (environment keys sorted), written as 16 lowercase hex digits.
 struct TaskHash: Equatable, Sendable {
     let value: UInt64
 
     init(id: TaskID, spec: TaskSpec) {
-        if spec.retries == nil, spec.timeout == nil {
+        if spec.retries == nil, spec.timeout == nil, spec.memoryLimitBytes == nil {
             self.init(id: id, wireForm: spec.serializedJSON)
             return
         }
         var definition = spec
         definition.retries = nil
         definition.timeout = nil
+        definition.memoryLimitBytes = nil
         self.init(id: id, wireForm: definition.serializedJSON)
     }
 
-    /// The hash of a task whose wire form (`TaskSpec.serializedJSON`) has no `retries` or `timeout`.
+    /// The hash of a task whose wire form (`TaskSpec.serializedJSON`) has no `retries`, `timeout` or `memory`.
     init(id: TaskID, wireForm: [UInt8]) {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ byte: UInt8) {

@@ -36,6 +36,9 @@ struct LocalWorkerProcess {
     var workerID: UInt32?
     /// Set once it has exited and been reaped.
     var exitStatus: ExitStatusDescription?
+    /// Its job slot, 1 to the number of local workers (`JOBRUN_SLOT` in its tasks' environment, `{%}`); a
+    /// replacement takes the slot of the worker it replaces.
+    var slot = 1
 }
 
 /// A reaped process's status in words, e.g. `exited with status 1`, `killed by SIGKILL`.

@@ -92,7 +92,9 @@ public struct DetachedLauncher {
             "  results:         \(metadata?.resultsPath ?? FileText.absolute(submission.outputPath))",
             "  watch it with `jobrun tail \(directory.id)`; also `jobrun status`, `jobrun cancel \(directory.id)`, `jobrun report \(directory.id)`",
         ]
-        FileText.standardOutput(lines.joined(separator: "\n") + "\n")
+        // Only the id goes to standard output, so `id=$(jobrun submit … --detach)` captures just that.
+        FileText.standardOutput(lines[0] + "\n")
+        FileText.standardError(lines.dropFirst().joined(separator: "\n") + "\n")
     }
 
     /// Marks every descriptor above 2 close-on-exec, so the background coordinator holds none of this process's

@@ -79,6 +79,12 @@ public struct JobCatalog: Sendable {
         if matches.count > 1 {
             throw MonitorError("job \"\(query)\" is ambiguous: it matches \(matches.joined(separator: ", ")); give more of the id")
         }
+        // A job can be named by its task file's name, when one job alone has it.
+        let named = ids.filter { JobRecord(directory: stateDirectory.job($0)).metadata?.name == query }
+        if named.count == 1 { return JobRecord(directory: stateDirectory.job(named[0])) }
+        if named.count > 1 {
+            throw MonitorError("\(named.count) jobs ran \"\(query)\": \(named.joined(separator: ", ")); give the id of one")
+        }
         throw MonitorError(unknownJobMessage(query, ids: ids))
     }
 

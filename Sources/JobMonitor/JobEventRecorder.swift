@@ -37,6 +37,10 @@ public final class JobEventRecorder: JobObserver {
     private var started = false
     private var ended = false
     private var cancelRequests = 0
+    /// What the log takes of streamed task output.
+    private var outputBudget = OutputLogBudget(limitBytes: JobEventRecorder.defaultOutputLogBytes)
+    /// The most bytes of task output lines logged per job unless the settings say otherwise (`output_log_bytes`).
+    public static let defaultOutputLogBytes = 256 << 20
     private var warned: Set<String> = []
     /// Tasks that started since the last flush. Their `tasks_started` events are written at the flush, and only for
     /// those still running then: a short task's `task_finished` (which carries its start time) says enough, and
@@ -130,6 +134,11 @@ public final class JobEventRecorder: JobObserver {
     /// A line a running task wrote. Starts not yet announced are announced first, so the log shows a task starting
     /// before its output.
     public func taskOutput(_ id: TaskID, stream: String, line: String, cut: Bool) {
+        guard outputBudget.admit(bytes: line.utf8.count + 64, key: id.key, id: id.original) else {
+            warn("output", "the event log holds \(outputBudget.limitBytes) bytes of task output, its limit "
+                + "(output_log_bytes); further lines are counted, not logged")
+            return
+        }
         announceStarts()
         encoder.output(id: id.original, stream: stream, line: line, cut: cut, at: Clocks.realTimeMicroseconds())
     }
@@ -167,8 +176,16 @@ public final class JobEventRecorder: JobObserver {
         }
     }
 
+    /// Sets the most bytes of task output lines this job's log takes (`output_log_bytes`); call before the job starts.
+    public func limitOutputLog(toBytes bytes: Int) {
+        outputBudget = OutputLogBudget(limitBytes: bytes)
+    }
+
     public func jobEnded(_ totals: JobTotals, ending: String) {
         let now = Clocks.realTimeMicroseconds()
+        for (key, id) in outputBudget.droppedOrder {
+            encoder.output(id: id, stream: "stderr", line: outputBudget.note(count: outputBudget.dropped[key] ?? 0), at: now)
+        }
         let final = Self.totals(totals)
         state.end(ending: ending, totals: final, at: now)
         encoder.jobEnded(ending: ending, totals: final, at: now)

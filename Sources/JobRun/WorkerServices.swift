@@ -16,7 +16,7 @@ public final class WorkerServices: Sendable {
 
     /// Creates the services of a worker with `cpuSlots` CPU slots and `ioConcurrency` IO subtasks at once.
     public init(
-        cpuSlots: Int = 1, ioConcurrency: Int = 256, httpConnectionsPerHost: Int = 64,
+        cpuSlots: Int = 1, ioConcurrency: Int = 256, httpConnectionsPerHost: Int = 8,
         progress: @escaping @Sendable (UInt64, Double?, String?) -> Void = { _, _, _ in }
     ) {
         cpu = CPUPool(slots: cpuSlots)

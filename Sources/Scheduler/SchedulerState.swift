@@ -101,8 +101,11 @@ public struct SchedulerState: Sendable {
     }
 
     public let configuration: Configuration
-    /// Tasks in the task file, as counted by the check before the run.
-    public let totalTasks: Int
+    /// Tasks in the job: as counted by the check before the run, or, for a stream (`totalTasks: nil` at init),
+    /// the tasks loaded so far.
+    public private(set) var totalTasks: Int
+    /// Whether the total grows as tasks are loaded (the input is a stream).
+    let countsLoadedTasks: Bool
 
     /// CPU-bound tasks waiting for a worker.
     var queue = TaskQueue()
@@ -126,9 +129,11 @@ public struct SchedulerState: Sendable {
     /// Exponentially weighted mean of reported task durations, once any is known.
     public internal(set) var meanDurationMicroseconds: Double?
 
-    public init(configuration: Configuration, totalTasks: Int) {
+    /// A scheduler for `totalTasks` tasks, or for a stream of tasks not counted ahead when `nil`.
+    public init(configuration: Configuration, totalTasks: Int?) {
         self.configuration = configuration
-        self.totalTasks = totalTasks
+        self.totalTasks = totalTasks ?? 0
+        countsLoadedTasks = totalTasks == nil
         self.supply = WorkerSupply(policy: configuration.workerSupervision)
     }
 
@@ -162,6 +167,7 @@ public struct SchedulerState: Sendable {
             var freshIO: [UInt64] = []
             fresh.reserveCapacity(loaded.count)
             for task in loaded where tasks[task.sequence] == nil {
+                if countsLoadedTasks { totalTasks += 1 }
                 tasks[task.sequence] = TaskRecord(retriesLeft: max(task.retries, 0), isIO: task.isIO)
                 if task.isIO { freshIO.append(task.sequence) } else { fresh.append(task.sequence) }
             }

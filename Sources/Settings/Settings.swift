@@ -47,14 +47,17 @@ public struct Settings: Sendable, Equatable {
     /// 1: keep the job's state directory and event log (for `jobrun status`, `tail`, `cancel`, `report`);
     /// 0: do not (slightly faster for huge jobs of tiny tasks; the job cannot be watched from elsewhere).
     public var recordEvents = 1
-    /// Connections a worker's HTTP client opens to one host at most.
-    public var httpConnectionsPerHost = 256
+    /// Connections a worker's HTTP client opens to one host at most: a few, as browsers and curl keep, so a server
+    /// jobrun does not own is not flooded; raise it for servers built for more.
+    public var httpConnectionsPerHost = 8
     /// 1: stream exec/shell tasks' output lines as they are written, as `--stream-output` does; 0: do not.
     public var streamOutput = 0
     /// Warnings about the file that was read (keys that no longer do anything), each naming the file and line.
     public var warnings: [String] = []
     /// Where to serve Prometheus metrics and the live dashboard (`--metrics`); `nil`: nowhere.
     public var metrics: MetricsAddress?
+    /// The most bytes of streamed task output lines a job's event log keeps; later lines are counted, not logged.
+    public var outputLogBytes = 256 << 20
 
     /// The built-in defaults.
     public init() {}
@@ -85,13 +88,14 @@ public struct Settings: Sendable, Equatable {
         "record_events": \.recordEvents,
         "http_connections_per_host": \.httpConnectionsPerHost,
         "stream_output": \.streamOutput,
+        "output_log_bytes": \.outputLogBytes,
     ]
 
     /// The smallest value each key accepts (all keys are integers).
     static let minimums: [String: Int] = [
         "max_batch": 1, "heartbeat_ms": 50, "heartbeat_misses": 2, "output_cap_bytes": 0, "read_ahead": 1,
         "progress_refresh_ms": 10, "plain_progress_ms": 100, "worker_start_timeout_ms": 100,
-        "max_frame_bytes": 65_536, "poison_limit": 1, "io_concurrency": 1, "http_connections_per_host": 1,
+        "max_frame_bytes": 65_536, "output_log_bytes": 0, "poison_limit": 1, "io_concurrency": 1, "http_connections_per_host": 1,
         "crash_loop_limit": 1,
     ]
 
@@ -105,7 +109,7 @@ public struct Settings: Sendable, Equatable {
         "max_frame_bytes": 1 << 30, "poison_limit": 1000, "retry_backoff_ms": 86_400_000,
         "retry_backoff_max_ms": 86_400_000, "crash_loop_limit": 1_000_000, "restart_backoff_ms": 3_600_000,
         "restart_backoff_max_ms": 86_400_000, "io_concurrency": 100_000, "record_events": 1,
-        "http_connections_per_host": 100_000, "stream_output": 1,
+        "http_connections_per_host": 100_000, "stream_output": 1, "output_log_bytes": 1 << 40,
     ]
     static let defaultMaximum = 1_000_000_000
 

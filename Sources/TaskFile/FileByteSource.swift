@@ -69,6 +69,14 @@ final class FileByteSource {
             start = 0
         }
         if capacity - end < chunkSize / 2 {
+            // One value that does not end: stop before it takes all memory (`/dev/zero`, a runaway string).
+            guard end - start <= InputLimits.maxLineBytes else {
+                throw .read(
+                    TaskFileProblem(
+                        path: file.path, line: position.line, column: position.column, task: nil, field: nil,
+                        message: "one task (or line) here is longer than \(InputLimits.maxLineBytes >> 20) MiB, the most "
+                            + "jobrun reads as one value (is this the right file?)"))
+            }
             let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
             grown.copyMemory(from: storage, byteCount: end)
             storage.deallocate()

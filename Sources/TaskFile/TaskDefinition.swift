@@ -8,6 +8,9 @@ public struct TaskDefinition: Sendable {
     public let id: TaskID
     /// What to run.
     public let spec: TaskSpec
+    /// The input values a command template was filled with (`jobrun run`), one per input source; empty for
+    /// tasks from a task file.
+    public var inputs: [String] = []
 
     /// Creates a definition.
     public init(position: Int, line: Int, id: TaskID, spec: TaskSpec) {

@@ -21,7 +21,7 @@ enum TaskFieldScope: Sendable {
 /// To add a field, add a case here (with its checks in `decode`), its storage and merge rule in
 /// `TaskFields`, and its place in `TaskSpec` and `TaskSpec.json`.
 enum TaskField: String, CaseIterable, Sendable {
-    case id, exec, shell, run, args, env, cwd, stdin, retries, timeout, io
+    case id, exec, shell, run, args, env, cwd, stdin, retries, timeout, io, memory
 
     /// The field named `name`, if there is one. (Faster than `init(rawValue:)`, which compares the name with
     /// every case in turn.)
@@ -40,6 +40,7 @@ enum TaskField: String, CaseIterable, Sendable {
             case (3, UInt8(ascii: "c")): candidate = .cwd
             case (7, UInt8(ascii: "r")): candidate = .retries
             case (7, UInt8(ascii: "t")): candidate = .timeout
+            case (6, UInt8(ascii: "m")): candidate = .memory
             default: return nil
             }
             let expected = candidate.name
@@ -63,6 +64,7 @@ enum TaskField: String, CaseIterable, Sendable {
         case .retries: "retries"
         case .timeout: "timeout"
         case .io: "io"
+        case .memory: "memory"
         }
     }
 
@@ -73,7 +75,7 @@ enum TaskField: String, CaseIterable, Sendable {
     var isCommandField: Bool {
         switch self {
         case .exec, .shell, .run, .args: true
-        case .id, .env, .cwd, .stdin, .retries, .timeout, .io: false
+        case .id, .env, .cwd, .stdin, .retries, .timeout, .io, .memory: false
         }
     }
 
@@ -140,6 +142,27 @@ enum TaskField: String, CaseIterable, Sendable {
                         + "\(value.briefDescription)")
             }
             fields.io = flag
+        case .memory:
+            fields.memory = try Self.memoryLimit(value)
+        }
+    }
+
+    /// A `memory` value: a size text (`"512M"`) or a number of bytes (the wire form), at least 1 MiB.
+    private static func memoryLimit(_ value: JSONValue) throws(TaskSpecError) -> UInt64 {
+        let text: String
+        switch value {
+        case .string(let string): text = string
+        case .number(let number): text = number.text
+        default:
+            throw TaskSpecError(
+                field: "memory",
+                message: "expected a size such as \"512M\" or \"2G\" (the most memory the task and everything it "
+                    + "starts may use), got \(value.briefDescription)")
+        }
+        do {
+            return try ByteSize(parsing: text, minimum: .minimumMemoryLimit).bytes
+        } catch {
+            throw TaskSpecError(field: "memory", message: error.description)
         }
     }
 

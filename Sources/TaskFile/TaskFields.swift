@@ -14,6 +14,7 @@ struct TaskFields: Sendable {
     var retries: Int?
     var timeout: Double?
     var io: Bool?
+    var memory: UInt64?
 
     /// The names of the command fields that are set, in table order.
     var commandNames: [String] {
@@ -35,6 +36,7 @@ struct TaskFields: Sendable {
     mutating func applyDefaults(_ defaults: borrowing TaskFields) {
         if retries == nil { retries = defaults.retries }
         if timeout == nil { timeout = defaults.timeout }
+        if memory == nil { memory = defaults.memory }
         if !hasCommand {
             exec = defaults.exec
             shell = defaults.shell
@@ -107,6 +109,6 @@ struct TaskFields: Sendable {
         }
         return TaskSpec(
             command: command, environment: env.take() ?? [:], workingDirectory: cwd.take(), stdin: stdin.take(),
-            retries: retries, timeout: timeout, io: io ?? false)
+            retries: retries, timeout: timeout, io: io ?? false, memoryLimitBytes: memory)
     }
 }

@@ -33,10 +33,20 @@ public struct TaskFile: Sendable {
 
     /// Like `init(path:validateKind:)` with a given read chunk size (tests use tiny chunks).
     package init(path: String, validateKind: @escaping KindValidator, chunkSize: Int) {
+        self.init(path: path, format: Self.formatByName(path), validateKind: validateKind, chunkSize: chunkSize)
+    }
+
+    /// Describes the task file at `path` in the given format (see `detectFormat`). Nothing is read yet.
+    public init(path: String, format: Format, validateKind: @escaping KindValidator, chunkSize: Int = 256 << 10) {
         self.path = path
         self.validateKind = validateKind
         self.chunkSize = max(chunkSize, 16)
-        format = path.lowercased().hasSuffix(".jsonl") ? .jsonl : .json
+        self.format = format
+    }
+
+    /// The format the name says: JSONL when it ends in `.jsonl` (any case), JSON otherwise.
+    public static func formatByName(_ path: String) -> Format {
+        path.lowercased().hasSuffix(".jsonl") ? .jsonl : .json
     }
 
     /// Pass 1: reads the whole file and returns every problem, in file order, up to `maxProblems` (the rest
@@ -107,15 +117,16 @@ public struct TaskFile: Sendable {
     /// invalid makes `next()` throw. When the last `check()` (on this value or a copy) found a small file
     /// (up to 4 MiB) valid and the file is unchanged (same inode, size and times), the reader serves the tasks
     /// that check built instead of parsing the file again; this happens once per check.
+    /// `taskCount` is what the check counted, for the reader to report as its `knownTaskCount`.
     /// - Throws: `TaskFileProblem` when the file cannot be opened.
-    public func makeReader() throws(TaskFileProblem) -> TaskFileReader {
+    public func makeReader(taskCount: Int? = nil) throws(TaskFileProblem) -> TaskFileReader {
         let file = try OpenTaskFile(path: path)
         if let identity = file.identity, let definitions = cache.take(matching: identity) {
             file.close()
             return TaskFileReader(checked: definitions)
         }
         let decoder = TaskDecoder(path: path, validateKind: validateKind, purpose: .read, fileSize: file.size)
-        return TaskFileReader(file: file, scanner: makeScanner(file), decoder: decoder)
+        return TaskFileReader(file: file, scanner: makeScanner(file), decoder: decoder, taskCount: taskCount)
     }
 
     private func makeScanner(_ file: OpenTaskFile) -> any TaskScanner {

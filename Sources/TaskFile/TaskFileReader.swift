@@ -27,23 +27,28 @@ public final class TaskFileReader {
     private var failure: TaskFileProblem?
     private var finished = false
 
-    /// A reader that streams `file`.
-    init(file: OpenTaskFile, scanner: any TaskScanner, decoder: TaskDecoder) {
+    /// How many tasks the file holds, as its check counted them.
+    public let knownTaskCount: Int?
+
+    /// A reader that streams `file`, which holds `taskCount` tasks when a check counted them.
+    init(file: OpenTaskFile, scanner: any TaskScanner, decoder: TaskDecoder, taskCount: Int?) {
         stream = Stream(file: file, scanner: scanner, decoder: decoder)
         checked = []
+        knownTaskCount = taskCount
     }
 
     /// A reader that serves tasks already checked and built.
     init(checked definitions: [TaskDefinition]) {
         stream = nil
         checked = definitions
+        knownTaskCount = definitions.count
     }
 
     /// The next task, or `nil` after the last one (and after `close()`).
     ///
     /// - Throws: the first `TaskFileProblem` met (the file changed since it was checked and is now invalid);
     ///   every later call throws the same problem.
-    public func next() throws(TaskFileProblem) -> TaskDefinition? {
+    public func nextTask() throws(TaskFileProblem) -> TaskDefinition? {
         if let failure { throw failure }
         guard let stream else { return nextChecked() }
         while !finished {

@@ -3,7 +3,7 @@ public import JSONValue
 /// Everything a worker needs to run one task (the task's id travels separately).
 ///
 /// The wire form (`json`, `init(json:)`) uses the task-file field names: `exec`, `shell`, `run` + `args`,
-/// `env`, `cwd`, `stdin`.
+/// `env`, `cwd`, `stdin`, `retries`, `timeout`, `io`, `memory` (a number of bytes).
 public struct TaskSpec: Sendable, Hashable {
     /// What to run.
     public var command: TaskCommand
@@ -19,13 +19,18 @@ public struct TaskSpec: Sendable, Hashable {
     public var timeout: Double?
     /// For `exec` and `shell`: the command mostly waits (network, disk), so it holds no CPU slot.
     public var io: Bool
+    /// The most memory the task may use, with everything it starts, in bytes (`memory`); `nil` for no limit. The
+    /// worker has the kernel enforce it on `exec` and `shell` commands.
+    public var memoryLimitBytes: UInt64?
 
     /// Creates a spec. No checks are made here; `init(json:)` checks the wire form.
     public init(
         command: TaskCommand, environment: [String: String] = [:], workingDirectory: String? = nil,
-        stdin: String? = nil, retries: Int? = nil, timeout: Double? = nil, io: Bool = false
+        stdin: String? = nil, retries: Int? = nil, timeout: Double? = nil, io: Bool = false,
+        memoryLimitBytes: UInt64? = nil
     ) {
         self.io = io
+        self.memoryLimitBytes = memoryLimitBytes
         self.command = command
         self.environment = environment
         self.workingDirectory = workingDirectory
@@ -57,6 +62,7 @@ public struct TaskSpec: Sendable, Hashable {
         if let retries { members.append(("retries", .number(JSONNumber(retries)))) }
         if let timeout { members.append(("timeout", .number(JSONNumber(timeout)))) }
         if io { members.append(("io", .bool(true))) }
+        if let memoryLimitBytes { members.append(("memory", .number(JSONNumber(Int(clamping: memoryLimitBytes))))) }
         return .object(JSONObject(members))
     }
 

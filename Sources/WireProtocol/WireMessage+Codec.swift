@@ -28,6 +28,7 @@ extension WireMessage {
             encoder.write(UInt64(welcome.outputCapBytes))
             encoder.write(UInt64(welcome.killGraceMilliseconds))
             encoder.write(byte: welcome.streamOutput ? 1 : 0)
+            encoder.write(welcome.maxFrameBytes)
         case .refusal(let reason):
             encoder.write(byte: Kind.refusal.rawValue)
             encoder.write(text: reason)
@@ -130,6 +131,8 @@ extension WireMessage {
             let flag = try decoder.readByte()
             guard flag <= 1 else { throw .malformed("stream-output flag \(flag)") }
             welcome.streamOutput = flag == 1
+            welcome.maxFrameBytes = try decoder.readUInt64()
+            guard welcome.maxFrameBytes >= 1024 else { throw .malformed("max frame bytes \(welcome.maxFrameBytes)") }
             self = .welcome(welcome)
         case .refusal:
             self = .refusal(reason: try decoder.readText())

@@ -47,7 +47,7 @@ public enum WireMessage: Sendable, Equatable {
     public static let outputWindowBytes: UInt64 = 1 << 20
 
     /// The protocol version this build speaks.
-    public static let protocolVersion: UInt8 = 2
+    public static let protocolVersion: UInt8 = 3
 }
 
 /// What a worker says about itself when it registers.
@@ -95,12 +95,16 @@ public struct Welcome: Sendable, Equatable {
     public var killGraceMilliseconds: UInt32
     /// Whether exec/shell tasks' output lines are sent as they are written (`output` messages).
     public var streamOutput: Bool
+    /// The largest frame the coordinator accepts on the result channel (`max_frame_bytes`): ZeroMQ drops a bigger one
+    /// without a word, so a worker never sends one (a result too big for it becomes a failure saying so).
+    public var maxFrameBytes: UInt64
 
     public init(
         workerID: UInt32, taskEndpoint: String, resultEndpoint: String,
         heartbeatMilliseconds: UInt32, heartbeatMisses: UInt32, outputCapBytes: UInt32, killGraceMilliseconds: UInt32,
-        streamOutput: Bool = false
+        streamOutput: Bool = false, maxFrameBytes: UInt64 = 64 << 20
     ) {
+        self.maxFrameBytes = maxFrameBytes
         self.killGraceMilliseconds = killGraceMilliseconds
         self.streamOutput = streamOutput
         self.workerID = workerID
@@ -164,6 +168,8 @@ public enum TaskOutcome: UInt8, Sendable, Equatable, CaseIterable {
     case error = 4
     /// It was stopped because the job was cancelled.
     case cancelled = 5
+    /// It went over its memory limit, or the kernel's out-of-memory killer ended it.
+    case memory = 6
 
     /// The name used in result lines (`failure` field).
     public var name: String {
@@ -174,6 +180,7 @@ public enum TaskOutcome: UInt8, Sendable, Equatable, CaseIterable {
         case .timeout: "timeout"
         case .error: "error"
         case .cancelled: "cancelled"
+        case .memory: "memory"
         }
     }
 }

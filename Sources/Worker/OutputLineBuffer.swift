@@ -45,20 +45,35 @@ final class OutputLineBuffer: Sendable {
     /// Adds a line of task `sequence`'s attempt `attempt`, or counts it as dropped when the buffer is full.
     func append(_ line: OutputLine, sequence: UInt64, attempt: UInt32, now: UInt64) {
         let stream: TaskOutputLine.Stream = line.stream == .stdout ? .stdout : .stderr
+        let taken = appendChunk(sequence: sequence, attempt: attempt, stream: stream, cost: line.bytes.count + 16, lines: 1, now: now) { add in
+            add(line)
+        }
+        _ = taken
+    }
+
+    /// Adds the lines `split` produces from one chunk of a task's stream when `cost` more bytes fit (and the stream
+    /// is not dropping lines); otherwise counts `lines` lines as dropped for that stream. Returns whether the chunk
+    /// was taken. `split` runs under the lock, so a chunk costs one lock and nothing per dropped line.
+    func appendChunk(
+        sequence: UInt64, attempt: UInt32, stream: TaskOutputLine.Stream, cost: Int, lines: Int, now: UInt64,
+        split: (_ add: (OutputLine) -> Void) -> Void
+    ) -> Bool {
         let key = StreamKey(sequence: sequence, attempt: attempt, stream: stream)
-        let size = line.bytes.count + 16
-        let shouldWake = state.withLock { state in
-            if state.dropped[key] != nil || (state.bytes > 0 && state.bytes + size > limitBytes) {
-                state.dropped[key, default: 0] += 1
-                return false
+        let (taken, shouldWake): (Bool, Bool) = state.withLock { state in
+            if state.dropped[key] != nil || (state.bytes > 0 && state.bytes + cost > limitBytes) {
+                state.dropped[key, default: 0] += lines
+                return (false, false)
             }
-            state.lines.append(TaskOutputLine(sequence: sequence, attempt: attempt, stream: stream, text: line.bytes, cut: line.cut))
             let before = state.bytes
-            state.bytes += size
-            if state.firstArrival == nil { state.firstArrival = now }
-            return before == 0 || (before < Self.batchBytes && state.bytes >= Self.batchBytes)
+            split { line in
+                state.lines.append(TaskOutputLine(sequence: sequence, attempt: attempt, stream: stream, text: line.bytes, cut: line.cut))
+                state.bytes += line.bytes.count + 16
+            }
+            if state.firstArrival == nil, state.bytes > before { state.firstArrival = now }
+            return (true, (before == 0 && state.bytes > 0) || (before < Self.batchBytes && state.bytes >= Self.batchBytes))
         }
         if shouldWake { wake() }
+        return taken
     }
 
     /// Nanoseconds until the waiting lines are due to be sent (0 when they are due), or `nil` when none wait.
@@ -75,7 +90,7 @@ final class OutputLineBuffer: Sendable {
     func take() -> [TaskOutputLine] {
         state.withLock { state in
             var lines = state.lines
-            for (key, count) in state.dropped.sorted(by: { ($0.key.sequence, $0.key.stream.rawValue) < ($1.key.sequence, $1.key.stream.rawValue) }) {
+            for (key, count) in state.dropped.filter({ $0.value > 0 }).sorted(by: { ($0.key.sequence, $0.key.stream.rawValue) < ($1.key.sequence, $1.key.stream.rawValue) }) {
                 lines.append(
                     TaskOutputLine(sequence: key.sequence, attempt: key.attempt, stream: key.stream, text: Self.marker(dropped: count)))
             }

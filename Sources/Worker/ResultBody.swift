@@ -5,7 +5,7 @@ import WireProtocol
 /// The members of a result line that the worker fills in, encoded as one compact JSON object, with how the
 /// task ended.
 ///
-/// Failed tasks carry `failure` (the class: `exit`, `signal`, `timeout`, `error`, `cancelled`) and `error`
+/// Failed tasks carry `failure` (the class: `exit`, `signal`, `timeout`, `error`, `cancelled`, `memory`) and `error`
 /// (a sentence) as their last members.
 struct ResultBody: Sendable {
     var outcome: TaskOutcome
@@ -56,21 +56,15 @@ struct ResultBody: Sendable {
         if output.stderrTruncated {
             bytes.append(contentsOf: #","stderr_truncated":true,"stderr_bytes":\#(output.stderrBytes)"#.utf8)
         }
-        let outcome: TaskOutcome
-        var reason = ""
-        if let stoppedBecause, output.status.exitCode != 0 {
-            outcome = stoppedBecause
-            reason = stoppedBecause == .timeout ? "command ran past its timeout and was stopped" : "cancelled before it finished"
-        } else if let code = output.status.exitCode {
-            outcome = code == 0 ? .ok : .exit
-            reason = "command exited with status \(code)"
-        } else {
-            outcome = .signal
-            reason = "command was killed by signal \(output.status.signalName ?? "\(output.status.signal ?? 0)")"
+        if let strays = output.memory?.strayProcessesStopped, strays > 0 {
+            bytes.append(contentsOf: #","stopped_leftover_processes":\#(strays)"#.utf8)
         }
+        let (outcome, reason) = ProcessEnding.classify(output.status, memory: output.memory, stoppedBecause: stoppedBecause)
         if outcome != .ok { appendFailure(outcome, reason, to: &bytes, first: false) }
         bytes.append(UInt8(ascii: "}"))
-        return ResultBody(outcome: outcome, retryable: outcome != .cancelled, body: bytes)
+        // Going over its own limit happens again on a retry; an out-of-memory kill of the host may not.
+        let retryable = outcome != .cancelled && !(outcome == .memory && output.memory?.overLimit == true)
+        return ResultBody(outcome: outcome, retryable: retryable, body: bytes)
     }
 
     private static func appendFailure(_ outcome: TaskOutcome, _ message: String, to bytes: inout [UInt8], first: Bool) {

@@ -11,8 +11,10 @@ import WireProtocol
 /// Runs one assigned task, whatever its kind, and turns its outcome into a `TaskResult`.
 ///
 /// Built-in and registered kinds run through their `TaskHandler`; exec and shell tasks run as child processes
-/// on the slot's CPU thread (they hold the slot while they run). A task's `timeout` stops it: a process group
-/// gets SIGTERM, then SIGKILL after the kill grace; a handler is cancelled. Nothing here throws: every failure
+/// on the slot's CPU thread (they hold the slot while they run), each in its own `ProcessTree`: the task ends when
+/// its process ends, and whatever it left running is stopped then. A task's `timeout` stops it: every process of
+/// its tree gets SIGTERM, then SIGKILL after the kill grace; a handler is cancelled. A `memory` limit holds the
+/// whole tree. Nothing here throws: every failure
 /// becomes a failed result with its class and an `error` sentence.
 struct TaskExecutor: Sendable {
     let handlers: HandlerRegistry
@@ -104,21 +106,20 @@ struct TaskExecutor: Sendable {
         configuration.captureOutput = true
         configuration.outputCap = outputCap
         configuration.newProcessGroup = true
+        let tree = ProcessTree(label: "\(sequence)-\(assignment.attempt)", memoryLimitBytes: spec.memoryLimitBytes)
+        configuration.processTree = tree
         let children = self.children
         let launch = configuration
         let watchdog = spec.timeout.map { seconds in
             ProcessWatchdog(sequence: sequence, seconds: seconds, graceMilliseconds: killGraceMilliseconds, children: children)
         }
         defer { watchdog?.disarm() }
-        let onLine = outputLines.map { lines in
-            { @Sendable (line: OutputLine) in
-                lines.append(line, sequence: sequence, attempt: assignment.attempt, now: Clocks.monotonicNanoseconds())
-            }
-        }
+        let outputLines = self.outputLines
         do {
             let wait = { @Sendable () throws -> ProcessOutput in
                 defer { children.remove(sequence: sequence) }
-                return try ProcessRunner.run(launch, started: { children.add($0, sequence: sequence) }, onLine: onLine)
+                let sink = outputLines.map { TaskOutputSink(buffer: $0, sequence: sequence, attempt: assignment.attempt) }
+                return try ProcessRunner.run(launch, started: { children.add($0, tree: tree, sequence: sequence) }, sink: sink)
             }
             let output = spec.io ? try await BlockingCall.run(wait) : try await services.cpu.run(wait)
             let stoppedBecause: TaskOutcome? =

@@ -43,6 +43,8 @@ final class WorkerSession {
 
     /// Results are sent in messages of at most about this many bytes.
     private static let resultMessageBytes = 1 << 20
+    /// The longest progress message sent, in bytes.
+    private static let progressMessageBytes = 4096
 
     init(welcome: Welcome, configuration: WorkerConfiguration, workerName: String, outbox: ResultOutbox, signals: SignalPipe) {
         self.welcome = welcome
@@ -56,7 +58,9 @@ final class WorkerSession {
             httpConnectionsPerHost: configuration.httpConnectionsPerHost,
             progress: { sequence, fraction, message in
                 let permille = fraction.map { UInt32(($0 * 1000).rounded()) }
-                outbox.progress(ProgressReport(sequence: sequence, permille: permille, message: message ?? ""))
+                // A progress message is a short note; a huge one must not make its frame too big to send.
+                let note = String(decoding: (message ?? "").utf8.prefix(Self.progressMessageBytes), as: UTF8.self)
+                outbox.progress(ProgressReport(sequence: sequence, permille: permille, message: note))
             }
         )
         self.services = services
@@ -281,8 +285,18 @@ final class WorkerSession {
         enqueue(.returned(workerID: welcome.workerID, sequences: sequences), on: results)
     }
 
+    /// The coordinator's frame limit: a bigger frame would be dropped by ZeroMQ without a word.
+    private var maxFrameBytes: Int { Int(clamping: welcome.maxFrameBytes) }
+
     private func enqueue(_ message: WireMessage, on results: ZMQSocket) {
         let frame = message.encoded()
+        guard frame.count <= maxFrameBytes else {
+            // Results are packed to fit (see ResultPacking); anything else this big is a fault worth saying out loud.
+            WorkerRuntime.report(
+                "jobrun worker: not sending a message of \(frame.count) bytes, over the coordinator's max_frame_bytes of "
+                    + "\(maxFrameBytes)")
+            return
+        }
         if case .output = message { outputBytesSent += UInt64(frame.count) }
         do {
             try outbound.send(frame, on: results)
@@ -318,19 +332,12 @@ final class WorkerSession {
             heldStarts = []
             heldResults = []
         }
-        if finished.isEmpty, !started.isEmpty {
-            enqueue(.results(workerID: welcome.workerID, started: started, []), on: results)
-        }
-        var start = 0
-        while start < finished.count {
-            var end = start
-            var bytes = 0
-            while end < finished.count, end == start || bytes + finished[end].body.count < Self.resultMessageBytes {
-                bytes += finished[end].body.count + 24
-                end += 1
-            }
-            enqueue(.results(workerID: welcome.workerID, started: start == 0 ? started : [], Array(finished[start..<end])), on: results)
-            start = end
+        guard !finished.isEmpty || !started.isEmpty else { return }
+        for message in ResultPacking.messages(
+            workerID: welcome.workerID, started: started, finished: finished, maxFrameBytes: maxFrameBytes,
+            preferredBytes: Self.resultMessageBytes)
+        {
+            enqueue(message, on: results)
         }
     }
 }

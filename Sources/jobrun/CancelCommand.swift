@@ -12,8 +12,8 @@ struct CancelCommand: StatusCommand {
             """
     )
 
-    @Argument(help: "The job: an id, or a unique prefix or suffix of one.")
-    var job: String
+    @Argument(help: "The job: an id, a unique prefix or suffix of one, or its task file's name (default: the newest running job).")
+    var job: String?
 
     @Option(name: .long, help: "Seconds to wait for the job to end (0: do not wait).")
     var wait: Double = 60
@@ -23,7 +23,18 @@ struct CancelCommand: StatusCommand {
     }
 
     func runWithStatus() -> Int32 {
-        guard let record = resolveJob(job) else { return 2 }
+        let found: JobRecord?
+        if let job {
+            found = resolveJob(job)
+        } else {
+            do {
+                found = try JobCatalog().newestRunning()
+            } catch {
+                printError("jobrun: \(error)")
+                found = nil
+            }
+        }
+        guard let record = found else { return 2 }
         return JobCanceller(record: record).run(waitSeconds: wait)
     }
 }

@@ -10,8 +10,9 @@ struct JobRunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobrun",
         abstract: "Run a file of tasks on every core: parallel processes, concurrent IO inside each.",
+        version: "jobrun \(jobrunVersion)",
         subcommands: [
-            SubmitCommand.self, JobStatusCommand.self, TailCommand.self, CancelCommand.self, ReportCommand.self,
+            SubmitCommand.self, RunCommand.self, JobStatusCommand.self, TailCommand.self, CancelCommand.self, ReportCommand.self,
             WorkerCommand.self, KeygenCommand.self,
         ]
     )
@@ -46,6 +47,9 @@ struct JobRunCommand: ParsableCommand {
         Glibc.exit(runnable.runWithStatus())
     }
 }
+
+/// This build's version, printed by `jobrun --version`.
+let jobrunVersion = "0.3.0"
 
 /// A subcommand that returns its own process exit status.
 protocol StatusCommand: ParsableCommand {

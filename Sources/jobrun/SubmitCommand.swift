@@ -3,7 +3,9 @@ import Coordinator
 import JobMonitor
 import JobRun
 import Observability
+import Scheduler
 import Settings
+import TaskFile
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,7 +18,8 @@ struct SubmitCommand: StatusCommand {
         discussion: """
             FILE is JSON ({"tasks": [...], "defaults": {...}}) or JSONL (one task object per line, \
             file name ending in .jsonl). Each task has exactly one of "exec" (argv array), "shell" (string) \
-            or "run" (a built-in kind: echo, sha256-chain, sleep) with "args".
+            or "run" (a built-in kind: \(HandlerRegistry.builtIn.names.joined(separator: ", "))) with "args". \
+            FILE - (or a pipe, a FIFO, /dev/stdin) is read as JSONL as it arrives.
 
             Exit status: 0 every task succeeded, 1 some task failed, 2 usage or input error (nothing ran), \
             130 interrupted.
@@ -59,11 +62,25 @@ struct SubmitCommand: StatusCommand {
     @Option(name: .long, help: "Seconds a task may run before it is stopped, for tasks without their own `timeout`.")
     var timeout: Double?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Memory limit for exec/shell tasks without their own `memory` (such as 512M or 2G).",
+            discussion: "The kernel holds each task and everything it starts to it; a task over it is stopped and "
+                + "recorded failed with failure \"memory\"."))
+    var memory: String?
+
     @Flag(name: .long, help: "Continue an earlier run into the same results file: skip tasks it recorded with an unchanged definition.")
     var resume = false
 
-    @Flag(name: .long, help: "With --resume, also run again the tasks recorded as failed or timed out.")
+    @Flag(name: .long, help: "Continue an earlier run, running again the tasks recorded as failed or timed out (implies --resume).")
     var rerunFailed = false
+
+    @Option(name: .long, help: "Stop early: now|soon,fail|success|done=N or =P% (GNU parallel's meaning), e.g. now,fail=1.")
+    var halt: String?
+
+    @Option(name: .long, help: "Keep at most this much of each task's stdout and stderr (512K, 10M; 0: as much as a result message carries).")
+    var outputCap: String?
 
     @OptionGroup(title: "Workers on other machines")
     var network: NetworkOptions
@@ -116,15 +133,21 @@ struct SubmitCommand: StatusCommand {
                 "--timeout must be a number of seconds from \(Self.minimumTimeout) (the timer's resolution) to "
                     + "\(Int(Self.maximumTimeout)) (a year), got \(timeout)")
         }
-        if rerunFailed, !resume { throw ValidationError("--rerun-failed goes with --resume") }
+        if let memory {
+            do {
+                _ = try ByteSize(parsing: memory, minimum: .minimumMemoryLimit)
+            } catch {
+                throw ValidationError("--memory: \(error)")
+            }
+        }
         if let ioConcurrency, !(1...Self.maximumIOConcurrency).contains(ioConcurrency) {
             throw ValidationError("--io-concurrency must be from 1 to \(Self.maximumIOConcurrency), got \(ioConcurrency)")
         }
         if let workerCommand, access(workerCommand, X_OK) != 0 {
             throw ValidationError("--worker-command \(workerCommand) is not an executable file")
         }
-        if resume, force { throw ValidationError("--resume keeps the results file and --force replaces it; choose one") }
-        if resume, output == "-" { throw ValidationError("--resume needs a results file, not standard output") }
+        if resume || rerunFailed, force { throw ValidationError("--resume keeps the results file and --force replaces it; choose one") }
+        if resume || rerunFailed, output == "-" { throw ValidationError("--resume needs a results file, not standard output") }
     }
 
     func runWithStatus() -> Int32 {
@@ -138,6 +161,7 @@ struct SubmitCommand: StatusCommand {
                 return SubmitExitCode.usage
             }
         }
+        guard Self.applyOutputCap(outputCap, to: &settings) else { return SubmitExitCode.usage }
         let outputPath = output ?? JobConfiguration.defaultOutputPath(forTaskFile: file)
         // Through Slurm the nodes do the work: no local workers unless --workers asks for them.
         var workerCount = workers ?? (network.usesSlurm ? 0 : Self.coreCount())
@@ -170,8 +194,16 @@ struct SubmitCommand: StatusCommand {
         )
         configuration.defaultRetries = retries ?? 0
         configuration.defaultTimeout = timeout
-        configuration.resume = resume
+        configuration.defaultMemoryLimitBytes = memory.flatMap { try? ByteSize(parsing: $0, minimum: .minimumMemoryLimit).bytes }
+        // Running the failures again means continuing the earlier run: --rerun-failed implies --resume.
+        configuration.resume = resume || rerunFailed
         configuration.rerunFailed = rerunFailed
+        do {
+            configuration.halt = try halt.flatMap { text throws(HaltPolicyError) in try HaltPolicy.parse(text) }
+        } catch {
+            printError("jobrun: \(error)")
+            return SubmitExitCode.usage
+        }
         var notes: [String] = []
         do {
             configuration.network = try network.configuration(program: Self.executablePath(), notes: &notes)
@@ -187,6 +219,7 @@ struct SubmitCommand: StatusCommand {
         // A detached coordinator (--job-id) would only copy the lines into its log; the event log has them.
         configuration.showStreamedOutput = streamsOutput && !quiet && jobID == nil
         let recorder = settings.recordEvents == 0 ? nil : JobWatch.recorder(for: submission, jobID: jobID)
+        recorder?.limitOutputLog(toBytes: settings.outputLogBytes)
         configuration.observers = recorder.map { [$0] } ?? []
         let served: ObservabilityServer?
         do {
@@ -228,6 +261,24 @@ struct SubmitCommand: StatusCommand {
             printError("jobrun: metrics at \(server.url)metrics, live dashboard at \(server.url)")
         }
         return server
+    }
+
+    /// Sets `output_cap_bytes` from `--output-cap` (0: as much as one result message carries); false, once
+    /// standard error says why, when the size cannot be understood.
+    static func applyOutputCap(_ text: String?, to settings: inout Settings) -> Bool {
+        guard let text else { return true }
+        let largest = max((settings.maxFrameBytes - (64 << 10)) / 2, 0)
+        guard let bytes = (try? ByteSize(parsing: text, minimum: ByteSize(bytes: 0))).map({ Int($0.bytes) }) else {
+            printError("jobrun: --output-cap \(text): expected a size such as 512K, 10M or 0 (no cap)")
+            return false
+        }
+        guard bytes <= largest else {
+            printError("jobrun: --output-cap \(text) is more than a result message carries (max_frame_bytes = "
+                + "\(settings.maxFrameBytes)); use at most \(largest >> 10)K, or raise max_frame_bytes in a --config file")
+            return false
+        }
+        settings.outputCapBytes = bytes == 0 ? largest : bytes
+        return true
     }
 
     static func coreCount() -> Int {

@@ -25,7 +25,7 @@ struct WorkerCommand: StatusCommand {
     var ioConcurrency: Int = 256
 
     @Option(name: .long, help: "Connections the HTTP client opens to one host at most.")
-    var httpConnectionsPerHost: Int = 256
+    var httpConnectionsPerHost: Int = 8
 
     func validate() throws {
         if !(1...SubmitCommand.maximumSlots).contains(slots) {

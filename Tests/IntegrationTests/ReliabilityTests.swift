@@ -172,9 +172,12 @@ struct ReliabilityTests {
         #expect(try JobrunProcess.run(["submit", file, "--workers", "1"]).status == 1)
         _ = FileManager.default.createFile(atPath: marker, contents: Data())
         let plain = try JobrunProcess.run(["submit", file, "--resume"])
-        #expect(plain.status == 0)
+        // A results file that still records a failure is not a success, and the summary says how to rerun it.
+        #expect(plain.status == 1)
+        #expect(plain.stderr.contains("--rerun-failed"), "\(plain.stderr)")
         #expect(try scratch.results("tasks.results.jsonl")[#""b""#]?["status"] == "failed", "failed tasks are kept without --rerun-failed")
-        let rerun = try JobrunProcess.run(["submit", file, "--resume", "--rerun-failed"])
+        // --rerun-failed alone implies --resume.
+        let rerun = try JobrunProcess.run(["submit", file, "--rerun-failed"])
         #expect(rerun.status == 0, "\(rerun.stderr)")
         var results = try scratch.results("tasks.results.jsonl")
         #expect(results.count == 3)

@@ -139,13 +139,13 @@ struct TaskFileGoodFileTests {
         let directory = try TemporaryDirectory()
         let path = try directory.write("tasks.json", #"{"tasks": [{"exec": ["a"]}]}"#)
         let reader = try TaskFile(path: path, validateKind: testKinds).makeReader()
-        #expect(try reader.next()?.spec == .exec(["a"]))
-        #expect(try reader.next() == nil)
-        #expect(try reader.next() == nil)
+        #expect(try reader.nextTask()?.spec == .exec(["a"]))
+        #expect(try reader.nextTask() == nil)
+        #expect(try reader.nextTask() == nil)
         let closed = try TaskFile(path: path, validateKind: testKinds).makeReader()
         closed.close()
         closed.close()
-        #expect(try closed.next() == nil)
+        #expect(try closed.nextTask() == nil)
     }
 
     @Test("tasks served from a check equal the streamed ones, and a changed file is read again")

@@ -55,12 +55,12 @@ struct TaskFileJSONLTests {
         let path = try directory.write(
             "tasks.jsonl", "{\"exec\": [\"a\"]}\n{\"exec\": [\"b\"]}\n{\"exec\": [\"c\"],}\n{\"exec\": [\"d\"]}\n")
         let reader = try TaskFile(path: path, validateKind: testKinds).makeReader()
-        #expect(try reader.next()?.spec == .exec(["a"]))
-        #expect(try reader.next()?.spec == .exec(["b"]))
-        let problem = #expect(throws: TaskFileProblem.self) { try reader.next() }
+        #expect(try reader.nextTask()?.spec == .exec(["a"]))
+        #expect(try reader.nextTask()?.spec == .exec(["b"]))
+        let problem = #expect(throws: TaskFileProblem.self) { try reader.nextTask() }
         #expect(problem?.line == 3)
         #expect(problem?.column == 16)
-        #expect(throws: TaskFileProblem.self) { try reader.next() }
+        #expect(throws: TaskFileProblem.self) { try reader.nextTask() }
     }
 
     @Test("a last line without a newline is read")

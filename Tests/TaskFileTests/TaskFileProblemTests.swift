@@ -245,7 +245,7 @@ struct TaskFileProblemTests {
         var thrown: TaskFileProblem?
         for _ in 0..<10 {
             do {
-                guard try reader.next() != nil else { break }
+                guard try reader.nextTask() != nil else { break }
             } catch {
                 thrown = error
                 break
@@ -260,7 +260,7 @@ struct TaskFileProblemTests {
         #expect(problem.field == first.field)
         if !first.message.hasPrefix("duplicate id") { #expect(problem == first) }
         // Later calls throw the same problem.
-        #expect(throws: problem) { try reader.next() }
+        #expect(throws: problem) { try reader.nextTask() }
     }
 
     @Test("a missing file is a problem, not a crash")
@@ -305,8 +305,8 @@ struct TaskFileProblemTests {
         #expect(file.check().isValid)
         try directory.write("tasks.json", #"{"tasks": [{"exec": ["a"]}, {"exec": "b"}]}"#)
         let reader = try file.makeReader()
-        #expect(try reader.next()?.spec == .exec(["a"]))
-        let problem = #expect(throws: TaskFileProblem.self) { try reader.next() }
+        #expect(try reader.nextTask()?.spec == .exec(["a"]))
+        let problem = #expect(throws: TaskFileProblem.self) { try reader.nextTask() }
         #expect(problem?.field == "exec")
         #expect(problem?.task == "task at position 1")
         #expect(problem?.line == 1)

@@ -23,7 +23,7 @@ struct TaskFileStreamingTests {
         defer { reader.close() }
         var seen = 0
         var inOrder = true
-        while seen <= count, let task = try reader.next() {
+        while seen <= count, let task = try reader.nextTask() {
             if task.position != seen || task.line != seen + 1 || task.id.key != String(seen)
                 || task.spec.command != .exec(["echo", "task \(seen)"])
             {

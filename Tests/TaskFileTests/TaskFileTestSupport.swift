@@ -83,7 +83,7 @@ func readAll(_ file: TaskFile, limit: Int = 1_000_000) throws -> [TaskDefinition
     let reader = try file.makeReader()
     defer { reader.close() }
     var definitions: [TaskDefinition] = []
-    while definitions.count <= limit, let definition = try reader.next() {
+    while definitions.count <= limit, let definition = try reader.nextTask() {
         definitions.append(definition)
     }
     return definitions

@@ -65,9 +65,14 @@ struct WireCodecTests {
         line[6] = 4
         #expect(throws: WireDecodingError.malformed("output line flags 4")) { try WireMessage(decoding: line) }
         var welcome = WireMessage.welcome(Welcome(workerID: 1, taskEndpoint: "t", resultEndpoint: "r", heartbeatMilliseconds: 1,
-                                                  heartbeatMisses: 2, outputCapBytes: 3, killGraceMilliseconds: 4)).encoded()
-        welcome[welcome.count - 1] = 2
+                                                  heartbeatMisses: 2, outputCapBytes: 3, killGraceMilliseconds: 4,
+                                                  maxFrameBytes: 1024)).encoded()
+        // The flag, then the frame limit 1024 as two varint bytes.
+        welcome[welcome.count - 3] = 2
         #expect(throws: WireDecodingError.malformed("stream-output flag 2")) { try WireMessage(decoding: welcome) }
+        welcome[welcome.count - 3] = 0
+        welcome[welcome.count - 1] = 0
+        #expect(throws: WireDecodingError.malformed("max frame bytes 0")) { try WireMessage(decoding: welcome) }
     }
 
     @Test("a refusal is readable whatever version sent it")

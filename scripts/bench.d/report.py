@@ -182,6 +182,9 @@ class Table:
         j = self.base_row("W4true", "jobrun", "jobrun submit --workers 2", W4_TASKS, "jobs", "every id once, exit 0")
         self.peer_row("W4true", "parallel", "GNU parallel -j2", W4_TASKS, "jobs", j, TARGET_W4_PARALLEL)
         self.peer_row("W4true", "xargs", "xargs -P 2 -n 1 (the fork/exec floor)", W4_TASKS, "jobs", j)
+        jr = self.base_row("W4run", "jobrun", "seq 0 1999 | jobrun run -j 2 /bin/true", W4_TASKS, "jobs", "exit 0")
+        self.peer_row("W4run", "parallel", "seq 0 1999 | parallel -j2 /bin/true", W4_TASKS, "jobs", jr, TARGET_W4_PARALLEL)
+        self.peer_row("W4run", "xargs", "seq 0 1999 | xargs -P 2 -n 1 /bin/true", W4_TASKS, "jobs", jr)
         je = self.base_row("W4echo", "jobrun", "jobrun submit --workers 2", W4_TASKS, "jobs", "stdout == \"<i>\\n\"")
         self.peer_row("W4echo", "xargs", "xargs -P 2 -n 1 sh -c 'echo $1' _", W4_TASKS, "jobs", je)
 

@@ -17,6 +17,7 @@
 #define CCHILDPROCESS_STEP_SETUP 1
 #define CCHILDPROCESS_STEP_CHDIR 2
 #define CCHILDPROCESS_STEP_EXEC 3
+#define CCHILDPROCESS_STEP_CGROUP 4
 
 /// pipe2(fds, O_CLOEXEC). Exists because Swift's Glibc module does not declare pipe2, and pipe()
 /// followed by fcntl(FD_CLOEXEC) would let a child spawned by another thread in between inherit
@@ -35,13 +36,16 @@ int cchildprocess_file_actions_addchdir(posix_spawn_file_actions_t *actions, con
 /// `new_process_group` is non-zero; gets `death_signal` when the thread that called this function
 /// exits; installs `stdio[i]` (a descriptor >= 3, CCHILDPROCESS_INHERIT or CCHILDPROCESS_DEV_NULL)
 /// as descriptor i; changes to `working_directory` when it is not NULL; unblocks every signal;
-/// and executes `path` (no PATH search) with `argv` and `envp`.
+/// writes "0" to each of the `join_count` descriptors in `join_fds` (open cgroup.procs files), so it
+/// joins those control groups before the program runs; and executes `path` (no PATH search) with
+/// `argv` and `envp`. A `death_signal` of 0 sets no parent-death signal.
 ///
 /// Returns 0 and stores the pid, or returns an errno value and stores the failed step (a child that
 /// failed has already been reaped).
 int cchildprocess_spawn_with_death_signal(
     pid_t *pid, int *failed_step, const char *path, char *const argv[], char *const envp[],
-    const int stdio[3], const char *working_directory, int new_process_group, int death_signal);
+    const int stdio[3], const char *working_directory, int new_process_group, int death_signal,
+    const int *join_fds, int join_count);
 
 /// prctl(PR_SET_CHILD_SUBREAPER, 1): processes orphaned below this one (a dead worker's task processes) are
 /// re-parented to it instead of to init, so it can find and stop them. Exists because prctl is variadic, which
@@ -52,5 +56,10 @@ int cchildprocess_become_subreaper(void);
 /// under 64 MiB), for a process that fills and empties large buffers many times a second. Exists because
 /// <malloc.h> is not part of Swift's Glibc module.
 void cchildprocess_keep_freed_memory(void);
+
+/// pidfd_open(pid, 0): a descriptor that becomes readable when the process `pid` ends, so a poll loop
+/// can notice the end of a child while its output pipes are still held open by other processes.
+/// Exists because glibc before 2.36 has no wrapper. Returns the descriptor, or -1 with errno set.
+int cchildprocess_pidfd_open(pid_t pid);
 
 #endif

@@ -1,0 +1,277 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// Everything one started program runs, whatever it starts: children, grandchildren, processes that left its process
+/// group with `setsid`. Finds them, stops them, and holds them to a memory limit.
+///
+/// How, in order of preference, decided when it is created:
+/// - **tracking**: a cgroup2 group (`cgroup2`), else a cgroup v1 memory group (`cgroup1`); the child joins it before
+///   it executes, so nothing it starts is ever outside. Where no group can be made (no permission, no cgroup
+///   mount), `processScan`: the program's process group plus every process whose environment carries this tree's
+///   marker variable (processes that clear their environment can escape this one).
+/// - **memory**: a kernel limit in the cgroup2 group when it has the memory controller (`cgroup2`), else in a
+///   cgroup v1 memory group (`cgroup1`); where neither exists, the tree's resident memory is sampled every tick and
+///   the tree is killed when it is over the limit (`sampling`).
+///
+/// Use: set it on a `SpawnConfiguration` and run it with `ProcessRunner.run`, which stops whatever is left when the
+/// program ends and reports the tree's memory use. Thread-safe; `stop` may come from any thread (a timeout).
+public final class ProcessTree: Sendable {
+    /// How the tree's processes are found.
+    public enum Tracking: String, Sendable { case cgroup2, cgroup1, processScan }
+    /// How the memory limit is enforced.
+    public enum MemoryEnforcement: String, Sendable { case none, cgroup2, cgroup1, sampling }
+
+    public let tracking: Tracking
+    public let memoryEnforcement: MemoryEnforcement
+    /// The limit on the whole tree's memory, if any.
+    public let memoryLimitBytes: UInt64?
+    /// The environment variable (name, value) every process of a `processScan` tree inherits.
+    public let marker: (name: String, value: String)
+
+    private let trackingGroup: Cgroup?
+    private let memoryGroup: Cgroup?
+    private let state: Mutex<State>
+
+    private struct State {
+        var leader: Int32?
+        var sampledPeak: UInt64 = 0
+        var overLimit = false
+        var stoppedByCaller = false
+        var strays = 0
+        var finished: MemoryUse?
+    }
+
+    /// The prefix of the per-process group that holds this process's task groups: `jobrun-<pid>`.
+    static let groupPrefix = "jobrun-"
+
+    /// The control groups of this process, found once; groups left by dead workers are removed on first use.
+    public static let mounts: CgroupMounts = {
+        let mounts = CgroupMounts.discover()
+        for directory in [mounts.unified, mounts.memoryV1].compactMap({ $0 }) {
+            Cgroup.removeAbandoned(under: directory)
+        }
+        return mounts
+    }()
+
+    private static let counter = Atomic<UInt64>(0)
+
+    /// A tree for one program, named `label` (letters, digits, `-`) in its cgroup paths, limited to `memoryLimitBytes`
+    /// when given. Never fails: without control groups it falls back as described above.
+    public init(label: String, memoryLimitBytes: UInt64?, mounts: CgroupMounts = ProcessTree.mounts) {
+        let number = Self.counter.wrappingAdd(1, ordering: .relaxed).newValue
+        let safeLabel = String(label.unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" }.prefix(40))
+        let name = "task-\(safeLabel)-\(number)"
+        let pid = getpid()
+        self.memoryLimitBytes = memoryLimitBytes
+        self.marker = ("JOBRUN_PROCESS_TREE", "\(pid)-\(number)")
+
+        let unified = mounts.unified.flatMap { Self.makeGroup(under: $0, name: name) }
+        var memory: Cgroup?
+        var enforcement = MemoryEnforcement.none
+        if let limit = memoryLimitBytes {
+            if let unified, unified.read("cgroup.controllers")?.split(whereSeparator: { $0 == " " || $0 == "\n" }).contains("memory") == true,
+                unified.write("memory.max", String(limit))
+            {
+                unified.write("memory.swap.max", "0")
+                memory = unified
+                enforcement = .cgroup2
+            } else if let group = mounts.memoryV1.flatMap({ Self.makeGroup(under: $0, name: name) }) {
+                if group.write("memory.limit_in_bytes", String(limit)) {
+                    // No swap for the tree either, where the kernel accounts it; otherwise the limit only moves pages out.
+                    if group.has("memory.memsw.limit_in_bytes") { group.write("memory.memsw.limit_in_bytes", String(limit)) }
+                    memory = group
+                    enforcement = .cgroup1
+                } else {
+                    group.remove(waitingUpTo: 0)
+                }
+            }
+            if enforcement == .none { enforcement = .sampling }
+        }
+        memoryGroup = memory
+        memoryEnforcement = enforcement
+        if let unified {
+            trackingGroup = unified
+            tracking = .cgroup2
+        } else if let memory {
+            trackingGroup = memory
+            tracking = .cgroup1
+        } else {
+            trackingGroup = nil
+            tracking = .processScan
+        }
+        state = Mutex(State())
+    }
+
+    deinit {
+        _ = finish()
+    }
+
+    /// `<directory>/jobrun-<pid>/<name>`, creating the per-process group when needed.
+    private static func makeGroup(under directory: String, name: String) -> Cgroup? {
+        guard let parent = Cgroup.create(directory + "/" + groupPrefix + String(getpid())) else { return nil }
+        return Cgroup.create(parent.path + "/" + name)
+    }
+
+    /// Descriptors of the `cgroup.procs` files a new child must write to join the tree (close them after the
+    /// launch).
+    func joinDescriptors() -> [Int32] {
+        var groups = [trackingGroup].compactMap { $0 }
+        if let memoryGroup, memoryGroup != trackingGroup { groups.append(memoryGroup) }
+        return groups.compactMap { $0.openProcs() }
+    }
+
+    /// Notes the program's process (it leads its own process group when it was started with one).
+    func started(leader pid: Int32) {
+        state.withLock { $0.leader = pid }
+    }
+
+    /// The processes of the tree now, the program itself included while it runs.
+    public func members() -> [Int32] {
+        if let trackingGroup { return trackingGroup.members() }
+        let leader = state.withLock { $0.leader }
+        return ProcessScan.processes(withEnvironment: marker.name, value: marker.value, orGroup: leader)
+    }
+
+    /// Sends `signal` to every process of the tree (a timeout's SIGTERM); remembers that the caller stopped it.
+    public func stop(_ signal: Int32) {
+        state.withLock { $0.stoppedByCaller = true }
+        for pid in members() { kill(pid, signal) }
+    }
+
+    /// Kills every process of the tree; remembers that the caller stopped it.
+    public func killAll() {
+        state.withLock { $0.stoppedByCaller = true }
+        _ = killEverything()
+    }
+
+    /// Kills whatever the program left running after it ended; called by `ProcessRunner` when the program ends.
+    func programEnded() {
+        let killed = killEverything()
+        state.withLock { $0.strays += killed }
+    }
+
+    /// Kills every member; returns how many processes it signalled (the program itself not counted).
+    private func killEverything() -> Int {
+        let leader = state.withLock { $0.leader }
+        if let trackingGroup {
+            let members = trackingGroup.members()
+            if !members.isEmpty { trackingGroup.killAll() }
+            return members.filter { $0 != leader }.count
+        }
+        var killed = Set<Int32>()
+        for _ in 0..<20 {
+            let members = self.members()
+            if members.isEmpty { break }
+            for pid in members where kill(pid, SIGKILL) == 0 && pid != leader { killed.insert(pid) }
+        }
+        return killed.count
+    }
+
+    /// Checks the tree against its memory limit (each tick while the program runs): kills it when it went over,
+    /// and returns whether it did.
+    @discardableResult
+    func enforceMemoryLimit() -> Bool {
+        guard let limit = memoryLimitBytes else { return false }
+        switch memoryEnforcement {
+        case .none: return false
+        case .cgroup1, .cgroup2:
+            // The kernel enforces the limit by killing one process; the rest of the tree goes with it.
+            guard oomKills() > 0 else { return false }
+        case .sampling:
+            let resident = ProcessScan.residentBytes(of: members())
+            let over = state.withLock { state in
+                state.sampledPeak = max(state.sampledPeak, resident)
+                return resident > limit
+            }
+            guard over else { return false }
+        }
+        let first = state.withLock { state in
+            defer { state.overLimit = true }
+            return !state.overLimit
+        }
+        if first { _ = killEverything() }
+        return true
+    }
+
+    /// The kernel's out-of-memory kills inside the tree's memory group.
+    private func oomKills() -> UInt64 {
+        guard let memoryGroup else { return 0 }
+        switch memoryEnforcement {
+        case .cgroup2: return memoryGroup.keyed("memory.events", "oom_kill") ?? 0
+        default: return memoryGroup.keyed("memory.oom_control", "oom_kill") ?? 0
+        }
+    }
+
+    /// After the program ended: kills what is left, reports the tree's memory use and how it ended, and removes
+    /// the tree's control groups. Returns the same report on every call.
+    @discardableResult
+    func finish(kernelOOMKillsBefore: UInt64? = nil, kernelOOMKillsAfter: UInt64? = nil) -> MemoryUse {
+        if let done = state.withLock({ $0.finished }) { return done }
+        let overLimit = enforceMemoryLimit()
+        _ = killEverything()
+        let peak: UInt64?
+        switch memoryEnforcement {
+        case .cgroup2: peak = memoryGroup?.number("memory.peak")
+        case .cgroup1: peak = memoryGroup?.number("memory.max_usage_in_bytes")
+        case .sampling: peak = state.withLock { $0.sampledPeak }
+        case .none: peak = nil
+        }
+        let groupOOMKills = oomKills()
+        var report = state.withLock { state in
+            MemoryUse(
+                limitBytes: memoryLimitBytes, peakBytes: peak, overLimit: overLimit || state.overLimit,
+                killedByKernel: groupOOMKills > 0, strayProcessesStopped: state.strays,
+                stoppedByCaller: state.stoppedByCaller)
+        }
+        if memoryGroup == nil, let before = kernelOOMKillsBefore, let after = kernelOOMKillsAfter, after > before {
+            report.kernelKilledSomethingMeanwhile = true
+        }
+        var groups = [trackingGroup].compactMap { $0 }
+        if let memoryGroup, memoryGroup != trackingGroup { groups.append(memoryGroup) }
+        for group in groups { group.remove() }
+        state.withLock { $0.finished = report }
+        return report
+    }
+
+    /// The kernel's count of out-of-memory kills on the whole machine (`oom_kill` in /proc/vmstat), or `nil`.
+    static func machineOOMKills() -> UInt64? {
+        guard let text = readSmallFile("/proc/vmstat") else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
+            return UInt64(line.dropFirst("oom_kill ".count))
+        }
+        return nil
+    }
+}
+
+/// What a `ProcessTree` saw of its memory and of the processes its program left behind.
+public struct MemoryUse: Sendable, Equatable {
+    /// The tree's limit, if it had one.
+    public var limitBytes: UInt64?
+    /// The most memory the tree used at once, where known (the control group's peak, or the sampled peak).
+    public var peakBytes: UInt64?
+    /// The tree went over its limit and was stopped.
+    public var overLimit: Bool
+    /// The kernel's out-of-memory killer ended a process of the tree (seen in its memory group).
+    public var killedByKernel: Bool
+    /// Processes still running when the program ended, which were stopped then.
+    public var strayProcessesStopped: Int
+    /// The caller stopped the tree (a timeout or a cancel) before it ended by itself.
+    public var stoppedByCaller: Bool
+    /// Without a memory group: the kernel's out-of-memory killer killed some process on the machine while the
+    /// program ran (a SIGKILL nobody here sent then most likely came from it).
+    public var kernelKilledSomethingMeanwhile = false
+
+    public init(
+        limitBytes: UInt64? = nil, peakBytes: UInt64? = nil, overLimit: Bool = false, killedByKernel: Bool = false,
+        strayProcessesStopped: Int = 0, stoppedByCaller: Bool = false
+    ) {
+        self.limitBytes = limitBytes
+        self.peakBytes = peakBytes
+        self.overLimit = overLimit
+        self.killedByKernel = killedByKernel
+        self.strayProcessesStopped = strayProcessesStopped
+        self.stoppedByCaller = stoppedByCaller
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+
+/// `jobrun run` against GNU parallel: for the same command and hostile inputs, `jobrun run -k` prints exactly
+/// what `parallel -k` prints. Skipped, saying why, when GNU parallel is not installed (scripts/test installs it).
+@Suite(.serialized)
+struct RunCommandTests {
+    /// Inputs the shell would split, expand or run if they were not quoted.
+    static let hostile = [
+        "plain", "a b", "it's", "\"double\"", "$HOME", "`echo bq`", "$(echo sub)", "a;echo injected", "*", "?",
+        "[ab]", "tab\there", "-n", "--", "ünïcødé ✓", "", "back\\slash", "~", "#hash", "a&b", "a|b", "<in>",
+        "'", "{}", "  lead and trail  ",
+    ]
+
+    static var gnuParallel: String? {
+        ["/usr/bin/parallel", "/usr/local/bin/parallel"].first { path in
+            guard FileManager.default.isExecutableFile(atPath: path) else { return false }
+            let probe = JobrunProcess(executable: path, arguments: ["--version"])
+            guard (try? probe.start()) != nil, let outcome = try? probe.finish(timeout: 30) else { return false }
+            return outcome.stdout.hasPrefix("GNU parallel")
+        }
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        let name: String
+        let arguments: [String]
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "echo each input", arguments: ["echo", ":::"] + hostile),
+        Case(name: "printf each input", arguments: ["printf", "'[%s]\\n'", ":::"] + hostile),
+        Case(name: "a program run without a shell", arguments: ["/bin/echo", "{}", "x{}y", ":::"] + hostile),
+        Case(name: "path replacement strings", arguments: [
+            "echo", "{}|{.}|{/}|{//}|{/.}", ":::", "a.b/c.d", ".bashrc", "/x/", "x/", "a.tar.gz", "", "/", "d i r/f i.le",
+            "$x/`y`.z",
+        ]),
+        Case(name: "two sources, positional", arguments: ["echo", "{2}-{1}-{#}", ":::", "a b", "c", ":::", "1", "$2", "3"]),
+        Case(name: "linked sources", arguments: ["echo", ":::", "a", "b", "c", ":::+", "1", "2", ":::", "x", "y"]),
+        Case(name: "inputs appended to a shell snippet", arguments: ["sh", "-c", "'echo \"[$1]\"'", "_", ":::"] + hostile),
+        Case(name: "inputs that are commands", arguments: [":::", "echo one", "echo two; echo three", "printf '%s\\n' q"]),
+        Case(name: "failures and stderr", arguments: ["sh", "-c", "'echo out $1; echo err >&2; exit $1'", "_", ":::", "0", "3", "0"]),
+        Case(name: "shell syntax in the command", arguments: ["echo", "{}", "|", "tr", "a-z", "A-Z", ";", "echo", "$((1+{#}))", ":::", "a b", "c;d"]),
+    ]
+
+    @Test(arguments: cases)
+    func printsWhatGNUParallelPrints(_ example: Case) throws {
+        guard let parallel = Self.gnuParallel else {
+            Issue.record("GNU parallel is not installed; scripts/test installs it (apt-get install parallel)")
+            return
+        }
+        let ours = try JobrunProcess.run(["run", "-k", "-j", "2"] + example.arguments)
+        let theirs = try Self.runParallel(parallel, ["-k", "-j", "2"] + example.arguments)
+        #expect(ours.stdout == theirs.stdout, "stderr: \(ours.stderr)")
+        #expect((ours.status == 0) == (theirs.status == 0))
+        #expect(!ours.stdout.isEmpty)
+    }
+
+    @Test func streamsStandardInputAndFiles() throws {
+        guard let parallel = Self.gnuParallel else {
+            Issue.record("GNU parallel is not installed; scripts/test installs it (apt-get install parallel)")
+            return
+        }
+        let scratch = try Scratch()
+        let lines = Self.hostile.filter { !$0.contains("\n") }.joined(separator: "\n") + "\n"
+        let file = try scratch.write("inputs.txt", lines)
+        let script = "printf '%s' \"$INPUTS\" | \"$0\" \"$@\""
+        for arguments in [["echo", "[{}]"], ["echo", "{1}", "{2}", "::::", "-", file], ["/bin/echo", "::::", file, ":::", "x"]] {
+            let ours = try Self.shell(script, program: JobrunProcess.binary, ["run", "-k", "-j", "2"] + arguments, input: lines)
+            let theirs = try Self.shell(script, program: parallel, ["--will-cite", "-k", "-j", "2"] + arguments, input: lines)
+            #expect(ours.stdout == theirs.stdout, "\(arguments): \(ours.stderr)")
+            #expect(ours.status == 0)
+        }
+    }
+
+    @Test func tasksStartWhileThePipeIsOpen() throws {
+        // The writer sends one line and then waits until the task it starts has left its mark: only a job that
+        // starts before its input ends lets the pipe close.
+        let scratch = try Scratch()
+        let mark = scratch.path("started")
+        let script = """
+            { echo first; i=0; while [ ! -e "$MARK" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo second; } \
+            | "$0" run -k -j 1 sh -c 'touch "$MARK"; echo "got $1"' _
+            """
+        let job = JobrunProcess(executable: "/bin/sh", arguments: ["-c", script, JobrunProcess.binary], environment: ["MARK": mark])
+        try job.start()
+        let outcome = try job.finish(timeout: 120)
+        #expect(outcome.stdout == "got first\ngot second\n")
+        #expect(outcome.status == 0)
+    }
+
+    @Test func exitStatusAndOutputBlocks() throws {
+        let failed = try JobrunProcess.run(["run", "-j", "2", "sh", "-c", "exit $1", "_", ":::", "0", "1"])
+        #expect(failed.status == 1)
+        let usage = try JobrunProcess.run(["run", "echo", ":::+", "a"])
+        #expect(usage.status == 2)
+        #expect(usage.stderr.contains(":::+"))
+        // Two tasks writing many lines each never interleave: each task's output arrives as one block.
+        let blocks = try JobrunProcess.run([
+            "run", "-j", "2", "sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo $1; i=$((i+1)); done", "_", ":::", "A", "B",
+        ])
+        let text = blocks.stdout
+        #expect(text == String(repeating: "A\n", count: 2000) + String(repeating: "B\n", count: 2000)
+            || text == String(repeating: "B\n", count: 2000) + String(repeating: "A\n", count: 2000))
+    }
+
+    @Test func tagAndDryRun() throws {
+        let tagged = try JobrunProcess.run(["run", "-k", "--tag", "printf", "x\\ny\\n", ":::", "a b", "c"])
+        #expect(tagged.stdout == "a b\tx\na b\ty\nc\tx\nc\ty\n")
+        let slots = try JobrunProcess.run(["run", "-k", "-j", "2", "echo", "{%}", ":::", "a", "b", "c", "d"])
+        #expect(slots.stdout.split(separator: "\n").allSatisfy { $0 == "1" || $0 == "2" }, "\(slots.stdout)")
+        #expect(slots.stdout.split(separator: "\n").count == 4)
+        let dry = try JobrunProcess.run(["run", "--dry-run", "echo", "{}", ":::", "a b", "$x"])
+        #expect(dry.stdout == "echo 'a b'\necho '$x'\n")
+    }
+
+    @Test func resultsAndResume() throws {
+        let scratch = try Scratch()
+        let results = scratch.path("r.jsonl")
+        let command = ["sh", "-c", "echo ran $1; exit $1", "_", ":::", "0", "1", "0"]
+        let first = try JobrunProcess.run(["run", "-k", "--results", results] + command)
+        #expect(first.status == 1)
+        #expect(first.stdout == "ran 0\nran 1\nran 0\n")
+        #expect(try scratch.results("r.jsonl").count == 3)
+        // Every job is recorded: nothing runs again.
+        let resumed = try JobrunProcess.run(["run", "-k", "--results", results, "--resume"] + command)
+        #expect(resumed.stdout == "")
+        // Only the failed one runs again.
+        let rerun = try JobrunProcess.run(["run", "-k", "--results", results, "--resume", "--rerun-failed"] + command)
+        #expect(rerun.stdout == "ran 1\n")
+        #expect(try scratch.results("r.jsonl").count == 3)
+    }
+
+    static func runParallel(_ parallel: String, _ arguments: [String]) throws -> JobrunProcess.Outcome {
+        let home = try Scratch()
+        let job = JobrunProcess(
+            executable: parallel, arguments: ["--will-cite"] + arguments,
+            environment: ["PARALLEL_SHELL": "/bin/sh", "HOME": home.url.path])
+        try job.start()
+        return try job.finish(timeout: 120)
+    }
+
+    /// Runs `script` with `sh -c`, `$0` the program and `$@` its arguments, `INPUTS` in the environment.
+    static func shell(_ script: String, program: String, _ arguments: [String], input: String) throws -> JobrunProcess.Outcome {
+        let home = try Scratch()
+        let job = JobrunProcess(
+            executable: "/bin/sh", arguments: ["-c", script, program] + arguments,
+            environment: ["PARALLEL_SHELL": "/bin/sh", "HOME": home.url.path, "INPUTS": input])
+        try job.start()
+        return try job.finish(timeout: 120)
+    }
+}
