@@ -185,3 +185,12 @@ void cchildprocess_keep_freed_memory(void) {
 int cchildprocess_pidfd_open(pid_t pid) {
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
+
+size_t cchildprocess_count_byte(const void *bytes, size_t count, unsigned char byte) {
+    const unsigned char *at = bytes;
+    size_t found = 0;
+    for (size_t index = 0; index < count; index++) {
+        found += at[index] == byte;
+    }
+    return found;
+}

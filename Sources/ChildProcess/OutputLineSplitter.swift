@@ -1,3 +1,5 @@
+import CChildProcess
+
 /// Cuts one stream's bytes into lines as they arrive: each `\n` ends a line (the `\n` is dropped, a `\r` before it
 /// is kept), the unterminated rest waits for more bytes, and `finish()` delivers it at end of file.
 ///
@@ -66,6 +68,12 @@ public struct OutputLineSplitter {
         let end = Self.utf8Boundary(partial)
         deliver(OutputLine(stream: stream, bytes: Array(partial[..<end]), cut: true))
         partial.removeFirst(end)
+    }
+
+    /// How many newlines `bytes` holds (fast whatever the build).
+    public static func countNewlines(in bytes: UnsafeRawBufferPointer) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        return cchildprocess_count_byte(base, bytes.count, 0x0A)
     }
 
     /// Where to cut `bytes` so that no UTF-8 sequence is split: its end, or the start of a sequence left

@@ -108,6 +108,17 @@ public final class ProcessTree: Sendable {
         _ = finish()
     }
 
+    /// Removes this process's `jobrun-<pid>` groups, which hold its trees' groups; call when no tree is left (a
+    /// worker on its way out). Returns whether none is left.
+    @discardableResult
+    public static func removeOwnGroups() -> Bool {
+        var removed = true
+        for directory in [mounts.unified, mounts.memoryV1].compactMap({ $0 }) {
+            removed = Cgroup(path: directory + "/" + groupPrefix + String(getpid())).remove(waitingUpTo: 100) && removed
+        }
+        return removed
+    }
+
     /// `<directory>/jobrun-<pid>/<name>`, creating the per-process group when needed.
     private static func makeGroup(under directory: String, name: String) -> Cgroup? {
         guard let parent = Cgroup.create(directory + "/" + groupPrefix + String(getpid())) else { return nil }

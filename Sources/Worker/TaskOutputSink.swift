@@ -43,7 +43,7 @@ final class TaskOutputSink: OutputSink {
             bytes = UnsafeRawBufferPointer(rebasing: bytes[(newline + 1)...])
             if bytes.isEmpty { return }
         }
-        let newlines = Self.countNewlines(in: bytes)
+        let newlines = OutputLineSplitter.countNewlines(in: bytes)
         let endsLine = bytes[bytes.count - 1] == UInt8(ascii: "\n")
         // Lines that start in this chunk: one at its start unless it continues a line, one after each newline but
         // a final one.
@@ -80,11 +80,5 @@ final class TaskOutputSink: OutputSink {
     private static func firstNewline(in bytes: UnsafeRawBufferPointer) -> Int? {
         guard let base = bytes.baseAddress, let found = memchr(base, 0x0A, bytes.count) else { return nil }
         return base.distance(to: UnsafeRawPointer(found))
-    }
-
-    private static func countNewlines(in bytes: UnsafeRawBufferPointer) -> Int {
-        var count = 0
-        for byte in bytes where byte == 0x0A { count += 1 }
-        return count
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ChildProcess
 import Clock
 import Dispatch
 import Synchronization
@@ -101,6 +102,7 @@ final class WorkerSession {
         startRunners()
         let exit = loop(tasks: tasks, results: results)
         stopRunners()
+        ProcessTree.removeOwnGroups()
         if rejectedFrames > 0 {
             WorkerRuntime.report("jobrun worker: dropped \(rejectedFrames) message(s) from the coordinator that did not decode")
         }

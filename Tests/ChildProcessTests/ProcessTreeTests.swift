@@ -169,8 +169,11 @@ struct ProcessTreeTests {
         let output = try #require(try Self.run(Self.shell("sleep 1000 & echo done", tree: tree)))
         #expect(output.status == .exited(0))
         let parent = unified + "/jobrun-\(getpid())"
-        let left = (try? listDirectory(parent))?.filter { $0.hasPrefix("task-cleanup-") } ?? []
+        let left = (try? listDirectory(parent))?.filter { $0.hasPrefix("task-") } ?? []
         #expect(left.isEmpty, "left behind in \(parent): \(left)")
+        // What a worker does on its way out: nothing of this process is left.
+        #expect(ProcessTree.removeOwnGroups())
+        #expect(access(parent, F_OK) != 0, "\(parent) is still there")
     }
 
     @Test("mountinfo and /proc/self/cgroup are read into the right directories")

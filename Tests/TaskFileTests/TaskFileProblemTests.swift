@@ -18,7 +18,7 @@ struct ProblemCase: CustomTestStringConvertible, Sendable {
 
 let noCommand =
     #"no command: set exactly one of "exec" (an argv array), "shell" (a /bin/sh command line) or "run" (a built-in kind)"#
-let knownFields = "id, exec, shell, run, args, env, cwd, stdin, retries, timeout, io"
+let knownFields = "id, exec, shell, run, args, env, cwd, stdin, retries, timeout, io, memory"
 let execExpected = "expected a non-empty array of strings (the program and its arguments)"
 
 let jsonProblemCases: [ProblemCase] = [

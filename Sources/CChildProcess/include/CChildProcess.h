@@ -5,6 +5,7 @@
 // declared by glibc only under _GNU_SOURCE, or must run in a child between clone and execve.
 
 #include <spawn.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 /// `stdio` entry: the child keeps the parent's descriptor.
@@ -61,5 +62,9 @@ void cchildprocess_keep_freed_memory(void);
 /// can notice the end of a child while its output pipes are still held open by other processes.
 /// Exists because glibc before 2.36 has no wrapper. Returns the descriptor, or -1 with errno set.
 int cchildprocess_pidfd_open(pid_t pid);
+
+/// How many times `byte` occurs in the `count` bytes at `bytes`. Exists because the worker counts the newlines of
+/// every chunk of a task's output it drops, and a byte loop in Swift is slow in debug builds.
+size_t cchildprocess_count_byte(const void *bytes, size_t count, unsigned char byte);
 
 #endif
