@@ -97,7 +97,9 @@ struct AsyncLayerTests {
         let urls = (0..<40).map { #""\#(server.base)/delay?ms=300&i=\#($0)""# }.joined(separator: ",")
         let file = try scratch.write("get.json", #"{"tasks": [{"id": "fetch", "run": "http-get", "args": {"urls": [\#(urls)], "concurrency": 20}}]}"#)
         let started = Date()
-        let outcome = try JobrunProcess.run(["submit", file, "--workers", "1"])
+        // Our own server takes 20 connections at once; the default per host is a polite 8.
+        let config = try scratch.write("many.conf", "http_connections_per_host = 64\n")
+        let outcome = try JobrunProcess.run(["submit", file, "--workers", "1", "--config", config])
         let wall = Date().timeIntervalSince(started)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let result = try #require(try scratch.results("get.results.jsonl")[#""fetch""#]?["result"]?.objectValue)
@@ -158,11 +160,23 @@ struct AsyncLayerTests {
         #expect(digests?.first?.objectValue?["bytes"] == 2)
     }
 
+    @Test("by default a worker opens a few connections to one host, as browsers do, whatever the task asks")
+    func politeToOneHost() throws {
+        let server = try TestHTTPServer()
+        let scratch = try Scratch()
+        let urls = (0..<24).map { #""\#(server.base)/delay?ms=200&i=\#($0)""# }.joined(separator: ",")
+        let file = try scratch.write("get.json", #"{"tasks": [{"id": "fetch", "run": "http-get", "args": {"urls": [\#(urls)], "concurrency": 24}}]}"#)
+        let outcome = try JobrunProcess.run(["submit", file, "--workers", "1"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let maxInFlight = try server.stats()["max_in_flight"]?.intValue ?? 0
+        #expect(maxInFlight >= 2 && maxInFlight <= 8, "server saw \(maxInFlight) requests at once")
+    }
+
     @Test("cancelling a job leaves no request running at the server")
     func cancelStopsRequests() throws {
         let server = try TestHTTPServer()
         let scratch = try Scratch()
-        let config = try scratch.write("fast.conf", "interrupt_grace_ms = 300\nkill_grace_ms = 300\n")
+        let config = try scratch.write("fast.conf", "interrupt_grace_ms = 300\nkill_grace_ms = 300\nhttp_connections_per_host = 64\n")
         let urls = (0..<10).map { #""\#(server.base)/delay?ms=20000&i=\#($0)""# }.joined(separator: ",")
         let file = try scratch.write("long.json", #"{"tasks": [{"id": "long", "run": "http-get", "args": {"urls": [\#(urls)]}}]}"#)
         let job = JobrunProcess(["submit", file, "--workers", "1", "--config", config])

@@ -32,7 +32,7 @@ struct RunCommandTests {
         Case(name: "printf each input", arguments: ["printf", "'[%s]\\n'", ":::"] + hostile),
         Case(name: "a program run without a shell", arguments: ["/bin/echo", "{}", "x{}y", ":::"] + hostile),
         Case(name: "path replacement strings", arguments: [
-            "echo", "{}|{.}|{/}|{//}|{/.}", ":::", "a.b/c.d", ".bashrc", "/x/", "x/", "a.tar.gz", "", "/", "d i r/f i.le",
+            "echo", "{}:{.}:{/}:{//}:{/.}", ":::", "a.b/c.d", ".bashrc", "/x/", "x/", "a.tar.gz", "", "/", "d i r/f i.le",
             "$x/`y`.z",
         ]),
         Case(name: "two sources, positional", arguments: ["echo", "{2}-{1}-{#}", ":::", "a b", "c", ":::", "1", "$2", "3"]),
@@ -80,7 +80,7 @@ struct RunCommandTests {
         let mark = scratch.path("started")
         let script = """
             { echo first; i=0; while [ ! -e "$MARK" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo second; } \
-            | "$0" run -k -j 1 sh -c 'touch "$MARK"; echo "got $1"' _
+            | "$0" run -k -j 1 'touch "$MARK"; echo "got {}"'
             """
         let job = JobrunProcess(executable: "/bin/sh", arguments: ["-c", script, JobrunProcess.binary], environment: ["MARK": mark])
         try job.start()
@@ -90,14 +90,15 @@ struct RunCommandTests {
     }
 
     @Test func exitStatusAndOutputBlocks() throws {
-        let failed = try JobrunProcess.run(["run", "-j", "2", "sh", "-c", "exit $1", "_", ":::", "0", "1"])
+        // As with GNU parallel, the words form one shell command line: shell code goes in as it is.
+        let failed = try JobrunProcess.run(["run", "-j", "2", "exit", ":::", "0", "1"])
         #expect(failed.status == 1)
         let usage = try JobrunProcess.run(["run", "echo", ":::+", "a"])
         #expect(usage.status == 2)
         #expect(usage.stderr.contains(":::+"))
         // Two tasks writing many lines each never interleave: each task's output arrives as one block.
         let blocks = try JobrunProcess.run([
-            "run", "-j", "2", "sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo $1; i=$((i+1)); done", "_", ":::", "A", "B",
+            "run", "-j", "2", "i=0; while [ $i -lt 2000 ]; do echo {}; i=$((i+1)); done", ":::", "A", "B",
         ])
         let text = blocks.stdout
         #expect(text == String(repeating: "A\n", count: 2000) + String(repeating: "B\n", count: 2000)
@@ -105,7 +106,7 @@ struct RunCommandTests {
     }
 
     @Test func tagAndDryRun() throws {
-        let tagged = try JobrunProcess.run(["run", "-k", "--tag", "printf", "x\\ny\\n", ":::", "a b", "c"])
+        let tagged = try JobrunProcess.run(["run", "-k", "--tag", "printf", "'x\\ny\\n'", ":::", "a b", "c"])
         #expect(tagged.stdout == "a b\tx\na b\ty\nc\tx\nc\ty\n")
         let slots = try JobrunProcess.run(["run", "-k", "-j", "2", "echo", "{%}", ":::", "a", "b", "c", "d"])
         #expect(slots.stdout.split(separator: "\n").allSatisfy { $0 == "1" || $0 == "2" }, "\(slots.stdout)")
@@ -117,7 +118,7 @@ struct RunCommandTests {
     @Test func resultsAndResume() throws {
         let scratch = try Scratch()
         let results = scratch.path("r.jsonl")
-        let command = ["sh", "-c", "echo ran $1; exit $1", "_", ":::", "0", "1", "0"]
+        let command = ["echo ran {}; exit {}", ":::", "0", "1", "0"]
         let first = try JobrunProcess.run(["run", "-k", "--results", results] + command)
         #expect(first.status == 1)
         #expect(first.stdout == "ran 0\nran 1\nran 0\n")
