@@ -142,6 +142,31 @@ struct SlurmTests {
         #expect(StopTests.waitUntil(timeout: 30) { (try? lab.queuedJobs())?.isEmpty == true }, "worker jobs left in the queue")
     }
 
+    @Test(
+        "near its time limit a worker job gets no more tasks and a replacement takes over: no task is cut off",
+        .enabled(if: available, "needs root and slurm-wlm + munge"))
+    func timeLimit() throws {
+        let scratch = try Scratch()
+        let lab = try Lab(scratch: scratch)
+        defer { lab.stop() }
+        // 24 tasks of 5 s on one node's 2 workers take a minute: more than the worker job's 1-minute limit.
+        let file = try Self.tasks(scratch, count: 24, seconds: 5)
+        let job = JobrunProcess(["submit", file, "--slurm-jobs", "1", "--sbatch-args", "--time=1"], environment: lab.environment)
+        try job.start()
+        defer { job.stop() }
+        let outcome = try job.finish(timeout: 240)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("reaches its time limit in") && outcome.stderr.contains("it gets no more tasks"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("submitting a replacement worker job"), "\(outcome.stderr)")
+        let results = try scratch.results("tasks.results.jsonl")
+        #expect(results.count == 24)
+        #expect(results.values.allSatisfy { $0["status"] == "ok" })
+        // Nothing ran twice: the first job's workers finished what they had started before its limit.
+        #expect(results.values.allSatisfy { $0["attempts"] == 1 }, "\(results.values.filter { $0["attempts"] != 1 })")
+        #expect(Self.hosts(results) == ["node1", "node2"], "the replacement did the rest: \(Self.hosts(results))")
+        #expect(StopTests.waitUntil(timeout: 30) { (try? lab.queuedJobs())?.isEmpty == true }, "worker jobs left in the queue")
+    }
+
     @Test("an interrupted coordinator cancels its worker jobs, queued ones included", .enabled(if: available, "needs root and slurm-wlm + munge"))
     func interruptCancels() throws {
         let scratch = try Scratch()
