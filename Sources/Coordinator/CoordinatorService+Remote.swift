@@ -29,7 +29,14 @@ extension CoordinatorService {
             progress.message("  " + listener.workerCommandLine(program: network.workerProgram))
         }
         for host in network.hosts { launch(on: host, listener: listener) }
-        try startSlurm(listener: listener)
+        do {
+            try startSlurm(listener: listener)
+        } catch {
+            // The listener's sockets must close before the context ends, or ending it waits for ever.
+            listener.close()
+            remote = nil
+            throw error
+        }
     }
 
     /// The register endpoint as other hosts reach it: the listen address, or this host's name when listening on

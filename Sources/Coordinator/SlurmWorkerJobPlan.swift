@@ -170,7 +170,7 @@ public struct SlurmWorkerJobPlan: Sendable {
             live[id] = nil
             let state = entry?.state ?? "ENDED"
             if let node = job.node {
-                actions.append(.hostGone(node: node, jobID: id, reason: "its Slurm job \(id) ended (\(state))"))
+                actions.append(.hostGone(node: node, jobID: id, reason: "was lost with its Slurm job \(id) (\(state))"))
             }
             actions.append(.report("worker job \(id) ended (\(state))" + (job.ran ? "" : " before its agent started")))
             if !job.ran { failures += 1 }

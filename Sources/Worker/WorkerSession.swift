@@ -106,8 +106,10 @@ final class WorkerSession {
         if rejectedFrames > 0 {
             WorkerRuntime.report("jobrun worker: dropped \(rejectedFrames) message(s) from the coordinator that did not decode")
         }
-        // Report whatever finished while stopping; the coordinator may still be listening.
-        flushResults(to: results, linesDue: true)
+        // Report whatever finished while stopping; the coordinator may still be listening. Not after SIGTERM: then
+        // the host is going away (a batch system ending its job signals every process at once) and what ended
+        // while stopping was killed with it; those tasks go back to the queue when this worker is lost.
+        if exit != .signalled { flushResults(to: results, linesDue: true) }
         try? outbound.flush(on: results)
         tasks.close()
         results.close()
@@ -212,6 +214,10 @@ final class WorkerSession {
             let creditReturned = !creditBefore && hasOutputCredit
             let linesDue = outputLines?.nanosecondsUntilDue(now: now) == 0
             if items[1].returnedEvents.contains(.readable) || outbox.hasStarts || linesDue || creditReturned {
+                // A SIGTERM that came with these results (a batch system stopping this host: it signals the worker
+                // and its task processes at once) means the tasks died with the host; they are not sent as failures
+                // but go back to the queue when this worker is lost.
+                if !signals.drain().isEmpty { return .signalled }
                 flushResults(to: results, linesDue: linesDue)
             }
             if let sequence = stuckTask.sequence { return .stuck(sequence) }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Coordinator
 import Security
@@ -28,7 +31,7 @@ struct NetworkOptions: ParsableArguments {
     @Option(name: .long, help: "Submit N Slurm worker jobs (sbatch, a whole node each), replaced if Slurm ends one mid-job.")
     var slurmJobs: Int?
 
-    @Option(name: .long, help: "More sbatch options for --slurm-jobs, as one string: '-p short -t 2:00:00'.")
+    @Option(name: .long, parsing: .unconditional, help: "More sbatch options for --slurm-jobs, as one string: '-p short -t 2:00:00'.")
     var sbatchArgs: String?
 
     /// Whether workers come through Slurm.
@@ -44,6 +47,11 @@ struct NetworkOptions: ParsableArguments {
             } catch {
                 throw ValidationError(error.description)
             }
+        }
+        if slurm, getenv("SLURM_JOB_ID") == nil {
+            throw ValidationError(
+                "--slurm runs inside a Slurm allocation (salloc, or an sbatch script) and SLURM_JOB_ID is not set; "
+                    + "from outside one, use --slurm-jobs N to submit worker jobs")
         }
         if hosts != nil, usesSlurm { throw ValidationError("--hosts and Slurm (--slurm, --slurm-jobs) exclude each other; choose one way to start workers") }
         if listen == nil, !usesSlurm {

@@ -78,7 +78,7 @@ struct SlurmTests {
         #expect(results.count == 24)
         #expect(results.values.allSatisfy { $0["status"] == "ok" })
         #expect(Self.hosts(results) == ["node1", "node2"], "\(Self.hosts(results))")
-        #expect(try lab.queuedJobs().isEmpty, "the allocation and its step are gone")
+        #expect(StopTests.waitUntil(timeout: 30) { (try? lab.queuedJobs())?.isEmpty == true }, "the allocation and its step are gone")
     }
 
     @Test("--slurm outside an allocation says what to do instead", .enabled(if: available, "needs root and slurm-wlm + munge"))
@@ -107,8 +107,8 @@ struct SlurmTests {
         let results = try scratch.results("tasks.results.jsonl")
         #expect(results.count == 24)
         #expect(Self.hosts(results) == ["node1", "node2"], "\(Self.hosts(results))")
-        #expect(outcome.stderr.contains("started on node"), "\(outcome.stderr)")
-        #expect(try lab.queuedJobs().isEmpty, "worker jobs left in the queue")
+        #expect(outcome.stderr.contains("host node1 joined") && outcome.stderr.contains("host node2 joined"), "\(outcome.stderr)")
+        #expect(StopTests.waitUntil(timeout: 30) { (try? lab.queuedJobs())?.isEmpty == true }, "worker jobs left in the queue")
         // For the record: how long from submit to the first task starting.
         let starts = results.values.compactMap { $0["started_at"]?.stringValue }.compactMap { ISO8601DateFormatter.withFraction.date(from: $0) }
         if let first = starts.min() { print("slurm-jobs: first task started \(String(format: "%.2f", first.timeIntervalSince(submitted))) s after submit") }
@@ -119,7 +119,7 @@ struct SlurmTests {
         let scratch = try Scratch()
         let lab = try Lab(scratch: scratch)
         defer { lab.stop() }
-        let file = try Self.tasks(scratch, count: 40, seconds: 0.5)
+        let file = try Self.tasks(scratch, count: 40, seconds: 1)
         let job = JobrunProcess(["submit", file, "--slurm-jobs", "2", "--sbatch-args", "--time=5"], environment: lab.environment)
         try job.start()
         defer { job.stop() }
@@ -139,7 +139,32 @@ struct SlurmTests {
         let results = try scratch.results("tasks.results.jsonl")
         #expect(results.count == 40, "every task recorded exactly once")
         #expect(results.values.allSatisfy { $0["status"] == "ok" })
-        #expect(try lab.queuedJobs().isEmpty, "worker jobs left in the queue")
+        #expect(StopTests.waitUntil(timeout: 30) { (try? lab.queuedJobs())?.isEmpty == true }, "worker jobs left in the queue")
+    }
+
+    @Test(
+        "near its time limit a worker job gets no more tasks and a replacement takes over: no task is cut off",
+        .enabled(if: available, "needs root and slurm-wlm + munge"))
+    func timeLimit() throws {
+        let scratch = try Scratch()
+        let lab = try Lab(scratch: scratch)
+        defer { lab.stop() }
+        // 24 tasks of 5 s on one node's 2 workers take a minute: more than the worker job's 1-minute limit.
+        let file = try Self.tasks(scratch, count: 24, seconds: 5)
+        let job = JobrunProcess(["submit", file, "--slurm-jobs", "1", "--sbatch-args", "--time=1"], environment: lab.environment)
+        try job.start()
+        defer { job.stop() }
+        let outcome = try job.finish(timeout: 240)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("reaches its time limit in") && outcome.stderr.contains("it gets no more tasks"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("submitting a replacement worker job"), "\(outcome.stderr)")
+        let results = try scratch.results("tasks.results.jsonl")
+        #expect(results.count == 24)
+        #expect(results.values.allSatisfy { $0["status"] == "ok" })
+        // Nothing ran twice: the first job's workers finished what they had started before its limit.
+        #expect(results.values.allSatisfy { $0["attempts"] == 1 }, "\(results.values.filter { $0["attempts"] != 1 })")
+        #expect(Self.hosts(results) == ["node1", "node2"], "the replacement did the rest: \(Self.hosts(results))")
+        #expect(StopTests.waitUntil(timeout: 30) { (try? lab.queuedJobs())?.isEmpty == true }, "worker jobs left in the queue")
     }
 
     @Test("an interrupted coordinator cancels its worker jobs, queued ones included", .enabled(if: available, "needs root and slurm-wlm + munge"))
@@ -153,7 +178,7 @@ struct SlurmTests {
         try job.start()
         defer { job.stop() }
         #expect(job.waitForStderr(containing: "started on node", timeout: 60), "\(job.stderr)")
-        #expect(StopTests.waitUntil(timeout: 30) { ((try? lab.queuedJobs()) ?? []).count == 3 })
+        #expect(((try? lab.queuedJobs()) ?? []).count == 3, "two running worker jobs and one queued")
         kill(job.pid, SIGTERM)
         kill(job.pid, SIGTERM)
         _ = try job.finish(timeout: 60)

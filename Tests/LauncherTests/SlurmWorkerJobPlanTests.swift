@@ -59,7 +59,7 @@ struct SlurmWorkerJobPlanTests {
         _ = plan.handle(.tick, now: start.advanced(byMilliseconds: 2000))
         let actions = plan.handle(.queue([entry("7", "CANCELLED", node: "n1")]), now: start)
         #expect(actions == [
-            .hostGone(node: "n1", jobID: "7", reason: "its Slurm job 7 ended (CANCELLED)"),
+            .hostGone(node: "n1", jobID: "7", reason: "was lost with its Slurm job 7 (CANCELLED)"),
             .report("worker job 7 ended (CANCELLED)"),
             .submit, .report("submitting a replacement worker job"),
         ])
@@ -120,7 +120,7 @@ struct SlurmWorkerJobPlanTests {
         _ = plan.handle(.submitted(jobID: "8"), now: start)
         _ = plan.handle(.tick, now: start.advanced(byMilliseconds: 6000))
         let ended = plan.handle(.queue([entry("7", "TIMEOUT", node: "n1"), entry("8", "PENDING")]), now: start)
-        #expect(ended.contains(.hostGone(node: "n1", jobID: "7", reason: "its Slurm job 7 ended (TIMEOUT)")))
+        #expect(ended.contains(.hostGone(node: "n1", jobID: "7", reason: "was lost with its Slurm job 7 (TIMEOUT)")))
         #expect(!ended.contains(.submit))
     }
 }

@@ -14,6 +14,11 @@ lab=${2:-}
 [[ -n $command && -n $lab ]] || { echo "usage: slurm-lab.sh start|stop DIR" >&2; exit 2; }
 conf="$lab/slurm.conf"
 export SLURM_CONF="$conf"
+# The daemons must not inherit descriptors of whoever started this script (a test harness may watch a socket
+# for its child's end): keep only stdin, stdout, stderr and the script itself (255).
+for fd in $(ls /proc/$$/fd); do
+    case $fd in 0|1|2|255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+done
 
 # Stops a daemon whose pid file this script wrote, if that pid still runs the same program.
 stop_pid_file() {
