@@ -159,8 +159,9 @@ struct SlurmTests {
         let scratch = try Scratch()
         let lab = try Lab(scratch: scratch)
         defer { lab.stop() }
-        // 24 tasks of 5 s on one node's 2 workers take a minute: more than the worker job's 1-minute limit.
-        let file = try Self.tasks(scratch, count: 24, seconds: 5)
+        // 60 tasks of 5 s on one node's 2 workers take 150 s: well past the worker job's 1-minute limit, so without
+        // the retirement its running tasks would be killed by the limit and run again.
+        let file = try Self.tasks(scratch, count: 60, seconds: 5)
         let job = try lab.submit(file, ["--slurm-jobs", "1", "--sbatch-args", "--time=1"])
         defer { job.stop() }
         let outcome = try job.finish(timeout: 240)
@@ -168,7 +169,7 @@ struct SlurmTests {
         #expect(outcome.stderr.contains("reaches its time limit in") && outcome.stderr.contains("it gets no more tasks"), "\(outcome.stderr)")
         #expect(outcome.stderr.contains("submitting a replacement worker job"), "\(outcome.stderr)")
         let results = try scratch.results("tasks.results.jsonl")
-        #expect(results.count == 24)
+        #expect(results.count == 60)
         #expect(results.values.allSatisfy { $0["status"] == "ok" })
         // Nothing ran twice: the first job's workers finished what they had started before its limit.
         #expect(results.values.allSatisfy { $0["attempts"] == 1 }, "\(results.values.filter { $0["attempts"] != 1 })")
