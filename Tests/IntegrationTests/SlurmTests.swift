@@ -41,6 +41,18 @@ struct SlurmTests {
             return outcome.stdout
         }
 
+        /// Whether the queue empties within 30 s (jobs end through a short completing state).
+        func queueEmpties() -> Bool {
+            StopTests.waitUntil(timeout: 30) { (try? queuedJobs())?.isEmpty == true }
+        }
+
+        /// Starts `jobrun submit FILE` with `arguments` on this cluster.
+        func submit(_ file: String, _ arguments: [String]) throws -> JobrunProcess {
+            let job = JobrunProcess(["submit", file] + arguments, environment: environment)
+            try job.start()
+            return job
+        }
+
         /// The ids of jobs in the queue (pending, running or completing).
         func queuedJobs() throws -> [String] {
             try slurm("squeue", ["--noheader", "--format=%i"]).split(separator: "\n").map {
@@ -78,7 +90,7 @@ struct SlurmTests {
         #expect(results.count == 24)
         #expect(results.values.allSatisfy { $0["status"] == "ok" })
         #expect(Self.hosts(results) == ["node1", "node2"], "\(Self.hosts(results))")
-        #expect(StopTests.waitUntil(timeout: 30) { (try? lab.queuedJobs())?.isEmpty == true }, "the allocation and its step are gone")
+        #expect(lab.queueEmpties(), "the allocation and its step are gone")
     }
 
     @Test("--slurm outside an allocation says what to do instead", .enabled(if: available, "needs root and slurm-wlm + munge"))
@@ -99,8 +111,7 @@ struct SlurmTests {
         defer { lab.stop() }
         let file = try Self.tasks(scratch, count: 24, seconds: 0.3)
         let submitted = Date()
-        let job = JobrunProcess(["submit", file, "--slurm-jobs", "2", "--sbatch-args", "--time=5 --output=\(scratch.path("slurm-%j.log"))"], environment: lab.environment)
-        try job.start()
+        let job = try lab.submit(file, ["--slurm-jobs", "2", "--sbatch-args", "--time=5 --output=\(scratch.path("slurm-%j.log"))"])
         defer { job.stop() }
         let outcome = try job.finish(timeout: 150)
         #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -108,7 +119,7 @@ struct SlurmTests {
         #expect(results.count == 24)
         #expect(Self.hosts(results) == ["node1", "node2"], "\(Self.hosts(results))")
         #expect(outcome.stderr.contains("host node1 joined") && outcome.stderr.contains("host node2 joined"), "\(outcome.stderr)")
-        #expect(StopTests.waitUntil(timeout: 30) { (try? lab.queuedJobs())?.isEmpty == true }, "worker jobs left in the queue")
+        #expect(lab.queueEmpties(), "worker jobs left in the queue")
         // For the record: how long from submit to the first task starting.
         let starts = results.values.compactMap { $0["started_at"]?.stringValue }.compactMap { ISO8601DateFormatter.withFraction.date(from: $0) }
         if let first = starts.min() { print("slurm-jobs: first task started \(String(format: "%.2f", first.timeIntervalSince(submitted))) s after submit") }
@@ -120,8 +131,7 @@ struct SlurmTests {
         let lab = try Lab(scratch: scratch)
         defer { lab.stop() }
         let file = try Self.tasks(scratch, count: 40, seconds: 1)
-        let job = JobrunProcess(["submit", file, "--slurm-jobs", "2", "--sbatch-args", "--time=5"], environment: lab.environment)
-        try job.start()
+        let job = try lab.submit(file, ["--slurm-jobs", "2", "--sbatch-args", "--time=5"])
         defer { job.stop() }
         #expect(job.waitForStderr(containing: "started on node1", timeout: 60) && job.waitForStderr(containing: "started on node2", timeout: 60), "\(job.stderr)")
         #expect(StopTests.waitUntil(timeout: 60) {
@@ -139,7 +149,7 @@ struct SlurmTests {
         let results = try scratch.results("tasks.results.jsonl")
         #expect(results.count == 40, "every task recorded exactly once")
         #expect(results.values.allSatisfy { $0["status"] == "ok" })
-        #expect(StopTests.waitUntil(timeout: 30) { (try? lab.queuedJobs())?.isEmpty == true }, "worker jobs left in the queue")
+        #expect(lab.queueEmpties(), "worker jobs left in the queue")
     }
 
     @Test(
@@ -149,22 +159,22 @@ struct SlurmTests {
         let scratch = try Scratch()
         let lab = try Lab(scratch: scratch)
         defer { lab.stop() }
-        // 24 tasks of 5 s on one node's 2 workers take a minute: more than the worker job's 1-minute limit.
-        let file = try Self.tasks(scratch, count: 24, seconds: 5)
-        let job = JobrunProcess(["submit", file, "--slurm-jobs", "1", "--sbatch-args", "--time=1"], environment: lab.environment)
-        try job.start()
+        // 60 tasks of 5 s on one node's 2 workers take 150 s: well past the worker job's 1-minute limit, so without
+        // the retirement its running tasks would be killed by the limit and run again.
+        let file = try Self.tasks(scratch, count: 60, seconds: 5)
+        let job = try lab.submit(file, ["--slurm-jobs", "1", "--sbatch-args", "--time=1"])
         defer { job.stop() }
         let outcome = try job.finish(timeout: 240)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stderr.contains("reaches its time limit in") && outcome.stderr.contains("it gets no more tasks"), "\(outcome.stderr)")
         #expect(outcome.stderr.contains("submitting a replacement worker job"), "\(outcome.stderr)")
         let results = try scratch.results("tasks.results.jsonl")
-        #expect(results.count == 24)
+        #expect(results.count == 60)
         #expect(results.values.allSatisfy { $0["status"] == "ok" })
         // Nothing ran twice: the first job's workers finished what they had started before its limit.
         #expect(results.values.allSatisfy { $0["attempts"] == 1 }, "\(results.values.filter { $0["attempts"] != 1 })")
         #expect(Self.hosts(results) == ["node1", "node2"], "the replacement did the rest: \(Self.hosts(results))")
-        #expect(StopTests.waitUntil(timeout: 30) { (try? lab.queuedJobs())?.isEmpty == true }, "worker jobs left in the queue")
+        #expect(lab.queueEmpties(), "worker jobs left in the queue")
     }
 
     @Test("an interrupted coordinator cancels its worker jobs, queued ones included", .enabled(if: available, "needs root and slurm-wlm + munge"))
@@ -174,15 +184,14 @@ struct SlurmTests {
         defer { lab.stop() }
         let file = try Self.tasks(scratch, count: 40, seconds: 5)
         // Three worker jobs for two nodes: one stays queued.
-        let job = JobrunProcess(["submit", file, "--slurm-jobs", "3", "--sbatch-args", "--time=5"], environment: lab.environment)
-        try job.start()
+        let job = try lab.submit(file, ["--slurm-jobs", "3", "--sbatch-args", "--time=5"])
         defer { job.stop() }
         #expect(job.waitForStderr(containing: "started on node", timeout: 60), "\(job.stderr)")
         #expect(((try? lab.queuedJobs()) ?? []).count == 3, "two running worker jobs and one queued")
         kill(job.pid, SIGTERM)
         kill(job.pid, SIGTERM)
         _ = try job.finish(timeout: 60)
-        #expect(StopTests.waitUntil(timeout: 30) { (try? lab.queuedJobs())?.isEmpty == true }, "worker jobs left: \((try? lab.queuedJobs()) ?? [])")
+        #expect(lab.queueEmpties(), "worker jobs left: \((try? lab.queuedJobs()) ?? [])")
     }
 }
 
