@@ -33,7 +33,10 @@ extension CoordinatorService {
                 }
                 perform(
                     scheduler.handle(
-                        .workerJoined(workerID: id, slots: worker.slots, ioConcurrency: worker.ioConcurrency), now: at),
+                        .workerJoined(
+                            workerID: id, slots: worker.slots, ioConcurrency: worker.ioConcurrency,
+                            capacity: capacity(of: worker)),
+                        now: at),
                     batch: nil)
             case .results(let id, let started, let list):
                 guard let identity = identities[id] else { statistics.rejectedFrames += 1; continue }
@@ -103,7 +106,10 @@ extension CoordinatorService {
             case .dispatch(let id, let tasks):
                 guard let worker = workers[id] else { continue }
                 let assignments = tasks.map { task in
-                    TaskAssignment(sequence: task.sequence, attempt: task.attempt, spec: pending[task.sequence]?.spec ?? [])
+                    let spec = pending[task.sequence]?.spec ?? []
+                    return TaskAssignment(
+                        sequence: task.sequence, attempt: task.attempt,
+                        spec: task.gpus.isEmpty ? spec : specBytes(spec, gpus: task.gpus))
                 }
                 send(.assign(assignments), to: worker)
             case .record(let id, let indices):
@@ -129,6 +135,14 @@ extension CoordinatorService {
                 send(.drain(graceMilliseconds: UInt32(settings.killGraceMilliseconds), cancelRunning: cancelRunning), to: worker)
             case .workerLost(let id, let requeued, let reason):
                 loseWorker(id, requeued: requeued, reason: reason)
+            case .skip(let sequence, let dependency):
+                recordSkipped(sequence: sequence, dependency: dependency)
+            case .keepEarlier(let sequence, let ok):
+                keepEarlier(sequence: sequence, ok: ok)
+            case .recordUnschedulable(let sequence, let reason):
+                recordUnschedulable(sequence: sequence, reason: reason)
+            case .wakeUp(let at):
+                wakeAt = at.nanoseconds
             case .finish(let ending):
                 self.ending = ending
             }
@@ -160,13 +174,8 @@ extension CoordinatorService {
                 let plain = task.spec.retries == nil && task.spec.timeout == nil
                 let wireForm = task.spec.serializedJSON
                 let hash = plain ? TaskHash(id: task.id, wireForm: wireForm) : TaskHash(id: task.id, spec: task.spec)
-                if let journal {
-                    if journal.canSkip(key: task.id.key, hash: hash, rerunFailed: configuration.rerunFailed) {
-                        statistics.skipped += 1
-                        continue
-                    }
-                    if journal.hasLine(key: task.id.key) { supersededLines += 1 }
-                }
+                // A task with an earlier line either keeps it (the scheduler decides) or writes one that supersedes it.
+                if let journal, journal.hasLine(key: task.id.key) { supersededLines += 1 }
                 var spec = task.spec
                 var wire = wireForm
                 if spec.timeout == nil, let timeout = configuration.defaultTimeout {
@@ -174,8 +183,7 @@ extension CoordinatorService {
                     wire = spec.serializedJSON
                 }
                 pending[sequence] = PendingTask(id: task.id, spec: wire, hash: hash)
-                sequences.append(
-                    LoadedTask(sequence: sequence, retries: spec.retries ?? configuration.defaultRetries, isIO: isIO(spec)))
+                sequences.append(loadedTask(task, sequence: sequence, isIO: isIO(spec), hash: hash))
             }
         } catch {
             inputFailure = "\(error)"
@@ -206,6 +214,7 @@ extension CoordinatorService {
             body = Array(#"{"failure":"error","error":"the worker sent a malformed result"}"#.utf8)
         }
         let status = ResultStatus(outcome)
+        noteEnding(sequence: result.sequence, id: task.id, status: "\(status.text)")
         results?.append { line in
             ResultLine.append(
                 id: task.id, status: status, result: result, body: body, worker: identity, taskHash: task.hash,
@@ -236,6 +245,7 @@ extension CoordinatorService {
         }
         statistics.failed += 1
         statistics.poisoned += 1
+        noteEnding(sequence: sequence, id: task.id, status: "failed")
         progress.message("jobrun: task \(task.id) failed: \(message)")
         if !configuration.observers.isEmpty {
             let recorded = RecordedOutcome(

@@ -62,6 +62,16 @@ public final class CoordinatorService {
     var remote: RemoteListener?
     /// Worker agents started on other hosts (`--hosts`).
     var launches: [HostLaunch] = []
+    /// Dependencies and pools, as the task file's check found them.
+    var workflow = WorkflowFacts()
+    /// How tasks that did not succeed ended, by sequence, for the tasks waiting for them (jobs with `after` only).
+    var endedOtherwise: [UInt64: (id: String, status: String)] = [:]
+    /// The host name local workers report.
+    var localHostName: String?
+    /// When the scheduler asked to be woken (a pool's rate allows a start then), in monotonic nanoseconds.
+    var wakeAt: UInt64?
+    /// The last `waitingText` and when it was worked out.
+    var waitingCache: (at: UInt64, text: String) = (0, "")
 
     struct PendingTask: Sendable {
         let id: TaskID
@@ -85,7 +95,7 @@ public final class CoordinatorService {
         let taskFile = TaskFile(
             path: configuration.taskFilePath,
             validateKind: Self.kindValidator(configuration.handlers, customWorker: configuration.customWorker))
-        let check = taskFile.check()
+        let check = taskFile.check(knownPools: Set(configuration.pools.keys))
         guard check.isValid else {
             for problem in check.problems { Self.printError("\(problem)") }
             if check.omittedProblemCount > 0 { Self.printError("… and \(check.omittedProblemCount) more problems") }
@@ -109,8 +119,25 @@ public final class CoordinatorService {
             return SubmitExitCode.usage
         }
         defer { reader?.close() }
+        if configuration.network == nil, let widest = check.largestCPUs, widest.cpus > configuration.slotsPerWorker {
+            Self.printError(
+                "jobrun: \(configuration.taskFilePath): \(widest.task): field \"cpus\": asks for \(widest.cpus) CPU slots, but "
+                    + "every worker has \(configuration.slotsPerWorker); give workers more with --slots, or lower \"cpus\"")
+            Self.printError("jobrun: nothing was run; fix the task file and submit again")
+            return SubmitExitCode.usage
+        }
         let start = Clocks.monotonicNanoseconds()
-        scheduler = SchedulerState(configuration: Self.schedulerConfiguration(settings), totalTasks: check.taskCount)
+        var schedulerConfiguration = Self.schedulerConfiguration(settings)
+        schedulerConfiguration.pools = Self.poolConfigurations(file: check.pools, options: configuration.pools)
+        schedulerConfiguration.tracksDependencies = check.taskPositions != nil
+        schedulerConfiguration.defaultRetries = configuration.defaultRetries
+        schedulerConfiguration.rerunFailed = configuration.rerunFailed
+        schedulerConfiguration.memfreeBytes = configuration.memfreeBytes
+        // Workers from other machines may still join and be able to run what the connected ones cannot.
+        schedulerConfiguration.unschedulableGraceMilliseconds = configuration.network == nil ? 0 : 10_000
+        workflow.taskPositions = check.taskPositions
+        for (index, pool) in schedulerConfiguration.pools.enumerated() { workflow.poolIndex[pool.name] = index }
+        scheduler = SchedulerState(configuration: schedulerConfiguration, totalTasks: check.taskCount)
         statistics = JobStatistics(totalTasks: check.taskCount, startedAt: start)
         do {
             return try runJob()
@@ -183,7 +210,8 @@ public final class CoordinatorService {
             let remoteStart = items.count
             if let remote { items.append(contentsOf: remote.pollItems) }
             let current = Clocks.monotonicNanoseconds()
-            let wait = nextTick > current ? Int((nextTick - current) / 1_000_000) + 1 : 0
+            let due = min(nextTick, wakeAt ?? .max)
+            let wait = due > current ? Int((due - current) / 1_000_000) + 1 : 0
             _ = try zmqPoll(&items, timeoutMilliseconds: wait)
             if items[2].returnedEvents.contains(.readable) { handleSignals(signals.drain()) }
             if items[0].returnedEvents.contains(.readable) { try receiveRegistrations(on: register) }
@@ -201,11 +229,17 @@ public final class CoordinatorService {
             }
             if remote != nil { try handleRemotePolled(items[remoteStart...]) }
             let after = Clocks.monotonicNanoseconds()
+            if let wake = wakeAt, after >= wake, after < nextTick {
+                wakeAt = nil
+                perform(scheduler.handle(.tick, now: Instant(nanoseconds: after)), batch: nil)
+            }
             if after >= nextTick {
                 nextTick = after + tickNanoseconds
                 reapLocalWorkers()
                 checkStartup(now: after)
+                measureFreeMemory()
                 perform(scheduler.handle(.tick, now: Instant(nanoseconds: after)), batch: nil)
+                progress.waiting = waitingText(now: after)
                 // The live line waits while task output waits for its reader, so the two never mix.
                 if outputPrinter.flush() {
                     progress.update(statistics, busyWorkers: scheduler.busyWorkerCount, workers: scheduler.workerCount, now: after)
@@ -237,11 +271,13 @@ public final class CoordinatorService {
 
     /// The job's counts, for observers.
     func totals(now: UInt64) -> JobTotals {
-        JobTotals(
+        var totals = JobTotals(
             total: statistics.totalTasks, succeeded: statistics.succeeded, failed: statistics.failed,
             workers: scheduler.workerCount, busyWorkers: scheduler.busyWorkerCount,
             elapsedSeconds: statistics.elapsedSeconds(now: now)
         )
+        totals.waiting = waitingText(now: now)
+        return totals
     }
 
     /// How the job ended, in one word for observers: `completed`, `interrupted` or `no-workers`.

@@ -1,5 +1,6 @@
 public import JobRun
 public import Settings
+public import TaskFile
 
 /// Everything `jobrun submit` decided before the job starts.
 public struct JobConfiguration {
@@ -44,6 +45,17 @@ public struct JobConfiguration {
     /// With `streamOutput`, also print the lines tagged with their task id: stdout lines on standard output (standard
     /// error when the results go there), stderr lines on standard error.
     public var showStreamedOutput = false
+
+    /// Pools declared with `--pool` (they override the task file's pools of the same name).
+    public var pools: [String: PoolLimit] = [:]
+    /// Labels of the local workers (`--label`).
+    public var labels: [String: String] = [:]
+    /// Custom resources of this host, shared by its local workers (`--resources`).
+    public var resources: [String: Int] = [:]
+    /// GPUs of this host (`--gpus`); `nil` counts `/dev/nvidia[0-9]*`.
+    public var gpus: Int?
+    /// No task starts on a host whose free memory is below this (`--memfree`).
+    public var memfreeBytes: UInt64?
 
     public init(
         taskFilePath: String, outputPath: String, overwriteOutput: Bool = false, workerCount: Int,

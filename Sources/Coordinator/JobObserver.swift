@@ -67,5 +67,8 @@ public struct JobTotals: Sendable, Equatable {
     public var workers: Int
     public var busyWorkers: Int
     public var elapsedSeconds: Double
+    /// Why tasks are not running yet, as one phrase (`waiting: 3 for dependencies, 2 for pool places`); empty when
+    /// none wait for anything but a free worker.
+    public var waiting = ""
     public var recorded: Int { succeeded + failed }
 }

@@ -21,6 +21,10 @@ struct JobStatistics {
     var cancelled = 0
     /// Tasks skipped because an earlier run recorded them (`--resume`).
     var skipped = 0
+    /// Tasks recorded `skipped` because a task they wait for ended other than ok (counted in `failed`).
+    var dependencySkipped = 0
+    /// Tasks recorded failed because no worker could run them (counted in `failed`).
+    var unschedulable = 0
 
     init(totalTasks: Int, startedAt: UInt64) {
         self.totalTasks = totalTasks

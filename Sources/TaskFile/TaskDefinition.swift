@@ -8,9 +8,12 @@ public struct TaskDefinition: Sendable {
     public let id: TaskID
     /// What to run.
     public let spec: TaskSpec
+    /// When and where it may run.
+    public let schedule: TaskSchedule
 
     /// Creates a definition.
-    public init(position: Int, line: Int, id: TaskID, spec: TaskSpec) {
+    public init(position: Int, line: Int, id: TaskID, spec: TaskSpec, schedule: TaskSchedule = .unconstrained) {
+        self.schedule = schedule
         self.position = position
         self.line = line
         self.id = id

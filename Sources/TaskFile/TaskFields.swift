@@ -14,6 +14,14 @@ struct TaskFields: Sendable {
     var retries: Int?
     var timeout: Double?
     var io: Bool?
+    var after: [TaskID]?
+    var priority: Int?
+    var pool: String?
+    var cpus: Int?
+    var gpus: Int?
+    var resources: [String: Int]?
+    var requires: [String: String]?
+    var memory: UInt64?
 
     /// The names of the command fields that are set, in table order.
     var commandNames: [String] {
@@ -35,6 +43,14 @@ struct TaskFields: Sendable {
     mutating func applyDefaults(_ defaults: borrowing TaskFields) {
         if retries == nil { retries = defaults.retries }
         if timeout == nil { timeout = defaults.timeout }
+        if after == nil { after = defaults.after }
+        if priority == nil { priority = defaults.priority }
+        if pool == nil { pool = defaults.pool }
+        if cpus == nil { cpus = defaults.cpus }
+        if gpus == nil { gpus = defaults.gpus }
+        if resources == nil { resources = defaults.resources }
+        if requires == nil { requires = defaults.requires }
+        if memory == nil { memory = defaults.memory }
         if !hasCommand {
             exec = defaults.exec
             shell = defaults.shell
@@ -94,6 +110,13 @@ struct TaskFields: Sendable {
         return problems
     }
 
+    /// Where and when the task may run. Call before `makeSpec()`.
+    func makeSchedule() -> TaskSchedule {
+        TaskSchedule(
+            after: after ?? [], priority: priority ?? 0, pool: pool, cpus: cpus ?? 1, gpus: gpus ?? 0,
+            resources: resources ?? [:], requires: requires ?? [:])
+    }
+
     /// The spec these fields describe, moving the values out. Only meaningful when `combinationProblems()` is
     /// empty.
     consuming func makeSpec() -> TaskSpec {
@@ -107,6 +130,6 @@ struct TaskFields: Sendable {
         }
         return TaskSpec(
             command: command, environment: env.take() ?? [:], workingDirectory: cwd.take(), stdin: stdin.take(),
-            retries: retries, timeout: timeout, io: io ?? false)
+            retries: retries, timeout: timeout, io: io ?? false, memoryLimitBytes: memory)
     }
 }

@@ -54,6 +54,10 @@ extension TaskSpec {
             appendKey("io", to: &buffer)
             buffer.append(contentsOf: "true".utf8)
         }
+        if let memoryLimitBytes {
+            appendKey("memory", to: &buffer)
+            buffer.append(contentsOf: String(memoryLimitBytes).utf8)
+        }
         buffer.append(UInt8(ascii: "}"))
     }
 

@@ -19,13 +19,18 @@ public struct TaskSpec: Sendable, Hashable {
     public var timeout: Double?
     /// For `exec` and `shell`: the command mostly waits (network, disk), so it holds no CPU slot.
     public var io: Bool
+    /// The most memory the task may use, in bytes: the worker enforces it, and a host starts the task only while
+    /// the memory its running tasks asked for leaves room for it. `nil`: no limit, and nothing is reserved.
+    public var memoryLimitBytes: UInt64?
 
     /// Creates a spec. No checks are made here; `init(json:)` checks the wire form.
     public init(
         command: TaskCommand, environment: [String: String] = [:], workingDirectory: String? = nil,
-        stdin: String? = nil, retries: Int? = nil, timeout: Double? = nil, io: Bool = false
+        stdin: String? = nil, retries: Int? = nil, timeout: Double? = nil, io: Bool = false,
+        memoryLimitBytes: UInt64? = nil
     ) {
         self.io = io
+        self.memoryLimitBytes = memoryLimitBytes
         self.command = command
         self.environment = environment
         self.workingDirectory = workingDirectory
@@ -57,6 +62,7 @@ public struct TaskSpec: Sendable, Hashable {
         if let retries { members.append(("retries", .number(JSONNumber(retries)))) }
         if let timeout { members.append(("timeout", .number(JSONNumber(timeout)))) }
         if io { members.append(("io", .bool(true))) }
+        if let memoryLimitBytes { members.append(("memory", .number(JSONNumber(Int(memoryLimitBytes))))) }
         return .object(JSONObject(members))
     }
 
