@@ -102,7 +102,9 @@ extension CoordinatorService {
         for action in actions {
             switch action {
             case .loadTasks(let count):
-                loadTasks(count)
+                // Read on the next turn of the loop, so a job whose tasks mostly wait (for dependencies) still
+                // answers workers while its file is read.
+                loadRequest = count
             case .dispatch(let id, let tasks):
                 guard let worker = workers[id] else { continue }
                 let assignments = tasks.map { task in
@@ -157,7 +159,7 @@ extension CoordinatorService {
         }
     }
 
-    private func loadTasks(_ count: Int) {
+    func loadTasks(_ count: Int) {
         guard let reader else { return }
         var sequences: [LoadedTask] = []
         sequences.reserveCapacity(count)

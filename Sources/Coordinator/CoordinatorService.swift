@@ -70,6 +70,8 @@ public final class CoordinatorService {
     var localHostName: String?
     /// When the scheduler asked to be woken (a pool's rate allows a start then), in monotonic nanoseconds.
     var wakeAt: UInt64?
+    /// Tasks the scheduler asked to read, read on the loop's next turn.
+    var loadRequest: Int?
     /// The last `waitingText` and when it was worked out.
     var waitingCache: (at: UInt64, text: String) = (0, "")
 
@@ -211,7 +213,7 @@ public final class CoordinatorService {
             if let remote { items.append(contentsOf: remote.pollItems) }
             let current = Clocks.monotonicNanoseconds()
             let due = min(nextTick, wakeAt ?? .max)
-            let wait = due > current ? Int((due - current) / 1_000_000) + 1 : 0
+            let wait = due > current && loadRequest == nil ? Int((due - current) / 1_000_000) + 1 : 0
             _ = try zmqPoll(&items, timeoutMilliseconds: wait)
             if items[2].returnedEvents.contains(.readable) { handleSignals(signals.drain()) }
             if items[0].returnedEvents.contains(.readable) { try receiveRegistrations(on: register) }
@@ -228,6 +230,10 @@ public final class CoordinatorService {
                 offset += count
             }
             if remote != nil { try handleRemotePolled(items[remoteStart...]) }
+            if let count = loadRequest {
+                loadRequest = nil
+                loadTasks(count)
+            }
             let after = Clocks.monotonicNanoseconds()
             if let wake = wakeAt, after >= wake, after < nextTick {
                 wakeAt = nil
