@@ -104,7 +104,10 @@ let package = Package(
             name: "WireProtocolTests",
             dependencies: ["WireProtocol", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "WireProtocol"]),
+        .testTarget(
+            name: "SchedulerTests",
+            dependencies: ["Scheduler", "WireProtocol", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(name: "JobRunTests", dependencies: ["JobRun", "JSONValue"]),
         .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "WireProtocol", "ChildProcess"]),

@@ -40,7 +40,7 @@ extension CoordinatorService {
                     scheduler.handle(
                         .workerJoined(
                             workerID: id, slots: worker.slots, ioConcurrency: worker.ioConcurrency,
-                            replaceable: isLocal),
+                            replaceable: isLocal, capacity: capacity(of: worker)),
                         now: at),
                     batch: nil)
             case .results(let id, let started, let list):
@@ -107,11 +107,16 @@ extension CoordinatorService {
         for action in actions {
             switch action {
             case .loadTasks(let count):
-                loadTasks(count)
+                // Read on the next turn of the loop, so a job whose tasks mostly wait (for dependencies) still
+                // answers workers while its file is read.
+                loadRequest = count
             case .dispatch(let id, let tasks):
                 guard let worker = workers[id] else { continue }
                 let assignments = tasks.map { task in
-                    TaskAssignment(sequence: task.sequence, attempt: task.attempt, spec: pending[task.sequence]?.spec ?? [])
+                    let spec = pending[task.sequence]?.spec ?? []
+                    return TaskAssignment(
+                        sequence: task.sequence, attempt: task.attempt,
+                        spec: task.gpus.isEmpty ? spec : specBytes(spec, gpus: task.gpus))
                 }
                 send(.assign(assignments), to: worker)
             case .record(let id, let indices):
@@ -148,6 +153,14 @@ extension CoordinatorService {
                 progress.message(
                     "jobrun: not starting more workers: \(reason) (worker command: "
                         + "\(configuration.workerCommand.joined(separator: " ")))")
+            case .skip(let sequence, let dependency):
+                recordSkipped(sequence: sequence, dependency: dependency)
+            case .keepEarlier(let sequence, let ok):
+                keepEarlier(sequence: sequence, ok: ok)
+            case .recordUnschedulable(let sequence, let reason):
+                recordUnschedulable(sequence: sequence, reason: reason)
+            case .wakeUp(let at):
+                wakeAt = at.nanoseconds
             case .finish(let ending):
                 self.ending = ending
             }
@@ -195,16 +208,8 @@ extension CoordinatorService {
                 let wireForm = task.spec.serializedJSON
                 let hash = plain ? TaskHash(id: task.id, wireForm: wireForm) : TaskHash(id: task.id, spec: task.spec)
                 if !statistics.totalIsKnown { statistics.totalTasks += 1 }
-                if let journal {
-                    if journal.canSkip(key: task.id.key, hash: hash, rerunFailed: configuration.rerunFailed) {
-                        statistics.skipped += 1
-                        if journal.status(key: task.id.key) == "ok" { statistics.skippedSucceeded += 1 }
-                        if journal.recordsFailure(key: task.id.key) { statistics.skippedFailures += 1 }
-                        outputBlocks?.skip(sequence)
-                        continue
-                    }
-                    if journal.hasLine(key: task.id.key) { supersededLines += 1 }
-                }
+                // A task with an earlier line either keeps it (the scheduler decides) or writes one that supersedes it.
+                if let journal, journal.hasLine(key: task.id.key) { supersededLines += 1 }
                 var spec = task.spec
                 var wire = wireForm
                 if spec.timeout == nil, let timeout = configuration.defaultTimeout {
@@ -216,8 +221,7 @@ extension CoordinatorService {
                     wire = spec.serializedJSON
                 }
                 pending[sequence] = PendingTask(id: task.id, spec: wire, hash: hash, inputs: task.inputs)
-                sequences.append(
-                    LoadedTask(sequence: sequence, retries: spec.retries ?? configuration.defaultRetries, isIO: isIO(spec)))
+                sequences.append(loadedTask(task, sequence: sequence, isIO: isIO(spec), hash: hash))
             }
         }
         // With nothing to hand over and more to come, the request stays pending until the input is readable.
@@ -247,6 +251,7 @@ extension CoordinatorService {
             body = Array(#"{"failure":"error","error":"the worker sent a malformed result"}"#.utf8)
         }
         let status = ResultStatus(outcome)
+        noteEnding(sequence: result.sequence, id: task.id, status: "\(status.text)")
         results?.append { line in
             ResultLine.append(
                 id: task.id, status: status, result: result, body: body, worker: identity, taskHash: task.hash,
@@ -283,6 +288,7 @@ extension CoordinatorService {
         statistics.failed += 1
         statistics.poisoned += 1
         outputBlocks?.skip(sequence)
+        noteEnding(sequence: sequence, id: task.id, status: "failed")
         progress.message("jobrun: task \(task.id) failed: \(message)")
         if !configuration.observers.isEmpty {
             let recorded = RecordedOutcome(

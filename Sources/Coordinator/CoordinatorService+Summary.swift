@@ -14,7 +14,10 @@ extension CoordinatorService {
         let elapsed = stats.elapsedSeconds(now: finishedAt)
         let destination = configuration.outputPath == "-" ? "standard output" : configuration.outputPath
         var lines: [String] = []
-        var countParts = ["\(stats.succeeded) ok", "\(stats.failed - stats.timedOut - stats.cancelled) failed"]
+        let plainFailures = stats.failed - stats.timedOut - stats.cancelled - stats.dependencySkipped
+        var countParts = ["\(stats.succeeded) ok", "\(plainFailures) failed"]
+        if stats.unschedulable > 0 { countParts.append("\(stats.unschedulable) of them unschedulable") }
+        if stats.dependencySkipped > 0 { countParts.append("\(stats.dependencySkipped) skipped (a dependency did not succeed)") }
         if stats.timedOut > 0 { countParts.append("\(stats.timedOut) timed out") }
         if stats.cancelled > 0 { countParts.append("\(stats.cancelled) cancelled") }
         if stats.skipped > 0 { countParts.append("\(stats.skipped) already recorded, skipped") }

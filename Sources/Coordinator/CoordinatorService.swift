@@ -79,6 +79,18 @@ public final class CoordinatorService {
     var launches: [HostLaunch] = []
     /// Host agents started through Slurm (`--slurm`, `--slurm-jobs`).
     var slurm: SlurmLauncher?
+    /// Dependencies and pools, as the task file's check found them.
+    var workflow = WorkflowFacts()
+    /// How tasks that did not succeed ended, by sequence, for the tasks waiting for them (jobs with `after` only).
+    var endedOtherwise: [UInt64: (id: String, status: String)] = [:]
+    /// The host name local workers report.
+    var localHostName: String?
+    /// When the scheduler asked to be woken (a pool's rate allows a start then), in monotonic nanoseconds.
+    var wakeAt: UInt64?
+    /// Tasks the scheduler asked to read, read on the loop's next turn.
+    var loadRequest: Int?
+    /// The last `waitingText` and when it was worked out.
+    var waitingCache: (at: UInt64, text: String) = (0, "")
 
     struct PendingTask: Sendable {
         let id: TaskID
@@ -102,13 +114,18 @@ public final class CoordinatorService {
     public func run() -> Int32 {
         HeapTuning.keepFreedMemory()
         DescriptorLimit.raiseToHardLimit()
+        var check: TaskFileCheck?
         if let given = configuration.taskSource {
             source = given
         } else {
             let validator = Self.kindValidator(configuration.handlers, customWorker: configuration.customWorker)
-            switch TaskInput.open(path: configuration.taskFilePath, validateKind: validator, note: Self.printError) {
+            switch TaskInput.open(
+                path: configuration.taskFilePath, validateKind: validator, knownPools: Set(configuration.pools.keys),
+                note: Self.printError)
+            {
             case .success(let opened):
-                source = opened
+                source = opened.source
+                check = opened.check
             case .failure(let failure):
                 for line in failure.lines { Self.printError(line) }
                 Self.printError("jobrun: nothing was run; fix the task file and submit again")
@@ -132,9 +149,26 @@ public final class CoordinatorService {
             return SubmitExitCode.usage
         }
         defer { resultFile?.close() }
+        if configuration.network == nil, let widest = check?.largestCPUs, widest.cpus > configuration.slotsPerWorker {
+            Self.printError(
+                "jobrun: \(configuration.taskFilePath): \(widest.task): field \"cpus\": asks for \(widest.cpus) CPU slots, but "
+                    + "every worker has \(configuration.slotsPerWorker); give workers more with --slots, or lower \"cpus\"")
+            Self.printError("jobrun: nothing was run; fix the task file and submit again")
+            return SubmitExitCode.usage
+        }
         let start = Clocks.monotonicNanoseconds()
         let knownTotal = source?.knownTaskCount
-        scheduler = SchedulerState(configuration: Self.schedulerConfiguration(settings), totalTasks: knownTotal)
+        var schedulerConfiguration = Self.schedulerConfiguration(settings)
+        schedulerConfiguration.pools = Self.poolConfigurations(file: check?.pools ?? [:], options: configuration.pools)
+        schedulerConfiguration.tracksDependencies = check?.taskPositions != nil
+        schedulerConfiguration.defaultRetries = configuration.defaultRetries
+        schedulerConfiguration.rerunFailed = configuration.rerunFailed
+        schedulerConfiguration.memfreeBytes = configuration.memfreeBytes
+        // Workers from other machines may still join and be able to run what the connected ones cannot.
+        schedulerConfiguration.unschedulableGraceMilliseconds = configuration.network == nil ? 0 : 10_000
+        workflow.taskPositions = check?.taskPositions
+        for (index, pool) in schedulerConfiguration.pools.enumerated() { workflow.poolIndex[pool.name] = index }
+        scheduler = SchedulerState(configuration: schedulerConfiguration, totalTasks: knownTotal)
         statistics = JobStatistics(totalTasks: knownTotal ?? 0, startedAt: start)
         statistics.totalIsKnown = knownTotal != nil
         do {
@@ -217,7 +251,8 @@ public final class CoordinatorService {
                 items.append(PollItem(fileDescriptor: descriptor, events: .readable))
             }
             let current = Clocks.monotonicNanoseconds()
-            let wait = nextTick > current ? Int((nextTick - current) / 1_000_000) + 1 : 0
+            let due = min(nextTick, wakeAt ?? .max)
+            let wait = due > current && loadRequest == nil ? Int((due - current) / 1_000_000) + 1 : 0
             _ = try zmqPoll(&items, timeoutMilliseconds: wait)
             if items[2].returnedEvents.contains(.readable) { handleSignals(signals.drain()) }
             if items[0].returnedEvents.contains(.readable) { try receiveRegistrations(on: register) }
@@ -238,6 +273,10 @@ public final class CoordinatorService {
                 awaitedTasks = nil
                 loadTasks(count)
             }
+            if let count = loadRequest {
+                loadRequest = nil
+                loadTasks(count)
+            }
             if outputReaderGone, interruptCount < 2 { stopForGoneReader() }
             if let halt = configuration.halt, haltedBy == nil,
                 let urgency = halt.decision(succeeded: statistics.succeeded, failed: statistics.failed)
@@ -245,13 +284,19 @@ public final class CoordinatorService {
                 stop(by: halt, urgency: urgency)
             }
             let after = Clocks.monotonicNanoseconds()
+            if let wake = wakeAt, after >= wake, after < nextTick {
+                wakeAt = nil
+                perform(scheduler.handle(.tick, now: Instant(nanoseconds: after)), batch: nil)
+            }
             if after >= nextTick {
                 nextTick = after + tickNanoseconds
                 reapLocalWorkers()
                 dropExpiredRegistrations()
                 noteRemoteWorkersExpected()
                 pollSlurm()
+                measureFreeMemory()
                 perform(scheduler.handle(.tick, now: Instant(nanoseconds: after)), batch: nil)
+                progress.waiting = waitingText(now: after)
                 // The live line waits while task output waits for its reader, so the two never mix.
                 if outputPrinter.flush() {
                     progress.update(statistics, busyWorkers: scheduler.busyWorkerCount, workers: scheduler.workerCount, now: after)
@@ -303,6 +348,7 @@ public final class CoordinatorService {
         totals.workersLost = statistics.workersLost
         totals.rejectedFrames = statistics.rejectedFrames
         totals.droppedResults = statistics.droppedResults
+        totals.waiting = waitingText(now: now)
         return totals
     }
 

@@ -2,6 +2,7 @@ public import JobRun
 public import Scheduler
 public import TaskFile
 public import Settings
+public import TaskFile
 
 /// Everything `jobrun submit` decided before the job starts.
 public struct JobConfiguration {
@@ -61,6 +62,17 @@ public struct JobConfiguration {
     public var halt: HaltPolicy?
     /// Whether the summary names the results file (`jobrun run` without `--results` keeps none).
     public var keepsResults = true
+
+    /// Pools declared with `--pool` (they override the task file's pools of the same name).
+    public var pools: [String: PoolLimit] = [:]
+    /// Labels of the local workers (`--label`).
+    public var labels: [String: String] = [:]
+    /// Custom resources of this host, shared by its local workers (`--resources`).
+    public var resources: [String: Int] = [:]
+    /// GPUs of this host (`--gpus`); `nil` counts `/dev/nvidia[0-9]*`.
+    public var gpus: Int?
+    /// No task starts on a host whose free memory is below this (`--memfree`).
+    public var memfreeBytes: UInt64?
 
     public init(
         taskFilePath: String, outputPath: String, overwriteOutput: Bool = false, workerCount: Int,

@@ -77,5 +77,8 @@ public struct JobTotals: Sendable, Equatable {
     public var rejectedFrames = 0
     /// Late or duplicate results that were not recorded.
     public var droppedResults = 0
+    /// Why tasks are not running yet, as one phrase (`waiting: 3 for dependencies, 2 for pool places`); empty when
+    /// none wait for anything but a free worker.
+    public var waiting = ""
     public var recorded: Int { succeeded + failed }
 }

@@ -34,6 +34,10 @@ struct JobStatistics {
     var skippedSucceeded = 0
     /// Of `skipped`, those recorded as failed or timed out (not run again without `--rerun-failed`).
     var skippedFailures = 0
+    /// Tasks recorded `skipped` because a task they wait for ended other than ok (counted in `failed`).
+    var dependencySkipped = 0
+    /// Tasks recorded failed because no worker could run them (counted in `failed`).
+    var unschedulable = 0
 
     init(totalTasks: Int, startedAt: UInt64) {
         self.totalTasks = totalTasks

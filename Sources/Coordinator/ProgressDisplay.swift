@@ -17,6 +17,8 @@ struct ProgressDisplay {
     let mode: Mode
     /// The latest progress a running task reported, shown after the counts.
     var detail: String?
+    /// Why tasks wait (dependencies, pools, resources), when some do.
+    var waiting = ""
     private let interval: UInt64
     private var lastDrawn: UInt64 = 0
     private var lineShown = false
@@ -37,6 +39,7 @@ struct ProgressDisplay {
         guard mode != .quiet, now - lastDrawn >= interval else { return }
         lastDrawn = now
         var line = Self.describe(statistics, busyWorkers: busyWorkers, workers: workers, now: now)
+        if !waiting.isEmpty { line += " | " + waiting }
         if let detail, mode == .live { line += " | " + String(detail.prefix(60)) }
         if mode == .live {
             Self.write("\r\u{1B}[2K" + line)

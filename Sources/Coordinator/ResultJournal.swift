@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import JSONValue
+import Scheduler
 import TaskFile
 
 /// What an earlier run's results file records, read when a job is resumed (`--resume`).
@@ -47,14 +48,15 @@ struct ResultJournal {
         }
     }
 
-    /// Whether a task needs no new run: its last result is `ok` (or, unless `rerunFailed`, `failed` or `timeout`)
-    /// and its definition is unchanged. Cancelled tasks and tasks without a result always run.
-    func canSkip(key: String, hash: TaskHash, rerunFailed: Bool) -> Bool {
-        guard let entry = entries[key], entry.hash == hash else { return false }
+    /// What the last result of an unchanged task says, for the scheduler to decide whether it runs again: `ok`, or
+    /// `failed` or `timeout` (not ok). Cancelled and skipped tasks, changed tasks and tasks without a result have
+    /// nothing to keep.
+    func earlierOutcome(key: String, hash: TaskHash) -> EarlierOutcome? {
+        guard let entry = entries[key], entry.hash == hash else { return nil }
         switch entry.status {
-        case "ok": return true
-        case "failed", "timeout": return !rerunFailed
-        default: return false
+        case "ok": return .ok
+        case "failed", "timeout": return .notOK
+        default: return nil
         }
     }
 

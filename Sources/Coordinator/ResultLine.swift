@@ -60,6 +60,25 @@ enum ResultLine {
         appendHash(taskHash, to: &line)
     }
 
+    /// Appends the line for a task that never ran: `skipped` (failure `dependency`) or `failed` (failure
+    /// `unschedulable`), with no worker.
+    static func appendUnrun(
+        id: TaskID, status: StaticString, failure: StaticString, message: String, taskHash: TaskHash,
+        timestamps: inout TimestampWriter, to line: inout [UInt8]
+    ) {
+        JSONWriter.appendText(#"{"id":"#, to: &line)
+        JSONWriter.append(id.original, to: &line)
+        JSONWriter.appendText(#","status":""#, to: &line)
+        JSONWriter.appendText(status, to: &line)
+        JSONWriter.appendText(#"","attempts":0,"worker":null,"host":null,"started_at":""#, to: &line)
+        timestamps.append(microseconds: Clocks.realTimeMicroseconds(), to: &line)
+        JSONWriter.appendText(#"","duration_ms":0.000,"failure":""#, to: &line)
+        JSONWriter.appendText(failure, to: &line)
+        JSONWriter.appendText(#"","error":"#, to: &line)
+        JSONWriter.appendString(message, to: &line)
+        appendHash(taskHash, to: &line)
+    }
+
     /// Ends a line with `"task_hash"` and the closing brace.
     private static func appendHash(_ taskHash: TaskHash, to line: inout [UInt8]) {
         JSONWriter.appendText(#","task_hash":""#, to: &line)

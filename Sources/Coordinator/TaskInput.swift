@@ -9,13 +9,15 @@ import TaskFile
 /// JSONL, each line checked as it arrives.
 enum TaskInput {
     /// The source, or the lines that say why there is none (nothing has run).
-    static func open(path: String, validateKind: @escaping KindValidator, note: (String) -> Void)
-        -> Result<any TaskSource, TaskInputFailure>
-    {
+    /// `knownPools`: pools declared outside the file (`--pool`). A checked file comes with its check (its pools,
+    /// dependencies and widest task); a stream has none.
+    static func open(
+        path: String, validateKind: @escaping KindValidator, knownPools: Set<String> = [], note: (String) -> Void
+    ) -> Result<(source: any TaskSource, check: TaskFileCheck?), TaskInputFailure> {
         if path == "-" || isStream(path) {
             do {
                 let lines = try InputLineReader.open(path)
-                return .success(StreamTaskReader(lines: lines, validateKind: validateKind))
+                return .success((StreamTaskReader(lines: lines, validateKind: validateKind), nil))
             } catch {
                 return .failure(TaskInputFailure(lines: ["\(error)"]))
             }
@@ -27,14 +29,14 @@ enum TaskInput {
             note("jobrun: note: \(path) holds \(content); reading it so, whatever its name says")
         }
         let taskFile = TaskFile(path: path, format: format, validateKind: validateKind)
-        let check = taskFile.check()
+        let check = taskFile.check(knownPools: knownPools)
         guard check.isValid else {
             var lines = check.problems.map { "\($0)" }
             if check.omittedProblemCount > 0 { lines.append("… and \(check.omittedProblemCount) more problems") }
             return .failure(TaskInputFailure(lines: lines))
         }
         do {
-            return .success(try taskFile.makeReader(taskCount: check.taskCount))
+            return .success((try taskFile.makeReader(taskCount: check.taskCount), check))
         } catch {
             return .failure(TaskInputFailure(lines: ["\(error)"]))
         }

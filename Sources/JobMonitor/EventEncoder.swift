@@ -130,6 +130,7 @@ public struct EventEncoder: Sendable {
         field(",\"busy\":", int: totals.busyWorkers)
         raw(",\"elapsed_us\":")
         appendDecimal(totals.elapsedMicroseconds, to: &buffer)
+        if !totals.waiting.isEmpty { field(",\"waiting\":", string: totals.waiting) }
     }
 
     private mutating func begin(_ kind: StaticString, at time: Int64) {

@@ -48,6 +48,7 @@ public struct FrameRenderer: Sendable {
         parts.append("\(DisplayFormat.clock(seconds: progress.elapsedSeconds)) elapsed")
         if let left = progress.estimatedSecondsLeft { parts.append("ETA \(DisplayFormat.clock(seconds: left))") }
         if state.ending == nil { parts.append("\(state.totals.busyWorkers)/\(state.totals.workers) workers busy") }
+        if state.ending == nil, !state.totals.waiting.isEmpty { parts.append(state.totals.waiting) }
         return parts.joined(separator: ", ")
     }
 

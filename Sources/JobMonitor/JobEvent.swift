@@ -11,7 +11,7 @@ public import JSONValue
 /// | `task_finished` | `id`, `status`, `worker`, `attempts`, `started_us`, `duration_us`, `error` (unless ok) |
 /// | `output` | `id`, `stream` (`stdout`/`stderr`), `line`, `cut` (`true` when the line continues in the next) |
 /// | `progress` | `id`, `worker`, `permille` (0–1000, when known), `message` |
-/// | `totals` | `total`, `succeeded`, `failed`, `workers`, `busy`, `elapsed_us` |
+/// | `totals` | `total`, `succeeded`, `failed`, `workers`, `busy`, `elapsed_us`, and `waiting` when tasks wait for dependencies, pools or resources |
 /// | `job_ended` | `ending`, and the fields of `totals` |
 public enum JobEvent: Sendable, Equatable {
     case jobStarted(JobState.Info)
@@ -134,7 +134,7 @@ struct EventFields {
         JobState.Totals(
             total: try int("total"), succeeded: try int("succeeded"), failed: try int("failed"),
             workers: try int("workers"), busyWorkers: try int("busy"),
-            elapsedMicroseconds: UInt64(max(try int("elapsed_us"), 0))
+            elapsedMicroseconds: UInt64(max(try int("elapsed_us"), 0)), waiting: (try? string("waiting")) ?? ""
         )
     }
 }

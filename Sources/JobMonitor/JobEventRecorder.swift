@@ -393,7 +393,8 @@ public final class JobEventRecorder: JobObserver {
     static func totals(_ totals: JobTotals) -> JobState.Totals {
         JobState.Totals(
             total: totals.total, succeeded: totals.succeeded, failed: totals.failed, workers: totals.workers,
-            busyWorkers: totals.busyWorkers, elapsedMicroseconds: UInt64(max(totals.elapsedSeconds, 0) * 1e6)
+            busyWorkers: totals.busyWorkers, elapsedMicroseconds: UInt64(max(totals.elapsedSeconds, 0) * 1e6),
+            waiting: totals.waiting
         )
     }
 }

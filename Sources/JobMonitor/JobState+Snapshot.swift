@@ -21,6 +21,7 @@ extension JobState {
             ("total", int(totals.total)), ("succeeded", int(totals.succeeded)), ("failed", int(totals.failed)),
             ("workers", int(totals.workers)), ("busy", int(totals.busyWorkers)),
             ("elapsed_us", unsigned(totals.elapsedMicroseconds)), ("at_us", int64(totalsMicroseconds)),
+            ("waiting", .string(totals.waiting)),
         ]))))
         members.append(("workers", .array(workers.map { row in
             .object(JSONObject([

@@ -47,9 +47,15 @@ public struct JobState: Sendable {
         public var workers: Int
         public var busyWorkers: Int
         public var elapsedMicroseconds: UInt64
+        /// Why tasks wait (dependencies, pools, resources), as one phrase; empty when nothing waits on those.
+        public var waiting: String
 
         /// Creates counts.
-        public init(total: Int, succeeded: Int, failed: Int, workers: Int, busyWorkers: Int, elapsedMicroseconds: UInt64) {
+        public init(
+            total: Int, succeeded: Int, failed: Int, workers: Int, busyWorkers: Int, elapsedMicroseconds: UInt64,
+            waiting: String = ""
+        ) {
+            self.waiting = waiting
             self.total = total
             self.succeeded = succeeded
             self.failed = failed

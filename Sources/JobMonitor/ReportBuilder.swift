@@ -32,6 +32,7 @@ public struct ReportBuilder {
     /// The statuses, their colours and labels, in legend order.
     static let statuses: [(name: String, colour: String)] = [
         ("ok", "#3a9d5d"), ("failed", "#d64545"), ("timeout", "#e08a1e"), ("cancelled", "#8a8a8a"),
+        ("skipped", "#b8a9d9"),
     ]
 
     /// The tasks the report draws.

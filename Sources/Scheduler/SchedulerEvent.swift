@@ -31,16 +31,31 @@ public struct FinishedTask: Sendable, Equatable {
     }
 }
 
-/// A task read from the task file: its sequence number, how many times a failure of it may be retried, and whether
-/// it mostly waits on IO (then it counts against a worker's IO concurrency, not its CPU slots).
+/// A task read from the task file: its sequence number, how many times a failure of it may be retried (`nil`: the
+/// job's default), whether it mostly waits on IO (then it counts against a worker's IO concurrency, not its CPU
+/// slots), the tasks it waits for, its priority, what it needs of a worker, and what an earlier run recorded for it.
 public struct LoadedTask: Sendable, Equatable {
     public var sequence: UInt64
-    public var retries: Int
+    public var retries: Int?
     public var isIO: Bool
-    public init(sequence: UInt64, retries: Int = 0, isIO: Bool = false) {
+    /// Sequences of the tasks that must end ok before this one starts.
+    public var after: [UInt64]
+    /// Higher runs first.
+    public var priority: Int
+    public var demand: TaskDemand
+    /// With `--resume`, what the results file holds for this task when its definition is unchanged.
+    public var earlier: EarlierOutcome?
+    public init(
+        sequence: UInt64, retries: Int? = nil, isIO: Bool = false, after: [UInt64] = [], priority: Int = 0,
+        demand: TaskDemand = .plain, earlier: EarlierOutcome? = nil
+    ) {
         self.sequence = sequence
         self.retries = retries
         self.isIO = isIO
+        self.after = after
+        self.priority = priority
+        self.demand = demand
+        self.earlier = earlier
     }
 }
 
@@ -51,8 +66,10 @@ public enum SchedulerEvent: Sendable, Equatable {
     /// Tasks began running on a worker (only those of the attempt named count).
     case tasksStarted(workerID: UInt32, [DispatchedTask])
     /// A worker connected its sockets and can take `slots` tasks at once, and `ioConcurrency` IO-bound tasks at
-    /// once. `replaceable`: a local worker this coordinator started, replaced when it is lost.
-    case workerJoined(workerID: UInt32, slots: Int, ioConcurrency: Int = 256, replaceable: Bool = false)
+    /// once. `replaceable`: a local worker this coordinator started, replaced when it is lost. `capacity` says
+    /// which host it runs on, its labels, and what that host has.
+    case workerJoined(
+        workerID: UInt32, slots: Int, ioConcurrency: Int = 256, replaceable: Bool = false, capacity: WorkerCapacity = .init())
     /// The driver started `count` local worker processes that have not joined yet.
     case localWorkersStarting(count: Int)
     /// A local worker process could not be started, or ended before it joined; `cause` says how.
@@ -61,6 +78,8 @@ public enum SchedulerEvent: Sendable, Equatable {
     /// The first one also says that every source of workers is known: from then on, a job left without workers
     /// and without any way to get one ends (`.noWorkers`).
     case remoteWorkersExpected(Bool)
+    /// A host's free memory was measured (for `--memfree`).
+    case hostMemory(host: String, freeBytes: UInt64)
     /// Any message from a worker proves it alive; heartbeats carry nothing else.
     case heartbeat(workerID: UInt32)
     /// A batch of results arrived from a worker.
@@ -111,17 +130,27 @@ public enum SchedulerAction: Sendable, Equatable {
     case workerReplacementDelayed(delayMilliseconds: Int, fruitlessInARow: Int)
     /// Lost workers are not replaced any more, or none ever came: the reason, for the user.
     case stopReplacingWorkers(reason: String)
+    /// Record this task as `skipped`: `dependency`, which it waits for, ended other than ok (or never ran).
+    case skip(sequence: UInt64, dependency: UInt64)
+    /// This task keeps the result an earlier run recorded for it (`--resume`); nothing is written.
+    case keepEarlier(sequence: UInt64, ok: Bool)
+    /// Record this task as failed with failure `unschedulable`: no worker could ever run it.
+    case recordUnschedulable(sequence: UInt64, reason: String)
+    /// Send `.tick` at this time, even if nothing else happens (a pool's rate allows another start then).
+    case wakeUp(at: Instant)
     /// The job is over.
     case finish(JobEnding)
 }
 
-/// A task as sent: its sequence number and which attempt this is.
+/// A task as sent: its sequence number, which attempt this is, and the host's GPUs it may use (by number).
 public struct DispatchedTask: Sendable, Equatable {
     public var sequence: UInt64
     public var attempt: UInt32
-    public init(sequence: UInt64, attempt: UInt32) {
+    public var gpus: [Int]
+    public init(sequence: UInt64, attempt: UInt32, gpus: [Int] = []) {
         self.sequence = sequence
         self.attempt = attempt
+        self.gpus = gpus
     }
 }
 

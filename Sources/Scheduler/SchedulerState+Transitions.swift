@@ -4,6 +4,7 @@ extension SchedulerState {
     ) {
         var recorded: [Int] = []
         recorded.reserveCapacity(finished.count)
+        var ended: [(UInt64, Bool)] = []
         var stale = 0
         for (index, task) in finished.enumerated() {
             // Only a loaded, unrecorded task's result counts: a late result from a worker presumed lost still
@@ -39,9 +40,12 @@ extension SchedulerState {
             tasks[task.sequence] = nil
             recordedCount += 1
             recorded.append(index)
+            if configuration.tracksDependencies { ended.append((task.sequence, task.succeeded)) }
         }
         if !recorded.isEmpty { actions.append(.record(workerID: workerID, indices: recorded)) }
         if stale > 0 { actions.append(.dropStaleResults(workerID: workerID, count: stale)) }
+        // After the record, so the driver knows how a dependency ended when it records the tasks skipped for it.
+        for (sequence, succeeded) in ended { settle(sequence, ok: succeeded, into: &actions) }
     }
 
     /// Folds a reported duration into the mean: rise fast, fall slowly, so one long task among short ones
@@ -99,12 +103,14 @@ extension SchedulerState {
         for (sequence, heldTask) in held {
             var task = heldTask
             task.holder = nil
+            releaseShared(sequence, demandIndex: task.demand, host: record.capacity.host)
             if task.started || presumedRunning.contains(sequence), reason != .stopped {
                 task.deaths += 1
                 if task.deaths >= configuration.poisonLimit {
                     tasks[sequence] = nil
                     recordedCount += 1
                     actions.append(.recordPoison(sequence: sequence, attempts: task.attempts, deaths: task.deaths, workerID: workerID))
+                    settle(sequence, ok: false, into: &actions)
                     continue
                 }
             }
@@ -137,6 +143,8 @@ extension SchedulerState {
             phase = .draining(since: now)
             _ = queue.removeAll()
             _ = ioQueue.removeAll()
+            _ = constrained.removeAll()
+            for index in pools.indices { _ = pools[index].waiting.removeAll() }
             delayed = []
             for workerID in workers.keys.sorted() {
                 workers[workerID]?.drainSent = true
@@ -171,33 +179,50 @@ extension SchedulerState {
         }
     }
 
-    /// Sends every worker what its credit allows: CPU-bound tasks up to its slots plus prefetch, IO-bound tasks
-    /// up to its IO concurrency, each from its own queue, least loaded workers first.
-    mutating func dispatch(into actions: inout [SchedulerAction]) {
-        guard phase == .running, !queue.isEmpty || !ioQueue.isEmpty else { return }
-        let order = workers.map { (id: $0.key, load: ($0.value.held - $0.value.heldIO) * 1024 / $0.value.slots) }
-            .sorted { ($0.load, $0.id) < ($1.load, $1.id) }
-        for (workerID, _) in order {
-            guard let record = workers[workerID], !record.retiring else { continue }
-            var batch: [DispatchedTask] = []
-            let cpuHeld = record.held - record.heldIO
-            let limit = holdLimit(slots: record.slots)
-            if cpuHeld * 2 <= limit, cpuHeld < limit {
-                take(min(limit - cpuHeld, configuration.maxBatch, queue.count), from: \.queue, for: workerID, into: &batch)
+    /// Sends every worker what its credit allows. Tasks with a demand (pool, CPUs, GPUs, resources, labels, memory)
+    /// are placed first, one by one, where they fit, as far as their priority is at least that of the best plain
+    /// task; then plain CPU-bound tasks go up to each worker's slots plus prefetch (no prefetch on a worker running a
+    /// wide task) and IO-bound ones up to its IO concurrency, least loaded workers first; then the remaining tasks
+    /// with a demand get what is left.
+    mutating func dispatch(now: Instant, into actions: inout [SchedulerAction]) {
+        guard phase == .running else { return }
+        var batches: [UInt32: [DispatchedTask]] = [:]
+        var reserved: UInt32?
+        if !constrained.isEmpty || pools.contains(where: { !$0.waiting.isEmpty }) {
+            releasePools(now: now)
+            let plainTop = max(queue.topPriority ?? .min, ioQueue.topPriority ?? .min)
+            reserved = placeConstrained(now: now, minimumPriority: plainTop, into: &batches)
+        }
+        if !queue.isEmpty || !ioQueue.isEmpty {
+            let order = workers.map { (id: $0.key, load: $0.value.cpuUnits * 1024 / $0.value.slots) }
+                .sorted { ($0.load, $0.id) < ($1.load, $1.id) }
+            for (workerID, _) in order {
+                guard let record = workers[workerID], !record.retiring, !lowMemoryHosts.contains(record.capacity.host) else { continue }
+                var batch: [DispatchedTask] = []
+                let cpuHeld = record.cpuUnits
+                // A wide task runs alongside only what fits in the slots it leaves.
+                let limit = record.wideHeld > 0 ? record.slots : holdLimit(slots: record.slots)
+                if workerID != reserved, cpuHeld * 2 <= limit, cpuHeld < limit {
+                    take(min(limit - cpuHeld, configuration.maxBatch, queue.count), from: \.queue, for: workerID, into: &batch)
+                }
+                let ioRoom = record.ioConcurrency - record.heldIO
+                if ioRoom > 0, !ioQueue.isEmpty {
+                    let count = min(ioRoom, configuration.maxBatch - batch.count, ioQueue.count)
+                    take(count, from: \.ioQueue, for: workerID, into: &batch)
+                }
+                if !batch.isEmpty { batches[workerID, default: []] += batch }
+                if queue.isEmpty, ioQueue.isEmpty { break }
             }
-            let ioRoom = record.ioConcurrency - record.heldIO
-            if ioRoom > 0, !ioQueue.isEmpty {
-                let count = min(ioRoom, configuration.maxBatch - batch.count, ioQueue.count)
-                take(count, from: \.ioQueue, for: workerID, into: &batch)
-            }
-            if !batch.isEmpty { actions.append(.dispatch(workerID: workerID, batch)) }
-            if queue.isEmpty, ioQueue.isEmpty { break }
+        }
+        if !constrained.isEmpty { _ = placeConstrained(now: now, minimumPriority: .min, into: &batches) }
+        for workerID in batches.keys.sorted() {
+            actions.append(.dispatch(workerID: workerID, batches[workerID]!))
         }
     }
 
     /// Moves up to `count` tasks from a queue to a worker, as the next attempt of each.
     private mutating func take(
-        _ count: Int, from line: WritableKeyPath<SchedulerState, TaskQueue>, for workerID: UInt32,
+        _ count: Int, from line: WritableKeyPath<SchedulerState, ReadyQueue>, for workerID: UInt32,
         into batch: inout [DispatchedTask]
     ) {
         guard count > 0 else { return }
@@ -213,29 +238,42 @@ extension SchedulerState {
             batch.append(DispatchedTask(sequence: sequence, attempt: record.attempts))
         }
         workers[workerID]?.held += taken
-        if line == \SchedulerState.ioQueue { workers[workerID]?.heldIO += taken }
+        if line == \SchedulerState.ioQueue { workers[workerID]?.heldIO += taken } else { workers[workerID]?.cpuUnits += taken }
     }
 
-    /// Forgets that a worker holds a task; the caller clears the task's `holder`.
+    /// Forgets that a worker holds a task, giving back what it took of the worker, its host and its pool; the
+    /// caller clears the task's `holder`.
     mutating func release(_ sequence: UInt64, from workerID: UInt32) {
-        guard var worker = workers[workerID] else { return }
+        guard var worker = workers[workerID], let record = tasks[sequence] else { return }
         worker.held -= 1
-        if tasks[sequence]?.isIO == true { worker.heldIO -= 1 }
+        if record.isIO {
+            worker.heldIO -= 1
+        } else {
+            let cpus = demands[Int(record.demand)].cpus
+            worker.cpuUnits -= cpus
+            if cpus > 1 { worker.wideHeld -= 1 }
+        }
         workers[workerID] = worker
+        releaseShared(sequence, demandIndex: record.demand, host: worker.capacity.host)
     }
 
     /// Takes a task that no worker holds out of its queue or the retry delay.
     mutating func withdraw(_ sequence: UInt64) {
-        if !queue.remove(sequence), !ioQueue.remove(sequence) { delayed.removeAll { $0.sequence == sequence } }
+        if queue.remove(sequence) || ioQueue.remove(sequence) || constrained.remove(sequence) { return }
+        for index in pools.indices where pools[index].waiting.remove(sequence) { return }
+        delayed.removeAll { $0.sequence == sequence }
     }
 
     /// Puts tasks back at the front of their queue.
     mutating func requeue(_ sequences: some Sequence<UInt64>) {
         for sequence in sequences {
-            if tasks[sequence]?.isIO == true {
-                ioQueue.requeue(CollectionOfOne(sequence))
+            guard let record = tasks[sequence] else { continue }
+            if record.demand != 0 {
+                constrained.requeue([sequence], priority: record.priority)
+            } else if record.isIO {
+                ioQueue.requeue([sequence], priority: record.priority)
             } else {
-                queue.requeue(CollectionOfOne(sequence))
+                queue.requeue([sequence], priority: record.priority)
             }
         }
     }
@@ -244,23 +282,26 @@ extension SchedulerState {
     /// give half of them back, so no core idles while another worker's queue waits.
     mutating func rebalance(into actions: inout [SchedulerAction]) {
         guard phase == .running, queue.isEmpty else { return }
-        let idle = workers.values.contains { !$0.retiring && $0.held - $0.heldIO < $0.slots }
+        let idle = workers.values.contains { !$0.retiring && $0.cpuUnits < $0.slots }
         guard idle else { return }
         let donor = workers
-            .filter { !$0.value.reclaimPending && $0.value.held - $0.value.heldIO > $0.value.slots }
-            .max { ($0.value.held - $0.value.heldIO, $1.key) < ($1.value.held - $1.value.heldIO, $0.key) }
+            .filter { !$0.value.reclaimPending && $0.value.cpuUnits > $0.value.slots }
+            .max { ($0.value.cpuUnits, $1.key) < ($1.value.cpuUnits, $0.key) }
         guard let (workerID, record) = donor else { return }
         workers[workerID]?.reclaimPending = true
-        actions.append(.reclaim(workerID: workerID, count: (record.held - record.heldIO - record.slots + 1) / 2))
+        actions.append(.reclaim(workerID: workerID, count: (record.cpuUnits - record.slots + 1) / 2))
     }
 
     mutating func requestTasksIfNeeded(into actions: inout [SchedulerAction]) {
         guard phase == .running, !inputEnded, !loadPending else { return }
         let window = configuration.readAhead
-        let waiting = queue.count + ioQueue.count
-        guard waiting * 2 <= window else { return }
+        let waiting = queue.count + ioQueue.count + constrained.count + pools.reduce(0) { $0 + $1.waiting.count }
+        // Tasks with a demand may all wait for a worker that can run them, or for tasks not read yet: when nothing
+        // runs, read on regardless, so the job can reach its end.
+        let idle = queue.isEmpty && ioQueue.isEmpty && workers.values.allSatisfy { $0.held == 0 }
+        guard waiting * 2 <= window || idle else { return }
         loadPending = true
-        actions.append(.loadTasks(count: window - waiting))
+        actions.append(.loadTasks(count: max(window - waiting, window / 2, 1)))
     }
 
     mutating func finishIfDone(into actions: inout [SchedulerAction]) {

@@ -26,14 +26,35 @@ public struct SchedulerState: Sendable {
         public var workerSupervision: WorkerSupervisor.Policy
         /// How long local workers have to join before the job ends for want of any.
         public var workerStartTimeoutMilliseconds: Int
+        /// Retries for tasks that do not set their own.
+        public var defaultRetries: Int
+        /// With `--resume`: run again the tasks an earlier run recorded as not ok (else they keep that result).
+        public var rerunFailed: Bool
+        /// Some task waits for others (`after`): remember how every task ended, for tasks loaded later.
+        public var tracksDependencies: Bool
+        /// The pools tasks may join, by index.
+        public var pools: [PoolConfiguration]
+        /// `--memfree`: no task starts on a host whose free memory is below this.
+        public var memfreeBytes: UInt64?
+        /// How long tasks no connected worker can run wait, once nothing else is left, before they are recorded
+        /// unschedulable (time for more workers to join).
+        public var unschedulableGraceMilliseconds: Int
 
         public init(
             maxBatch: Int = 1024, prefetchTargetMicroseconds: Int = 20_000, initialPrefetch: Int = 1,
             readAhead: Int = 8192, heartbeatMilliseconds: Int = 1000, heartbeatMisses: Int = 3,
             interruptGraceMilliseconds: Int = 3000, killGraceMilliseconds: Int = 2000, poisonLimit: Int = 3,
             retryBackoffMilliseconds: Int = 1000, retryBackoffMaxMilliseconds: Int = 60_000,
-            workerSupervision: WorkerSupervisor.Policy = .init(), workerStartTimeoutMilliseconds: Int = 15_000
+            workerSupervision: WorkerSupervisor.Policy = .init(), workerStartTimeoutMilliseconds: Int = 15_000,
+            defaultRetries: Int = 0, rerunFailed: Bool = false, tracksDependencies: Bool = false,
+            pools: [PoolConfiguration] = [], memfreeBytes: UInt64? = nil, unschedulableGraceMilliseconds: Int = 0
         ) {
+            self.unschedulableGraceMilliseconds = unschedulableGraceMilliseconds
+            self.defaultRetries = defaultRetries
+            self.rerunFailed = rerunFailed
+            self.tracksDependencies = tracksDependencies
+            self.pools = pools
+            self.memfreeBytes = memfreeBytes
             self.maxBatch = maxBatch
             self.prefetchTargetMicroseconds = prefetchTargetMicroseconds
             self.initialPrefetch = initialPrefetch
@@ -69,6 +90,11 @@ public struct SchedulerState: Sendable {
         var finishedAny = false
         /// Told to take no more tasks (`retire`).
         var retiring = false
+        /// CPU slots taken by the CPU-bound tasks it holds (a task with `cpus` N takes N).
+        var cpuUnits = 0
+        /// Held tasks that take more than one CPU slot; while there are any, it gets no prefetch.
+        var wideHeld = 0
+        var capacity = WorkerCapacity()
     }
 
     /// What the scheduler knows about one loaded task that has no recorded result yet.
@@ -89,6 +115,11 @@ public struct SchedulerState: Sendable {
         var isIO = false
         /// The worker holding the current attempt, while one does.
         var holder: UInt32?
+        var priority = 0
+        /// Index into `demands`; 0 is the plain demand.
+        var demand: Int32 = 0
+        /// Dependencies that have not ended yet.
+        var waitingOn: Int32 = 0
     }
 
     enum Phase: Sendable, Equatable {
@@ -103,14 +134,40 @@ public struct SchedulerState: Sendable {
     public let configuration: Configuration
     /// Tasks in the job: as counted by the check before the run, or, for a stream (`totalTasks: nil` at init),
     /// the tasks loaded so far.
-    public private(set) var totalTasks: Int
+    public internal(set) var totalTasks: Int
     /// Whether the total grows as tasks are loaded (the input is a stream).
     let countsLoadedTasks: Bool
 
-    /// CPU-bound tasks waiting for a worker.
-    var queue = TaskQueue()
-    /// IO-bound tasks waiting for a worker: a separate line, so waits never queue behind computations.
-    var ioQueue = TaskQueue()
+    /// CPU-bound tasks with the plain demand waiting for a worker.
+    var queue = ReadyQueue()
+    /// IO-bound tasks with the plain demand waiting for a worker: a separate line, so waits never queue behind
+    /// computations.
+    var ioQueue = ReadyQueue()
+    /// Ready tasks with any other demand: placed one at a time on a worker that fits.
+    var constrained = ReadyQueue()
+    /// The distinct demands of loaded tasks (tasks share them through defaults); index 0 is the plain demand.
+    var demands: [TaskDemand] = [.plain]
+    var demandIndex: [TaskDemand: Int32] = [.plain: 0]
+    /// Per pool: tasks running, recent starts, ready tasks waiting for room.
+    var pools: [PoolState] = []
+    /// Per host name: GPUs, resources and memory in use.
+    var hosts: [String: HostState] = [:]
+    /// Dependents waiting for a task to end, by the sequence of that task.
+    var dependents: [UInt64: [UInt64]] = [:]
+    /// Tasks waiting for dependencies.
+    var waitingForDependencies = 0
+    /// How every ended task ended, by sequence (0: not yet, 1: ok, 2: other), when `tracksDependencies`.
+    var endings: [UInt8] = []
+    /// GPUs given to running tasks, by sequence.
+    var gpuGrants: [UInt64: [Int]] = [:]
+    /// Hosts whose free memory is below `--memfree`.
+    var lowMemoryHosts: Set<String> = []
+    /// Since when only tasks no worker can run are left, while that lasts.
+    var stuckSince: Instant?
+    /// The last wake-up asked for, so it is not repeated.
+    var lastWakeUp: Instant?
+    /// Tasks that kept an earlier run's result (`--resume`).
+    public internal(set) var keptCount = 0
     /// Every loaded task that has no recorded result yet.
     var tasks = SequenceTable<TaskRecord>()
     /// Failed tasks waiting out their retry delay, with when they may run again.
@@ -135,6 +192,7 @@ public struct SchedulerState: Sendable {
         self.totalTasks = totalTasks ?? 0
         countsLoadedTasks = totalTasks == nil
         self.supply = WorkerSupply(policy: configuration.workerSupervision)
+        pools = configuration.pools.map { PoolState(configuration: $0) }
     }
 
     /// Failed tasks waiting to be retried.
@@ -162,18 +220,10 @@ public struct SchedulerState: Sendable {
         switch event {
         case .tasksLoaded(let loaded, let ended):
             loadPending = false
-            inputEnded = inputEnded || ended
-            var fresh: [UInt64] = []
-            var freshIO: [UInt64] = []
-            fresh.reserveCapacity(loaded.count)
-            for task in loaded where tasks[task.sequence] == nil {
-                if countsLoadedTasks { totalTasks += 1 }
-                tasks[task.sequence] = TaskRecord(retriesLeft: max(task.retries, 0), isIO: task.isIO)
-                if task.isIO { freshIO.append(task.sequence) } else { fresh.append(task.sequence) }
-            }
-            if phase == .running {
-                queue.append(contentsOf: fresh)
-                ioQueue.append(contentsOf: freshIO)
+            load(loaded, now: now, into: &actions)
+            if ended, !inputEnded {
+                inputEnded = true
+                skipDependentsOfUnloaded(into: &actions)
             }
         case .tasksStarted(let workerID, let started):
             workers[workerID]?.lastHeard = now
@@ -184,10 +234,12 @@ public struct SchedulerState: Sendable {
                 record.started = true
                 tasks[task.sequence] = record
             }
-        case .workerJoined(let workerID, let slots, let ioConcurrency, let replaceable):
+        case .workerJoined(let workerID, let slots, let ioConcurrency, let replaceable, let capacity):
             if workers[workerID] == nil {
                 workers[workerID] = WorkerRecord(
-                    slots: max(slots, 1), ioConcurrency: max(ioConcurrency, 1), lastHeard: now, replaceable: replaceable)
+                    slots: max(slots, 1), ioConcurrency: max(ioConcurrency, 1), lastHeard: now, replaceable: replaceable,
+                    capacity: capacity)
+                if hosts[capacity.host] == nil { hosts[capacity.host] = HostState(capacity: capacity) }
                 supply.joined(local: replaceable)
                 if phase != .running { actions.append(.drain(workerID: workerID, cancelRunning: false)) }
             }
@@ -199,6 +251,10 @@ public struct SchedulerState: Sendable {
         case .remoteWorkersExpected(let expected):
             supply.declared = true
             supply.remoteExpected = expected
+        case .hostMemory(let host, let freeBytes):
+            if let memfree = configuration.memfreeBytes {
+                if freeBytes < memfree { lowMemoryHosts.insert(host) } else { lowMemoryHosts.remove(host) }
+            }
         case .heartbeat(let workerID):
             workers[workerID]?.lastHeard = now
         case .resultsArrived(let workerID, let finished):
@@ -234,15 +290,18 @@ public struct SchedulerState: Sendable {
         case .tick:
             superviseWorkers(now: now, into: &actions)
             releaseDelayed(now: now)
+            releasePools(now: now)
             checkHeartbeats(now: now, into: &actions)
             checkInterruptGrace(now: now, into: &actions)
         case .interrupt:
             interrupt(now: now, into: &actions)
         }
-        dispatch(into: &actions)
+        dispatch(now: now, into: &actions)
         rebalance(into: &actions)
         requestTasksIfNeeded(into: &actions)
+        recordUnplaceableIfStuck(now: now, into: &actions)
         finishIfDone(into: &actions)
+        requestWakeUp(now: now, into: &actions)
         return actions
     }
 }

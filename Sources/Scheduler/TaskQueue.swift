@@ -11,6 +11,13 @@ struct TaskQueue: Sendable {
         fresh.append(contentsOf: sequences)
     }
 
+    mutating func append(_ sequence: UInt64) {
+        fresh.append(sequence)
+    }
+
+    /// Every waiting task, in the order they would be taken.
+    var all: [UInt64] { Array(requeued.reversed()) + Array(fresh[freshHead...]) }
+
     /// Puts tasks back at the front, ahead of tasks never tried.
     mutating func requeue(_ sequences: some Sequence<UInt64>) {
         requeued.append(contentsOf: sequences)

@@ -191,6 +191,12 @@ final class JSONTaskScanner: TaskScanner {
             return try openTasks(at: valuePosition)
         case "defaults":
             return try readDefaults(at: valuePosition)
+        case "pools":
+            if isLookahead {
+                try source.skipValue()
+                return nil
+            }
+            return .pools(try source.parseValue(), valuePosition)
         default:
             try source.skipValue()
             if isLookahead { return nil }
@@ -198,7 +204,7 @@ final class JSONTaskScanner: TaskScanner {
                 TaskFileProblem(
                     path: path, at: keyPosition,
                     message: "unknown top-level key \(JSONValue.string(key).text); a task file has \"tasks\" "
-                        + "(required) and \"defaults\" (optional)"))
+                        + "(required), \"defaults\" and \"pools\" (optional)"))
         }
     }
 

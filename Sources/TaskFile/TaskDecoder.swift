@@ -37,6 +37,8 @@ struct TaskDecoder {
     /// inherits both.
     private var defaultArgsAreValid: Bool?
     private var firstUses: [String: FirstUse] = [:]
+    /// Dependencies, pools and resource requests, checked once the whole file was read.
+    private(set) var workflow: WorkflowCheck
     private var usedKeys: Set<String> = []
 
     /// A decoder for the file at `path` of `fileSize` bytes (used to size the id table up front).
@@ -48,6 +50,7 @@ struct TaskDecoder {
         self.validateKind = validateKind
         self.purpose = purpose
         self.keepsDefinitions = keepsDefinitions
+        workflow = WorkflowCheck(path: path)
         // Tasks take at least a few dozen bytes each; reserving for that many avoids most rehashing.
         let expectedTasks = min(fileSize / 32, 1 << 20)
         switch purpose {
@@ -105,6 +108,21 @@ struct TaskDecoder {
             }
         }
         return errors.map(problem)
+    }
+
+    /// Checks and adopts the file's `pools` object found at `position`; returns its problems.
+    mutating func setPools(_ value: JSONValue, at position: JSONTextPosition) -> [TaskFileProblem] {
+        switch PoolLimit.parse(file: value) {
+        case .success(let pools):
+            workflow.declare(pools)
+            return []
+        case .failure(let error):
+            return [
+                TaskFileProblem(
+                    path: path, line: position.line, column: position.column, task: nil, field: error.field,
+                    message: error.message)
+            ]
+        }
     }
 
     /// Checks task entry `value` at `position` in the task list, starting at `start`: the definition when it
@@ -166,8 +184,12 @@ struct TaskDecoder {
             }
             return .invalid(problems)
         }
+        let schedule = fields.makeSchedule()
+        if purpose == .check { workflow.note(position: position, line: start.line, id: id, schedule: schedule) }
         guard purpose == .read || keepsDefinitions else { return .checked }
-        return .valid(TaskDefinition(position: position, line: start.line, id: id, spec: (consume fields).makeSpec()))
+        return .valid(
+            TaskDefinition(
+                position: position, line: start.line, id: id, spec: (consume fields).makeSpec(), schedule: schedule))
     }
 
     /// The validator's verdict as field errors.

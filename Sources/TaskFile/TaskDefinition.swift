@@ -11,9 +11,12 @@ public struct TaskDefinition: Sendable {
     /// The input values a command template was filled with (`jobrun run`), one per input source; empty for
     /// tasks from a task file.
     public var inputs: [String] = []
+    /// When and where it may run.
+    public let schedule: TaskSchedule
 
     /// Creates a definition.
-    public init(position: Int, line: Int, id: TaskID, spec: TaskSpec) {
+    public init(position: Int, line: Int, id: TaskID, spec: TaskSpec, schedule: TaskSchedule = .unconstrained) {
+        self.schedule = schedule
         self.position = position
         self.line = line
         self.id = id

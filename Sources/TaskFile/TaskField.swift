@@ -21,7 +21,8 @@ enum TaskFieldScope: Sendable {
 /// To add a field, add a case here (with its checks in `decode`), its storage and merge rule in
 /// `TaskFields`, and its place in `TaskSpec` and `TaskSpec.json`.
 enum TaskField: String, CaseIterable, Sendable {
-    case id, exec, shell, run, args, env, cwd, stdin, retries, timeout, io, memory
+    case id, exec, shell, run, args, env, cwd, stdin, retries, timeout, io
+    case after, priority, pool, cpus, gpus, resources, requires, memory
 
     /// The field named `name`, if there is one. (Faster than `init(rawValue:)`, which compares the name with
     /// every case in turn.)
@@ -40,6 +41,13 @@ enum TaskField: String, CaseIterable, Sendable {
             case (3, UInt8(ascii: "c")): candidate = .cwd
             case (7, UInt8(ascii: "r")): candidate = .retries
             case (7, UInt8(ascii: "t")): candidate = .timeout
+            case (5, UInt8(ascii: "a")): candidate = .after
+            case (8, UInt8(ascii: "p")): candidate = .priority
+            case (4, UInt8(ascii: "p")): candidate = .pool
+            case (4, UInt8(ascii: "c")): candidate = .cpus
+            case (4, UInt8(ascii: "g")): candidate = .gpus
+            case (9, UInt8(ascii: "r")): candidate = .resources
+            case (8, UInt8(ascii: "r")): candidate = .requires
             case (6, UInt8(ascii: "m")): candidate = .memory
             default: return nil
             }
@@ -64,6 +72,13 @@ enum TaskField: String, CaseIterable, Sendable {
         case .retries: "retries"
         case .timeout: "timeout"
         case .io: "io"
+        case .after: "after"
+        case .priority: "priority"
+        case .pool: "pool"
+        case .cpus: "cpus"
+        case .gpus: "gpus"
+        case .resources: "resources"
+        case .requires: "requires"
         case .memory: "memory"
         }
     }
@@ -75,7 +90,9 @@ enum TaskField: String, CaseIterable, Sendable {
     var isCommandField: Bool {
         switch self {
         case .exec, .shell, .run, .args: true
-        case .id, .env, .cwd, .stdin, .retries, .timeout, .io, .memory: false
+        case .id, .env, .cwd, .stdin, .retries, .timeout, .io, .after, .priority, .pool, .cpus, .gpus, .resources,
+            .requires, .memory:
+            false
         }
     }
 
@@ -142,6 +159,33 @@ enum TaskField: String, CaseIterable, Sendable {
                         + "\(value.briefDescription)")
             }
             fields.io = flag
+        case .after:
+            fields.after = try Self.dependencies(value)
+        case .priority:
+            guard let priority = value.intValue, abs(priority) <= 1_000_000_000 else {
+                throw TaskSpecError(
+                    field: "priority",
+                    message: "expected a whole number (higher runs first, 0 by default), got \(value.briefDescription)")
+            }
+            fields.priority = priority
+        case .pool:
+            fields.pool = try Self.name(value, field: "pool", expected: "the name of a pool (a non-empty string)")
+        case .cpus:
+            fields.cpus = try Self.count(value, field: "cpus", what: "CPU slots the task takes", minimum: 1)
+        case .gpus:
+            fields.gpus = try Self.count(value, field: "gpus", what: "GPUs the task takes", minimum: 0)
+        case .resources:
+            fields.resources = try Self.namedMembers(
+                value, field: "resources", expected: "an object of resource names to amounts ({\"licence\": 1})"
+            ) { amount, field throws(TaskSpecError) in
+                try Self.count(amount, field: field, what: "units of the resource", minimum: 0)
+            }
+        case .requires:
+            fields.requires = try Self.namedMembers(
+                value, field: "requires", expected: "an object of worker labels to values ({\"zone\": \"eu\"})"
+            ) { wanted, field throws(TaskSpecError) in
+                try Self.name(wanted, field: field, expected: "the label's value (a non-empty string)")
+            }
         case .memory:
             fields.memory = try Self.memoryLimit(value)
         }
@@ -164,6 +208,67 @@ enum TaskField: String, CaseIterable, Sendable {
         } catch {
             throw TaskSpecError(field: "memory", message: error.description)
         }
+    }
+
+    /// The `after` list: task ids (strings or integers), without repeats.
+    private static func dependencies(_ value: JSONValue) throws(TaskSpecError) -> [TaskID] {
+        let expected = "expected an array of task ids (strings or integers) that must end ok first"
+        guard case .array(let elements) = value else {
+            throw TaskSpecError(field: "after", message: "\(expected), got \(value.briefDescription)")
+        }
+        var ids: [TaskID] = []
+        ids.reserveCapacity(elements.count)
+        for (position, element) in elements.enumerated() {
+            guard let id = TaskID(json: element), !id.key.isEmpty else {
+                throw TaskSpecError(
+                    field: "after[\(position)]",
+                    message: "expected a task id (a non-empty string or an integer), got \(element.briefDescription)")
+            }
+            if !ids.contains(id) { ids.append(id) }
+        }
+        return ids
+    }
+
+    /// An object whose member names are names (see `name`) and whose values `check` turns into `Value`s.
+    private static func namedMembers<Value>(
+        _ value: JSONValue, field: String, expected: String,
+        _ check: (JSONValue, String) throws(TaskSpecError) -> Value
+    ) throws(TaskSpecError) -> [String: Value] {
+        guard case .object(let object) = value else {
+            throw TaskSpecError(field: field, message: "expected \(expected), got \(value.briefDescription)")
+        }
+        var members: [String: Value] = [:]
+        for (name, member) in object {
+            let path = "\(field).\(name)"
+            _ = try Self.name(.string(name), field: path, expected: "a name")
+            members[name] = try check(member, path)
+        }
+        return members
+    }
+
+    /// A whole number from `minimum` to a million.
+    private static func count(
+        _ value: JSONValue, field: String, what: String, minimum: Int
+    ) throws(TaskSpecError) -> Int {
+        guard let count = value.intValue, (minimum...1_000_000).contains(count) else {
+            throw TaskSpecError(
+                field: field,
+                message: "expected a whole number of \(what), at least \(minimum), got \(value.briefDescription)")
+        }
+        return count
+    }
+
+    /// A name: a non-empty string of at most 200 characters without NUL, `=` or `,` (so it can be given on the
+    /// command line as `name=value`).
+    private static func name(_ value: JSONValue, field: String, expected: String) throws(TaskSpecError) -> String {
+        guard case .string(let text) = value, !text.isEmpty, text.utf8.count <= 200,
+            !text.utf8.contains(where: { $0 == 0 || $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: ",") })
+        else {
+            throw TaskSpecError(
+                field: field,
+                message: "expected \(expected): 1 to 200 characters without '=', ',' or NUL, got \(value.briefDescription)")
+        }
+        return text
     }
 
     /// The most retries a task may ask for.

@@ -14,6 +14,13 @@ struct TaskFields: Sendable {
     var retries: Int?
     var timeout: Double?
     var io: Bool?
+    var after: [TaskID]?
+    var priority: Int?
+    var pool: String?
+    var cpus: Int?
+    var gpus: Int?
+    var resources: [String: Int]?
+    var requires: [String: String]?
     var memory: UInt64?
 
     /// The names of the command fields that are set, in table order.
@@ -36,6 +43,13 @@ struct TaskFields: Sendable {
     mutating func applyDefaults(_ defaults: borrowing TaskFields) {
         if retries == nil { retries = defaults.retries }
         if timeout == nil { timeout = defaults.timeout }
+        if after == nil { after = defaults.after }
+        if priority == nil { priority = defaults.priority }
+        if pool == nil { pool = defaults.pool }
+        if cpus == nil { cpus = defaults.cpus }
+        if gpus == nil { gpus = defaults.gpus }
+        if resources == nil { resources = defaults.resources }
+        if requires == nil { requires = defaults.requires }
         if memory == nil { memory = defaults.memory }
         if !hasCommand {
             exec = defaults.exec
@@ -94,6 +108,13 @@ struct TaskFields: Sendable {
             }
         }
         return problems
+    }
+
+    /// Where and when the task may run. Call before `makeSpec()`.
+    func makeSchedule() -> TaskSchedule {
+        TaskSchedule(
+            after: after ?? [], priority: priority ?? 0, pool: pool, cpus: cpus ?? 1, gpus: gpus ?? 0,
+            resources: resources ?? [:], requires: requires ?? [:])
     }
 
     /// The spec these fields describe, moving the values out. Only meaningful when `combinationProblems()` is

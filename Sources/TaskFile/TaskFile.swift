@@ -54,7 +54,9 @@ public struct TaskFile: Sendable {
     ///
     /// For JSON, a syntax error ends the check (nothing after it can be understood); for JSONL, each bad line
     /// is reported and checking goes on.
-    public func check(maxProblems: Int = 50) -> TaskFileCheck {
+    /// `knownPools` are pools declared outside the file (`--pool`); a task naming any other pool than these and the
+    /// file's own `pools` is a problem, and so are `after` entries naming no task of the file and dependency cycles.
+    public func check(maxProblems: Int = 50, knownPools: Set<String> = []) -> TaskFileCheck {
         var problems: [TaskFileProblem] = []
         var omitted = 0
         func record(_ found: [TaskFileProblem]) {
@@ -81,6 +83,8 @@ public struct TaskFile: Sendable {
             switch scanner.next() {
             case .defaults(let value, let position):
                 record(decoder.setDefaults(value, at: position))
+            case .pools(let value, let position):
+                record(decoder.setPools(value, at: position))
             case .defaultsUnknown:
                 decoder.defaultsAreUnknown()
             case .task(let value, let position):
@@ -102,13 +106,20 @@ public struct TaskFile: Sendable {
                 break scanning
             }
         }
+        if problems.isEmpty && omitted == 0 { record(decoder.workflow.problems(knownPools: knownPools)) }
         let valid = problems.isEmpty && omitted == 0
         if keeps, valid, let identity = file.identity {
             cache.store(CheckedTaskCache.Entry(identity: identity, definitions: kept))
         } else {
             cache.store(nil)
         }
-        return TaskFileCheck(taskCount: taskCount, problems: problems, omittedProblemCount: omitted)
+        var check = TaskFileCheck(taskCount: taskCount, problems: problems, omittedProblemCount: omitted)
+        if valid {
+            check.pools = decoder.workflow.pools
+            check.taskPositions = decoder.workflow.positionsIfNeeded()
+            check.largestCPUs = decoder.workflow.largestCPUs.map { ($0.cpus, "task \($0.id) (line \($0.line))") }
+        }
+        return check
     }
 
     /// Pass 2: opens the file for streaming its tasks in file order, with the defaults applied.

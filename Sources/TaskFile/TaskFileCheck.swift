@@ -6,6 +6,12 @@ public struct TaskFileCheck: Sendable {
     public let problems: [TaskFileProblem]
     /// How many more problems were found beyond `problems`.
     public let omittedProblemCount: Int
+    /// The pools the file declares (`"pools"`).
+    public var pools: [String: PoolLimit] = [:]
+    /// Every task's position by id key, when some task has `after` (to resolve dependencies while streaming).
+    public var taskPositions: [String: Int]?
+    /// The most CPU slots any one task asks for, and which task, when some task asks for more than one.
+    public var largestCPUs: (cpus: Int, task: String)?
 
     /// Creates a check result.
     public init(taskCount: Int, problems: [TaskFileProblem], omittedProblemCount: Int) {

@@ -55,6 +55,9 @@ public final class TaskFileReader {
             switch stream.scanner.next() {
             case .defaults(let value, let position):
                 if let problem = stream.decoder.setDefaults(value, at: position).first { try fail(problem) }
+            case .pools:
+                // Checked, and handed to the scheduler, by `TaskFile.check`.
+                continue
             case .defaultsUnknown:
                 stream.decoder.defaultsAreUnknown()
             case .task(let value, let position):

@@ -5,6 +5,8 @@ import JSONValue
 enum TaskScanEvent {
     /// The `defaults` object's value, with the position where the value starts.
     case defaults(JSONValue, JSONTextPosition)
+    /// The `pools` object's value, with the position where the value starts.
+    case pools(JSONValue, JSONTextPosition)
     /// One entry of the task list (any JSON value), with the position where it starts.
     case task(JSONValue, JSONTextPosition)
     /// A task entry that is not valid JSON (JSONL); it still takes a position.

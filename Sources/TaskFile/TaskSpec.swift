@@ -19,8 +19,9 @@ public struct TaskSpec: Sendable, Hashable {
     public var timeout: Double?
     /// For `exec` and `shell`: the command mostly waits (network, disk), so it holds no CPU slot.
     public var io: Bool
-    /// The most memory the task may use, with everything it starts, in bytes (`memory`); `nil` for no limit. The
-    /// worker has the kernel enforce it on `exec` and `shell` commands.
+    /// The most memory the task may use, in bytes: the worker enforces it, and a host starts the task only while
+    /// the memory its running tasks asked for leaves room for it. The kernel enforces it on `exec` and `shell` commands and
+    /// everything they start. `nil`: no limit, and nothing is reserved.
     public var memoryLimitBytes: UInt64?
 
     /// Creates a spec. No checks are made here; `init(json:)` checks the wire form.

@@ -85,6 +85,9 @@ struct SubmitCommand: StatusCommand {
     @OptionGroup(title: "Workers on other machines")
     var network: NetworkOptions
 
+    @OptionGroup(title: "Pools and resources")
+    var workflow: WorkflowOptions
+
     @Option(name: .long, help: "IO-bound tasks (sleep, http-get, io exec) each worker keeps in flight (default 256, see config).")
     var ioConcurrency: Int?
 
@@ -212,6 +215,12 @@ struct SubmitCommand: StatusCommand {
             return SubmitExitCode.usage
         }
         for note in notes { printError(note) }
+        do {
+            try workflow.apply(to: &configuration)
+        } catch {
+            printError("jobrun: \(error)")
+            return SubmitExitCode.usage
+        }
         configuration.ioConcurrency = ioConcurrency
         configuration.customWorker = workerCommand != nil
         configuration.streamOutput = streamsOutput

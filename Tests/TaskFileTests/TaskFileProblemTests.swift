@@ -18,7 +18,7 @@ struct ProblemCase: CustomTestStringConvertible, Sendable {
 
 let noCommand =
     #"no command: set exactly one of "exec" (an argv array), "shell" (a /bin/sh command line) or "run" (a built-in kind)"#
-let knownFields = "id, exec, shell, run, args, env, cwd, stdin, retries, timeout, io, memory"
+let knownFields = "id, exec, shell, run, args, env, cwd, stdin, retries, timeout, io, after, priority, pool, cpus, gpus, resources, requires, memory"
 let execExpected = "expected a non-empty array of strings (the program and its arguments)"
 
 let jsonProblemCases: [ProblemCase] = [
@@ -47,7 +47,7 @@ let jsonProblemCases: [ProblemCase] = [
     ProblemCase(
         "unknown top-level key",
         #"{"tasks": [], "task": [{"exec": ["ls"]}]}"#,
-        [#"bad.json:1:15: unknown top-level key "task"; a task file has "tasks" (required) and "defaults" (optional)"#]),
+        [#"bad.json:1:15: unknown top-level key "task"; a task file has "tasks" (required), "defaults" and "pools" (optional)"#]),
     ProblemCase(
         "missing tasks",
         #"{"defaults": {}}"#,

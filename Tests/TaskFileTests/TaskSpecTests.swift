@@ -34,7 +34,7 @@ struct TaskSpecTests {
 
     @Test("every malformed wire form throws an error naming the field", arguments: [
         (JSONValue.array([1]), nil as String?, "expected a task object, got array [1]"),
-        (["id": 1, "exec": ["ls"]], "id", "unknown field \"id\"; known fields: exec, shell, run, args, env, cwd, stdin, retries, timeout, io, memory"),
+        (["id": 1, "exec": ["ls"]], "id", "unknown field \"id\"; known fields: exec, shell, run, args, env, cwd, stdin, retries, timeout, io, after, priority, pool, cpus, gpus, resources, requires, memory"),
         (["exec": "ls"], "exec", "expected a non-empty array of strings (the program and its arguments), got string \"ls\""),
         (["exec": [""]], "exec[0]", "the program name must not be empty"),
         (["shell": "a", "run": "b"], "run", "\"shell\" and \"run\" are both set; a task runs exactly one of \"exec\", \"shell\" or \"run\""),

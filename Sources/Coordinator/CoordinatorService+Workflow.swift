@@ -1,0 +1,167 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Clock
+import JSONValue
+import Scheduler
+import TaskFile
+
+extension CoordinatorService {
+    /// What the scheduler needs of a task read from the file: its dependencies as sequences, its priority, its
+    /// demand, and (with `--resume`) what an earlier run recorded for it.
+    func loadedTask(_ task: TaskDefinition, sequence: UInt64, isIO: Bool, hash: TaskHash) -> LoadedTask {
+        let schedule = task.schedule
+        var after: [UInt64] = []
+        if !schedule.after.isEmpty, let positions = workflow.taskPositions {
+            after = schedule.after.compactMap { positions[$0.key].map(UInt64.init) }
+        }
+        let demand = TaskDemand(
+            pool: schedule.pool.flatMap { workflow.poolIndex[$0] }, cpus: schedule.cpus, gpus: schedule.gpus,
+            resources: schedule.resources, requires: schedule.requires, memoryBytes: task.spec.memoryLimitBytes ?? 0)
+        return LoadedTask(
+            sequence: sequence, retries: task.spec.retries, isIO: isIO, after: after, priority: schedule.priority,
+            demand: demand, earlier: journal?.earlierOutcome(key: task.id.key, hash: hash))
+    }
+
+    /// The pools of the job: the file's, with `--pool` options overriding those of the same name.
+    static func poolConfigurations(file: [String: PoolLimit], options: [String: PoolLimit]) -> [PoolConfiguration] {
+        file.merging(options) { _, option in option }.sorted { $0.key < $1.key }.map {
+            PoolConfiguration(name: $0.key, limit: $0.value.limit, perSecond: $0.value.perSecond)
+        }
+    }
+
+    /// What a worker offers beyond its slots. Local workers have the host's declared labels, GPUs and resources
+    /// (`--label`, `--gpus`, `--resources`) and its physical memory.
+    func capacity(of worker: WorkerConnection) -> WorkerCapacity {
+        guard localProcesses.contains(where: { $0.workerID == worker.id }) else {
+            return WorkerCapacity(host: worker.identity.host)
+        }
+        localHostName = worker.identity.host
+        return WorkerCapacity(
+            host: worker.identity.host, labels: configuration.labels, gpus: configuration.gpus ?? Self.countGPUs(),
+            resources: configuration.resources, memoryBytes: Self.memoryInfo("MemTotal:"))
+    }
+
+    /// Tells the scheduler how much memory this host has free, for `--memfree`.
+    func measureFreeMemory() {
+        guard configuration.memfreeBytes != nil, let host = localHostName, let free = Self.memoryInfo("MemAvailable:")
+        else { return }
+        perform(scheduler.handle(.hostMemory(host: host, freeBytes: free), now: now()), batch: nil)
+    }
+
+    /// Why tasks wait, as one phrase for the progress line and observers; worked out at most twice a second.
+    func waitingText(now: UInt64) -> String {
+        if now &- waitingCache.at < 500_000_000 { return waitingCache.text }
+        let counts = scheduler.waitingCounts
+        var parts: [String] = []
+        if counts.dependencies > 0 { parts.append("\(counts.dependencies) for dependencies") }
+        if counts.pools > 0 { parts.append("\(counts.pools) for pool places") }
+        if counts.resources > 0 { parts.append("\(counts.resources) for free resources") }
+        if counts.unplaceable > 0 { parts.append("\(counts.unplaceable) for a worker able to run them") }
+        var text = parts.isEmpty ? "" : "waiting: " + parts.joined(separator: ", ")
+        if counts.lowMemoryHosts > 0 {
+            text += (text.isEmpty ? "" : "; ") + "\(counts.lowMemoryHosts) host(s) below --memfree, starting nothing"
+        }
+        waitingCache = (now, text)
+        return text
+    }
+
+    /// GPUs of this host: the NVIDIA device files `/dev/nvidia0`, `/dev/nvidia1`, ...
+    static func countGPUs() -> Int {
+        guard let directory = opendir("/dev") else { return 0 }
+        defer { closedir(directory) }
+        var count = 0
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard name.hasPrefix("nvidia") else { continue }
+            let suffix = name.dropFirst(6)
+            if !suffix.isEmpty, suffix.allSatisfy(\.isNumber) { count += 1 }
+        }
+        return count
+    }
+
+    /// A `/proc/meminfo` figure in bytes (`MemTotal:`, `MemAvailable:`).
+    static func memoryInfo(_ key: String) -> UInt64? {
+        guard let file = fopen("/proc/meminfo", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 14)
+        let count = fread(&buffer, 1, buffer.count, file)
+        let text = String(decoding: buffer.prefix(count), as: UTF8.self)
+        for line in text.split(separator: "\n") where line.hasPrefix(key) {
+            let fields = line.dropFirst(key.count).split(separator: " ")
+            guard let kilobytes = fields.first.flatMap({ UInt64($0) }) else { return nil }
+            return kilobytes * 1024
+        }
+        return nil
+    }
+
+    /// The task's spec as sent, with the GPUs it was given in `CUDA_VISIBLE_DEVICES` and `JOBRUN_GPUS`.
+    func specBytes(_ wire: [UInt8], gpus: [Int]) -> [UInt8] {
+        guard !gpus.isEmpty, var spec = try? TaskSpec(json: JSONParser.parse(wire)) else { return wire }
+        let list = gpus.map(String.init).joined(separator: ",")
+        spec.environment["CUDA_VISIBLE_DEVICES"] = list
+        spec.environment["JOBRUN_GPUS"] = list
+        return spec.serializedJSON
+    }
+
+    /// Records a task that did not run because a task it waits for ended other than ok.
+    func recordSkipped(sequence: UInt64, dependency: UInt64) {
+        guard let task = pending.removeValue(forKey: sequence) else { return }
+        let cause = endedOtherwise[dependency] ?? (id: "at position \(dependency)", status: "never ran")
+        let message = "not run: dependency \(cause.id) \(cause.status)"
+        endedOtherwise[sequence] = (task.id.description, "was skipped")
+        appendUnrun(task, status: "skipped", failure: "dependency", message: message)
+        statistics.failed += 1
+        statistics.dependencySkipped += 1
+    }
+
+    /// Records a task that no connected worker could ever run.
+    func recordUnschedulable(sequence: UInt64, reason: String) {
+        guard let task = pending.removeValue(forKey: sequence) else { return }
+        endedOtherwise[sequence] = (task.id.description, "was unschedulable")
+        appendUnrun(task, status: "failed", failure: "unschedulable", message: reason)
+        statistics.failed += 1
+        statistics.unschedulable += 1
+        progress.message("jobrun: task \(task.id) failed: \(reason)")
+    }
+
+    /// A task kept the result of an earlier run (`--resume`).
+    func keepEarlier(sequence: UInt64, ok: Bool) {
+        guard let task = pending.removeValue(forKey: sequence) else { return }
+        statistics.skipped += 1
+        if ok { statistics.skippedSucceeded += 1 } else { statistics.skippedFailures += 1 }
+        outputBlocks?.skip(sequence)
+        supersededLines -= 1
+        if !ok { endedOtherwise[sequence] = (task.id.description, "failed in an earlier run") }
+    }
+
+    /// Notes how a recorded task ended when it did not succeed, for the tasks that wait for it.
+    func noteEnding(sequence: UInt64, id: TaskID, status: String) {
+        guard scheduler.configuration.tracksDependencies, status != "ok" else { return }
+        endedOtherwise[sequence] = (id.description, "ended \(status)")
+    }
+
+    private func appendUnrun(_ task: PendingTask, status: StaticString, failure: StaticString, message: String) {
+        results?.append { line in
+            ResultLine.appendUnrun(
+                id: task.id, status: status, failure: failure, message: message, taskHash: task.hash,
+                timestamps: &timestamps, to: &line)
+        }
+        if !configuration.observers.isEmpty {
+            let recorded = RecordedOutcome(
+                id: task.id, status: "\(status)", worker: "", attempts: 0, startedAtMicroseconds: Clocks.realTimeMicroseconds(),
+                durationMicroseconds: 0, error: message)
+            for observer in configuration.observers { observer.taskFinished(recorded) }
+        }
+    }
+}
+
+/// What the task file says about the job's shape, kept for loading tasks.
+struct WorkflowFacts {
+    /// Task positions by id key, when some task has `after`.
+    var taskPositions: [String: Int]?
+    /// Pool indices (into the scheduler's configuration) by name.
+    var poolIndex: [String: Int] = [:]
+}
