@@ -221,7 +221,7 @@ extension CoordinatorService {
                     wire = spec.serializedJSON
                 }
                 pending[sequence] = PendingTask(id: task.id, spec: wire, hash: hash, inputs: task.inputs)
-                sequences.append(loadedTask(task, sequence: sequence, isIO: isIO(spec), hash: hash))
+                sequences.append(loadedTask(task, spec: spec, sequence: sequence, isIO: isIO(spec), hash: hash))
             }
         }
         // With nothing to hand over and more to come, the request stays pending until the input is readable.

@@ -8,8 +8,9 @@ import TaskFile
 
 extension CoordinatorService {
     /// What the scheduler needs of a task read from the file: its dependencies as sequences, its priority, its
-    /// demand, and (with `--resume`) what an earlier run recorded for it.
-    func loadedTask(_ task: TaskDefinition, sequence: UInt64, isIO: Bool, hash: TaskHash) -> LoadedTask {
+    /// demand, and (with `--resume`) what an earlier run recorded for it. `spec` is the task's spec with the job's
+    /// defaults (`--memory`) applied.
+    func loadedTask(_ task: TaskDefinition, spec: TaskSpec, sequence: UInt64, isIO: Bool, hash: TaskHash) -> LoadedTask {
         let schedule = task.schedule
         var after: [UInt64] = []
         if !schedule.after.isEmpty, let positions = workflow.taskPositions {
@@ -17,9 +18,9 @@ extension CoordinatorService {
         }
         let demand = TaskDemand(
             pool: schedule.pool.flatMap { workflow.poolIndex[$0] }, cpus: schedule.cpus, gpus: schedule.gpus,
-            resources: schedule.resources, requires: schedule.requires, memoryBytes: task.spec.memoryLimitBytes ?? 0)
+            resources: schedule.resources, requires: schedule.requires, memoryBytes: spec.memoryLimitBytes ?? 0)
         return LoadedTask(
-            sequence: sequence, retries: task.spec.retries, isIO: isIO, after: after, priority: schedule.priority,
+            sequence: sequence, retries: spec.retries, isIO: isIO, after: after, priority: schedule.priority,
             demand: demand, earlier: journal?.earlierOutcome(key: task.id.key, hash: hash))
     }
 

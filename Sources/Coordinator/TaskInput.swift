@@ -17,7 +17,7 @@ enum TaskInput {
         if path == "-" || isStream(path) {
             do {
                 let lines = try InputLineReader.open(path)
-                return .success((StreamTaskReader(lines: lines, validateKind: validateKind), nil))
+                return .success((StreamTaskReader(lines: lines, validateKind: validateKind, knownPools: knownPools), nil))
             } catch {
                 return .failure(TaskInputFailure(lines: ["\(error)"]))
             }

@@ -12,10 +12,14 @@ public final class StreamTaskReader: TaskSource {
     private var position = 0
     private var sawContent = false
     private var finished = false
+    /// The pools a task may join (`--pool`; a stream has no `pools` document of its own).
+    private let knownPools: Set<String>
 
-    /// A reader of the JSONL tasks in `lines`, checking `run` kinds with `validateKind`.
-    public init(lines: InputLineReader, validateKind: @escaping KindValidator) {
+    /// A reader of the JSONL tasks in `lines`, checking `run` kinds with `validateKind` and pool names against
+    /// `knownPools`.
+    public init(lines: InputLineReader, validateKind: @escaping KindValidator, knownPools: Set<String> = []) {
         self.lines = lines
+        self.knownPools = knownPools
         decoder = TaskDecoder(path: lines.name, validateKind: validateKind, purpose: .read, fileSize: 0)
     }
 
@@ -74,6 +78,20 @@ public final class StreamTaskReader: TaskSource {
         position += 1
         switch consume outcome {
         case .valid(let definition):
+            guard definition.schedule.after.isEmpty else {
+                // Dependencies are resolved and checked for cycles against the whole file before anything runs.
+                return .problem(
+                    TaskFileProblem(
+                        path: lines.name, line: line, column: column, task: "task \(definition.id)", field: "after",
+                        message: "dependencies need every task known before the run, and this input is read once as "
+                            + "it arrives; write the tasks to a file and submit that file"))
+            }
+            if let pool = definition.schedule.pool, !knownPools.contains(pool) {
+                return .problem(
+                    TaskFileProblem(
+                        path: lines.name, line: line, column: column, task: "task \(definition.id)", field: "pool",
+                        message: "no pool \"\(pool)\" is declared; declare it with --pool \(pool)=N"))
+            }
             return .task(definition)
         case .invalid(let problems):
             return .problem(

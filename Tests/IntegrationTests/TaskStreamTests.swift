@@ -47,6 +47,26 @@ struct TaskStreamTests {
         #expect(recorded[#""b""#] == nil && recorded[#""c""#] == nil)
     }
 
+    @Test func dependenciesFromAPipeAreRefusedNotIgnored() throws {
+        let scratch = try Scratch()
+        let outcome = try Self.shell(
+            #"printf '{"id":"a","exec":["true"]}\n{"id":"b","after":["a"],"exec":["true"]}\n' | "$0" submit - --workers 1 -o r.jsonl"#,
+            in: scratch)
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("standard input:2"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("field \"after\""), "\(outcome.stderr)")
+        #expect(try scratch.results("r.jsonl")[#""b""#] == nil, "a task whose dependencies cannot be checked never runs")
+        let pool = try Self.shell(
+            #"printf '{"id":"p","pool":"api","exec":["true"]}\n' | "$0" submit - --workers 1 -o p.jsonl"#, in: scratch)
+        #expect(pool.status == 2)
+        #expect(pool.stderr.contains("--pool api=N"), "\(pool.stderr)")
+        let declared = try Self.shell(
+            #"printf '{"id":"p","pool":"api","exec":["true"]}\n' | "$0" submit - --pool api=1 --workers 1 -o d.jsonl"#,
+            in: scratch)
+        #expect(declared.status == 0, "\(declared.stderr)")
+        #expect(try scratch.results("d.jsonl")[#""p""#]?["status"] == "ok")
+    }
+
     @Test func endlessInputIsALocatedErrorNotAMemoryLeak() throws {
         let scratch = try Scratch()
         let zero = try Self.shell(#""$0" submit /dev/zero --workers 1 -o r.jsonl"#, in: scratch)
