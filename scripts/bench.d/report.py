@@ -129,6 +129,9 @@ class Table:
     def w1(self):
         j = self.base_row("W1", "jobrun", "jobrun submit --workers 2", W1_TASKS, "tasks", "every id once, result == id",
                           rate=lambda w: fmt_rate(W1_TASKS, w, "tasks") + ", %.1f µs/task" % (w * 1e6 / W1_TASKS))
+        # Wall time with --metrics over the plain run's: the cost of serving /metrics (1.00x is free).
+        self.peer_row("W1", "metrics", "jobrun submit --workers 2 --metrics", W1_TASKS, "tasks", j,
+                      ratio_label="cost")
         self.peer_row("W1", "pool", "multiprocessing.Pool(2), chunksize=1", W1_TASKS, "tasks", j, TARGET_W1_POOL)
         self.peer_row("W1", "ppe", "ProcessPoolExecutor(2)", W1_TASKS, "tasks", j)
         for label, wall, rate in QUOTED_W1:
