@@ -8,7 +8,10 @@ extension CoordinatorService {
     /// Prints the summary (unless quiet) and returns the exit status for how the job ended.
     func finalReport() -> Int32 {
         // The reader of the output went away (`| head`): that is how the user stopped the job, not a failure.
-        if outputReaderGone { return statistics.failed > 0 ? SubmitExitCode.failures : SubmitExitCode.success }
+        // The tasks stopped for that are cancelled, not failed.
+        if outputReaderGone {
+            return statistics.failed - statistics.cancelled > 0 ? SubmitExitCode.failures : SubmitExitCode.success
+        }
         let finishedAt = Clocks.monotonicNanoseconds()
         let stats = statistics!
         let elapsed = stats.elapsedSeconds(now: finishedAt)

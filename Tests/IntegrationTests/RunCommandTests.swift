@@ -105,6 +105,16 @@ struct RunCommandTests {
             || text == String(repeating: "B\n", count: 2000) + String(repeating: "A\n", count: 2000))
     }
 
+    @Test func aReaderThatGoesAwayStopsTheJobQuietly() throws {
+        let scratch = try Scratch()
+        // The status of jobrun, the middle of the pipeline: 0, though head left after two lines.
+        let script = #"seq 1 100000 | "$0" run -k -j 2 echo | head -2; echo "status ${PIPESTATUS[1]}""#
+        let job = JobrunProcess(executable: "/bin/bash", arguments: ["-c", script, JobrunProcess.binary], directory: scratch.url)
+        try job.start()
+        let outcome = try job.finish(timeout: 120)
+        #expect(outcome.stdout == "1\n2\nstatus 0\n", "\(outcome.stderr)")
+    }
+
     @Test func tagAndDryRun() throws {
         let tagged = try JobrunProcess.run(["run", "-k", "--tag", "printf", "'x\\ny\\n'", ":::", "a b", "c"])
         #expect(tagged.stdout == "a b\tx\na b\ty\nc\tx\nc\ty\n")
