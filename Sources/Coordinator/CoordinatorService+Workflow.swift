@@ -132,7 +132,7 @@ extension CoordinatorService {
     func keepEarlier(sequence: UInt64, ok: Bool) {
         guard let task = pending.removeValue(forKey: sequence) else { return }
         statistics.skipped += 1
-        if ok { statistics.skippedSucceeded += 1 } else { statistics.skippedFailures += 1 }
+        if ok { statistics.skippedSucceeded += 1 }
         outputBlocks?.skip(sequence)
         supersededLines -= 1
         if !ok { endedOtherwise[sequence] = (task.id.description, "failed in an earlier run") }

@@ -339,7 +339,7 @@ public final class CoordinatorService {
     func totals(now: UInt64) -> JobTotals {
         var totals = JobTotals(
             total: statistics.totalTasks, succeeded: statistics.succeeded + statistics.skippedSucceeded,
-            failed: statistics.failed + statistics.skipped - statistics.skippedSucceeded,
+            failed: statistics.failed + statistics.skippedFailures,
             workers: scheduler.workerCount, busyWorkers: scheduler.busyWorkerCount,
             elapsedSeconds: statistics.elapsedSeconds(now: now)
         )

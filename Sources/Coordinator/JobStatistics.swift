@@ -33,7 +33,7 @@ struct JobStatistics {
     /// Of `skipped`, those recorded as ok (the others were recorded failed or timed out).
     var skippedSucceeded = 0
     /// Of `skipped`, those recorded as failed or timed out (not run again without `--rerun-failed`).
-    var skippedFailures = 0
+    var skippedFailures: Int { skipped - skippedSucceeded }
     /// Tasks recorded `skipped` because a task they wait for ended other than ok (counted in `failed`).
     var dependencySkipped = 0
     /// Tasks recorded failed because no worker could run them (counted in `failed`).
