@@ -76,7 +76,11 @@ extension CoordinatorService {
         }
         var recovery: [String] = []
         if stats.retries > 0 { recovery.append("\(stats.retries) retries") }
-        if stats.workersLost > 0 { recovery.append("\(stats.workersLost) workers lost, \(stats.workersReplaced) replaced") }
+        if stats.workersLost > 0 {
+            let jobs = slurm?.replacementJobs ?? 0
+            let replacedBy = jobs > 0 ? "\(stats.workersReplaced) restarted here, \(jobs) replacement Slurm worker job\(jobs == 1 ? "" : "s")" : "\(stats.workersReplaced) replaced"
+            recovery.append("\(stats.workersLost) workers lost, \(replacedBy)")
+        }
         if stats.requeued > 0 { recovery.append("\(stats.requeued) tasks requeued") }
         if stats.poisoned > 0 { recovery.append("\(stats.poisoned) tasks failed after repeated worker deaths") }
         if !recovery.isEmpty { lines.append("jobrun: recovery: " + recovery.joined(separator: ", ")) }

@@ -33,6 +33,9 @@ final class SlurmLauncher {
         if case .workerJobs(let count, _) = mode { plan = SlurmWorkerJobPlan(count: count) }
     }
 
+    /// Replacement worker jobs submitted after Slurm ended earlier ones.
+    var replacementJobs: Int { plan?.replacements ?? 0 }
+
     /// Starts the `srun` step, or submits the first worker jobs; returns what to tell the user.
     ///
     /// - Throws: `CoordinatorError` when `--slurm` runs outside an allocation or `srun` cannot start.

@@ -55,7 +55,8 @@ public struct SlurmWorkerJobPlan: Sendable {
     private var live: [String: Job] = [:]
     private var order: [String] = []
     private var submitting = 0
-    private var replacements = 0
+    /// Replacement worker jobs submitted so far (the summary's recovery line counts them).
+    public private(set) var replacements = 0
     private var failures = 0
     private var workRemaining = true
     private var ending = false

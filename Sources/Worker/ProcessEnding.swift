@@ -30,4 +30,18 @@ enum ProcessEnding {
         }
         return (.signal, "command was killed by signal \(status.signalName ?? "\(status.signal ?? 0)")")
     }
+
+    /// Whether a process may have died because its whole host is being stopped: it was killed by a stop signal
+    /// (SIGTERM, SIGINT, SIGHUP, SIGKILL) that jobrun did not send, and not for memory. A batch system ending a job
+    /// (Slurm's `scancel`, a time limit, a preemption) signals every process of it at once, in no set order, so
+    /// the task's process may die before its worker hears of it; the worker then waits `hostStopGraceMilliseconds`
+    /// for its own signal before calling the task failed, and a task that died with its host goes back to the queue.
+    static func mayHaveDiedWithHost(_ status: ExitStatus, memory: MemoryUse?, stoppedBecause: TaskOutcome?) -> Bool {
+        guard let signal = status.signal, [SIGTERM, SIGINT, SIGHUP, SIGKILL].contains(signal) else { return false }
+        return classify(status, memory: memory, stoppedBecause: stoppedBecause).0 == .signal
+            && memory?.stoppedByCaller != true
+    }
+
+    /// How long a worker waits for its own stop signal after a task's process died as `mayHaveDiedWithHost` says.
+    static let hostStopGraceMilliseconds = 1_000
 }

@@ -124,6 +124,11 @@ struct TaskExecutor: Sendable {
             let output = spec.io ? try await BlockingCall.run(wait) : try await services.cpu.run(wait)
             let stoppedBecause: TaskOutcome? =
                 watchdog?.fired == true ? .timeout : (children.isCancelling ? .cancelled : nil)
+            if ProcessEnding.mayHaveDiedWithHost(output.status, memory: output.memory, stoppedBecause: stoppedBecause) {
+                // When the host is going down the worker's own SIGTERM arrives within this wait and the worker
+                // stops without sending this result; otherwise (cancellation included) it is sent as it is.
+                try? await Task.sleep(for: .milliseconds(ProcessEnding.hostStopGraceMilliseconds))
+            }
             return .process(output, stoppedBecause: stoppedBecause)
         } catch {
             // A command that cannot start will not start next time either.

@@ -44,6 +44,33 @@ struct ReliabilityTests {
         #expect(outcome.stderr.contains("1 replaced"), "\(outcome.stderr)")
     }
 
+    @Test("a task killed by SIGTERM just before its worker is (a batch system stopping the host) runs again elsewhere")
+    func killedWithItsHost() throws {
+        let scratch = try Scratch()
+        let config = try scratch.write("fast.conf", Self.fastSettings)
+        let marker = scratch.path("marker")
+        let pids = scratch.path("pids")
+        // The first attempt records its own pid and its worker's, then waits to be killed; a second attempt succeeds.
+        let file = try scratch.write("jobs.jsonl", """
+            {"id": "victim", "shell": "if [ -e \(marker) ]; then echo again; exit 0; fi; touch \(marker); echo $$ $PPID > \(pids).part; mv \(pids).part \(pids); exec sleep 30"}
+            """)
+        let job = JobrunProcess(["submit", file, "--workers", "1", "--config", config])
+        try job.start()
+        #expect(StopTests.waitUntil(timeout: 30) { FileManager.default.fileExists(atPath: pids) })
+        let fields = try String(contentsOfFile: pids, encoding: .utf8).split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        try #require(fields.count == 2)
+        // As Slurm's scancel does: the task's process first, its worker a moment later.
+        kill(fields[0], SIGTERM)
+        usleep(150_000)
+        kill(fields[1], SIGTERM)
+        let outcome = try job.finish(timeout: 60)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let results = try scratch.results("jobs.results.jsonl")
+        #expect(results.count == 1)
+        #expect(results[#""victim""#]?["status"] == "ok", "\(results)")
+        #expect(outcome.stderr.contains("1 of its tasks went back to the queue") || outcome.stderr.contains("requeued"), "\(outcome.stderr)")
+    }
+
     @Test("a frozen worker (SIGSTOP) is declared lost within about three heartbeats and its tasks run elsewhere")
     func workerFrozen() throws {
         let scratch = try Scratch()

@@ -28,6 +28,22 @@ struct ProcessEndingTests {
         #expect(ProcessEnding.classify(status, memory: memory, stoppedBecause: stopped).0 == expected)
     }
 
+    @Test("a stop signal jobrun did not send may mean the host is going down; other endings are reported at once", arguments: [
+        (ChildProcess.ExitStatus.killed(by: SIGTERM), none, TaskOutcome?.none, true),
+        (.killed(by: SIGHUP), none, nil, true),
+        (.killed(by: SIGINT), none, nil, true),
+        (.killed(by: SIGKILL), MemoryUse(), nil, true),
+        (.killed(by: SIGSEGV), none, nil, false),
+        (.exited(143), none, nil, false),
+        (.killed(by: SIGTERM), none, .timeout, false),
+        (.killed(by: SIGTERM), none, .cancelled, false),
+        (.killed(by: SIGKILL), MemoryUse(stoppedByCaller: true), nil, false),
+        (.killed(by: SIGKILL), MemoryUse(limitBytes: 32 << 20, peakBytes: 33 << 20, overLimit: true), nil, false),
+    ])
+    func diedWithHost(status: ChildProcess.ExitStatus, memory: MemoryUse?, stopped: TaskOutcome?, expected: Bool) {
+        #expect(ProcessEnding.mayHaveDiedWithHost(status, memory: memory, stoppedBecause: stopped) == expected)
+    }
+
     @Test("a memory failure names the limit and the peak")
     func memoryMessage() {
         let (_, message) = ProcessEnding.classify(
