@@ -15,6 +15,9 @@ struct Cgroup: Sendable, Equatable {
         return Cgroup(path: path)
     }
 
+    /// The directory holding this group.
+    var parentPath: Substring { path[..<(path.lastIndex(of: "/") ?? path.startIndex)] }
+
     /// Opens `cgroup.procs` for writing, for a child to join this group before it executes (see the C helper).
     func openProcs() -> Int32? {
         let fd = open(path + "/cgroup.procs", O_WRONLY | O_CLOEXEC)
@@ -112,7 +115,7 @@ struct Cgroup: Sendable, Equatable {
                 var children: [String] = []
                 while let entry = readdir(tasks) {
                     let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                    if name.hasPrefix("task-") { children.append(parent + "/" + name) }
+                    if name.hasPrefix(ProcessTree.treeGroupPrefix) { children.append(parent + "/" + name) }
                 }
                 closedir(tasks)
                 for child in children { Cgroup(path: child).remove(waitingUpTo: 100) }

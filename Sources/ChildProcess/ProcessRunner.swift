@@ -70,7 +70,11 @@ public enum ProcessRunner {
         }
         pump.run(sink: sink ?? onLine.map { LineSplittingSink(onLine: $0) }, watch: watch)
         let status = process.wait()
-        let memory = tree?.finish(kernelOOMKillsBefore: machineOOMKillsBefore, kernelOOMKillsAfter: ProcessTree.machineOOMKills())
+        // Only a SIGKILL can be the out-of-memory killer's; reading the machine's count again costs more than a
+        // short program, so it is read only then.
+        let memory = tree?.finish(
+            kernelOOMKillsBefore: machineOOMKillsBefore,
+            kernelOOMKillsAfter: status.signal == SIGKILL ? ProcessTree.machineOOMKills() : nil)
         return ProcessOutput(
             status: status,
             stdout: pump.stdout.bytes, stderr: pump.stderr.bytes,

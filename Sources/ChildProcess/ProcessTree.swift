@@ -30,7 +30,7 @@ public final class ProcessTree: Sendable {
     /// The environment variable (name, value) every process of a `processScan` tree inherits.
     public let marker: (name: String, value: String)
 
-    private let trackingGroup: Cgroup?
+    let trackingGroup: Cgroup?
     private let memoryGroup: Cgroup?
     private let state: Mutex<State>
 
@@ -45,6 +45,10 @@ public final class ProcessTree: Sendable {
 
     /// The prefix of the per-process group that holds this process's task groups: `jobrun-<pid>`.
     static let groupPrefix = "jobrun-"
+    /// The prefix of each tree's group inside it: `task-<label>-<n>` (a reused group keeps its first tree's name).
+    static let treeGroupPrefix = "task-"
+    /// Tracking groups of finished trees, reused by later ones (see `CgroupPool`).
+    static let idleGroups = CgroupPool(limit: 64)
 
     /// The control groups of this process, found once; groups left by dead workers are removed on first use.
     public static let mounts: CgroupMounts = {
@@ -62,12 +66,17 @@ public final class ProcessTree: Sendable {
     public init(label: String, memoryLimitBytes: UInt64?, mounts: CgroupMounts = ProcessTree.mounts) {
         let number = Self.counter.wrappingAdd(1, ordering: .relaxed).newValue
         let safeLabel = String(label.unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" }.prefix(40))
-        let name = "task-\(safeLabel)-\(number)"
+        let name = Self.treeGroupPrefix + "\(safeLabel)-\(number)"
         let pid = getpid()
         self.memoryLimitBytes = memoryLimitBytes
         self.marker = ("JOBRUN_PROCESS_TREE", "\(pid)-\(number)")
 
-        let unified = mounts.unified.flatMap { Self.makeGroup(under: $0, name: name) }
+        // A group from the pool has no memory settings and may have tracked another tree: only trees without a
+        // limit take one (a limit's peak and out-of-memory counts must be this tree's own).
+        let unified = mounts.unified.flatMap { directory in
+            (memoryLimitBytes == nil ? Self.idleGroups.take(under: Self.processGroupPath(under: directory)) : nil)
+                ?? Self.makeGroup(under: directory, name: name)
+        }
         var memory: Cgroup?
         var enforcement = MemoryEnforcement.none
         if let limit = memoryLimitBytes {
@@ -112,16 +121,22 @@ public final class ProcessTree: Sendable {
     /// worker on its way out). Returns whether none is left.
     @discardableResult
     public static func removeOwnGroups() -> Bool {
+        idleGroups.removeAll()
         var removed = true
         for directory in [mounts.unified, mounts.memoryV1].compactMap({ $0 }) {
-            removed = Cgroup(path: directory + "/" + groupPrefix + String(getpid())).remove(waitingUpTo: 100) && removed
+            removed = Cgroup(path: processGroupPath(under: directory)).remove(waitingUpTo: 100) && removed
         }
         return removed
     }
 
+    /// `<directory>/jobrun-<pid>`: the group holding this process's tree groups.
+    private static func processGroupPath(under directory: String) -> String {
+        directory + "/" + groupPrefix + String(getpid())
+    }
+
     /// `<directory>/jobrun-<pid>/<name>`, creating the per-process group when needed.
     private static func makeGroup(under directory: String, name: String) -> Cgroup? {
-        guard let parent = Cgroup.create(directory + "/" + groupPrefix + String(getpid())) else { return nil }
+        guard let parent = Cgroup.create(processGroupPath(under: directory)) else { return nil }
         return Cgroup.create(parent.path + "/" + name)
     }
 
@@ -140,8 +155,9 @@ public final class ProcessTree: Sendable {
 
     /// The processes of the tree now, the program itself included while it runs.
     public func members() -> [Int32] {
+        let (leader, finished) = state.withLock { ($0.leader, $0.finished != nil) }
+        if finished { return [] }
         if let trackingGroup { return trackingGroup.members() }
-        let leader = state.withLock { $0.leader }
         return ProcessScan.processes(withEnvironment: marker.name, value: marker.value, orGroup: leader)
     }
 
@@ -165,7 +181,8 @@ public final class ProcessTree: Sendable {
 
     /// Kills every member; returns how many processes it signalled (the program itself not counted).
     private func killEverything() -> Int {
-        let leader = state.withLock { $0.leader }
+        let (leader, finished) = state.withLock { ($0.leader, $0.finished != nil) }
+        if finished { return 0 }
         if let trackingGroup {
             let members = trackingGroup.members()
             if !members.isEmpty { trackingGroup.killAll() }
@@ -239,10 +256,14 @@ public final class ProcessTree: Sendable {
         if memoryGroup == nil, let before = kernelOOMKillsBefore, let after = kernelOOMKillsAfter, after > before {
             report.kernelKilledSomethingMeanwhile = true
         }
-        var groups = [trackingGroup].compactMap { $0 }
-        if let memoryGroup, memoryGroup != trackingGroup { groups.append(memoryGroup) }
-        for group in groups { group.remove() }
+        // Finished before the groups are let go: from now on this tree has no members, so a late `stop` (a timeout
+        // firing as the program ended) cannot reach the next tree that uses the same group.
         state.withLock { $0.finished = report }
+        if let trackingGroup {
+            // A cgroup2 group that only tracked (no limit was written to it) can serve the next tree.
+            if tracking == .cgroup2, memoryEnforcement != .cgroup2 { Self.idleGroups.giveBack(trackingGroup) } else { trackingGroup.remove() }
+        }
+        if let memoryGroup, memoryGroup != trackingGroup { memoryGroup.remove() }
         return report
     }
 

@@ -169,11 +169,54 @@ struct ProcessTreeTests {
         let output = try #require(try Self.run(Self.shell("sleep 1000 & echo done", tree: tree)))
         #expect(output.status == .exited(0))
         let parent = unified + "/jobrun-\(getpid())"
-        let left = (try? listDirectory(parent))?.filter { $0.hasPrefix("task-") } ?? []
-        #expect(left.isEmpty, "left behind in \(parent): \(left)")
+        // Groups that held a memory limit are gone; an empty tracking group may wait in the pool for the next tree.
+        for directory in [mounts.unified, mounts.memoryV1].compactMap({ $0 }) {
+            let holder = directory + "/jobrun-\(getpid())"
+            for name in (try? listDirectory(holder))?.filter({ $0.hasPrefix("task-") }) ?? [] {
+                #expect(directory == mounts.unified && mounts.memoryV1 != nil, "a group with a limit was left: \(holder)/\(name)")
+                #expect(Cgroup(path: holder + "/" + name).members().isEmpty, "\(holder)/\(name) still has members")
+            }
+        }
         // What a worker does on its way out: nothing of this process is left.
         #expect(ProcessTree.removeOwnGroups())
         #expect(access(parent, F_OK) != 0, "\(parent) is still there")
+    }
+
+    @Test("a finished tree's group serves the next tree, and a late stop of the first cannot reach the second")
+    func groupReuse() throws {
+        guard ProcessTree.mounts.unified != nil else {
+            print("process tree: no cgroup2 hierarchy here; groups are not reused")
+            #expect(ProcessTree(label: "none", memoryLimitBytes: nil).tracking != .cgroup2)
+            return
+        }
+        let first = ProcessTree(label: "first", memoryLimitBytes: nil)
+        #expect(first.tracking == .cgroup2)
+        let output = try #require(try Self.run(Self.shell("true", tree: first)))
+        #expect(output.status == .exited(0))
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let second = ProcessTree(label: "second", memoryLimitBytes: nil)
+        let pidFile = scratch.path + "/pid"
+        let done = DispatchSemaphore(value: 0)
+        let status = Mutex<ChildProcess.ExitStatus?>(nil)
+        let configuration = Self.shell("echo $$ > \(pidFile).part && mv \(pidFile).part \(pidFile) && exec sleep 1000", tree: second)
+        TestThread.start {
+            let ended = try? ProcessRunner.run(configuration)
+            status.withLock { $0 = ended?.status }
+            done.signal()
+        }
+        #expect(eventually(within: 10) { readFile(pidFile) != nil })
+        // The same group now tracks the second tree (the pool handed it over)...
+        #expect(second.trackingGroup != nil && second.trackingGroup == first.trackingGroup)
+        #expect(second.members().count == 1)
+        #expect(first.members().isEmpty)
+        // ...and a timeout of the first tree firing late stops nothing of the second.
+        first.stop(SIGKILL)
+        first.killAll()
+        #expect(done.wait(timeout: .now() + .milliseconds(300)) == .timedOut, "the second tree's program was stopped")
+        second.killAll()
+        #expect(done.wait(timeout: .now() + .seconds(10)) == .success)
+        #expect(status.withLock { $0 } == .killed(by: SIGKILL))
     }
 
     @Test("mountinfo and /proc/self/cgroup are read into the right directories")

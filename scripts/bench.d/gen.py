@@ -23,6 +23,7 @@ W2_TASKS = 64
 W2_ROUNDS = 400_000
 W4_TASKS = 2_000
 MEM_TASKS = 1_000_000
+STREAM_BYTES = 300_000_000
 
 
 def echo_line(i):
@@ -66,16 +67,22 @@ def gen_mem(d):
     write_lines(os.path.join(d, "sleep.jsonl"), ['{"id": 0, "run": "sleep", "args": {"ms": 3000}}\n'])
 
 
+def gen_stream(d):
+    # One task writing STREAM_BYTES of one-byte lines: the flood --stream-output must survive at speed.
+    command = "head -c %d /dev/zero | tr '\\0' '\\n'" % STREAM_BYTES
+    write_lines(os.path.join(d, "stream.jsonl"), [json.dumps({"id": 0, "shell": command}) + "\n"])
+
+
 def gen_warmup(d):
     write_lines(os.path.join(d, "warmup.jsonl"), (echo_line(i) for i in range(10)))
 
 
-GENERATORS = {"warmup": gen_warmup, "W1": gen_w1, "W2": gen_w2, "W4": gen_w4, "MEM": gen_mem}
+GENERATORS = {"warmup": gen_warmup, "W1": gen_w1, "W2": gen_w2, "W4": gen_w4, "MEM": gen_mem, "STREAM": gen_stream}
 
 
 def main(argv):
     if len(argv) < 3:
-        sys.exit("usage: gen.py DIR warmup|W1|W2|W4|MEM...")
+        sys.exit("usage: gen.py DIR warmup|W1|W2|W4|MEM|STREAM...")
     d = argv[1]
     for name in argv[2:]:
         if name not in GENERATORS:

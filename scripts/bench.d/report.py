@@ -17,6 +17,7 @@ import sys
 # Figures quoted from WORKLOADS.md (not re-measured here): tool, wall seconds, tasks/s.
 QUOTED_W1 = [("Ray 2.60 tasks, num_cpus=2", 14.0, 1_400), ("Dask distributed, LocalCluster 2x1", 39.6, 505)]
 W1_TASKS, W2_TASKS, W4_TASKS, MEM_TASKS = 20_000, 64, 2_000, 1_000_000
+STREAM_MB = 300
 
 TARGET_W1_POOL = 2.0       # jobrun tasks/s over multiprocessing.Pool's
 TARGET_W1_QUOTED = 50.0    # jobrun tasks/s over Dask's and Ray's quoted figures
@@ -24,6 +25,7 @@ TARGET_W2_PER_TASK = 1.0   # jobrun's per-task time is no slower than the hashli
 TARGET_W2_EFFICIENCY = 0.9  # speedup(1 -> 2 workers) over the measured 2-process ceiling
 TARGET_W4_PARALLEL = 2.0   # jobrun jobs/s over GNU parallel's
 TARGET_COORD_MIB = 512
+TARGET_STREAM_COST = 3.0   # wall time with --stream-output over the same task without it, at most
 TARGET_WORKER_MIB = 30
 
 
@@ -221,6 +223,23 @@ class Table:
             self.notes.append("MEM idle worker: VmRSS 1 s after the workers appeared; the smaller of %d workers "
                               "(the other runs the sleep task: %.1f MiB)." % (count, largest / 1024))
 
+    def stream(self):
+        plain = self.base_row("STREAM", "plain", "jobrun submit --workers 1 (output captured)", STREAM_MB, "MB",
+                              "exit 0")
+        wall = self.r.median("STREAM", "streamed")
+        err = self.r.error("STREAM", "streamed")
+        if err:
+            self.notes.append("STREAM --stream-output: %s" % err)
+        # Per-round cost: each streamed run over the plain run beside it.
+        costs = self.r.paired_ratios("STREAM", "streamed", "plain")
+        cost = statistics.median(costs) if costs else None
+        self.add("STREAM", "jobrun submit --workers 1 --stream-output", fmt_wall(wall), fmt_rate(STREAM_MB, wall, "MB"),
+                 "cost %s" % fmt_ratio(cost) if cost else "—", "<= %gx" % TARGET_STREAM_COST,
+                 verdict(cost, cost is not None and cost <= TARGET_STREAM_COST))
+        if costs:
+            self.notes.append("STREAM: one task writing %d MB of one-byte lines, one worker; cost is the median of "
+                              "per-round ratios (%s)." % (STREAM_MB, " ".join("%.2f" % x for x in costs)))
+
     def build(self):
         if self.r.ran("W1", "jobrun") or self.r.ran("W1", "pool"):
             self.w1()
@@ -230,6 +249,8 @@ class Table:
             self.w4()
         if self.r.ran("MEM", "coordinator") or self.r.ran("MEM", "worker"):
             self.mem()
+        if self.r.ran("STREAM", "plain") or self.r.ran("STREAM", "streamed"):
+            self.stream()
         return self
 
     def text(self):
