@@ -56,10 +56,14 @@ def ensure_dask():
     except ImportError:
         pass
     print("dag_bench: installing dask[distributed] from PyPI", file=sys.stderr)
+    # A Debian Python refuses system-wide installs (PEP 668) unless told; the first refusal is not worth showing.
     for extra in ([], ["--break-system-packages"]):
-        done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *extra, "dask[distributed]"])
+        done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *extra, "dask[distributed]"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if done.returncode == 0:
             break
+    else:
+        print(done.stdout[-2000:], file=sys.stderr)
     try:
         import distributed  # noqa: F401
         return True
