@@ -87,9 +87,10 @@ extension CoordinatorService {
                     send(.outputCredit(handledBytes: worker.outputBytesHandled), to: worker)
                     perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil)
                 }
-            case .heartbeat(let id):
+            case .heartbeat(let id, let availableMemory):
                 guard workers[id] != nil else { countUnlessLost(id); continue }
                 perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil)
+                if let availableMemory { noteReportedFreeMemory(of: id, availableBytes: availableMemory) }
             default:
                 statistics.rejectedFrames += 1
             }

@@ -91,6 +91,7 @@ extension CoordinatorService {
                 id: id, identity: WorkerIdentity(host: hello.host, pid: hello.pid), slots: Int(max(hello.slots, 1)),
                 ioConcurrency: Int(max(hello.ioConcurrency, 1)), socket: socket
             )
+            if isRemote { connection.offer = hello.offer }
             workers[id] = connection
             if !isRemote, let index = localProcesses.firstIndex(where: { $0.process.pid == hello.pid && $0.workerID == nil }) {
                 localProcesses[index].workerID = id

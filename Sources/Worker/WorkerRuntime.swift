@@ -71,7 +71,8 @@ public final class WorkerRuntime {
         do {
             let hello = Hello(
                 host: host, pid: pid, slots: UInt32(configuration.slots),
-                ioConcurrency: UInt32(clamping: configuration.ioConcurrency), token: configuration.token)
+                ioConcurrency: UInt32(clamping: configuration.ioConcurrency), token: configuration.token,
+                offer: configuration.offer)
             let deadline = Clocks.monotonicNanoseconds() + UInt64(configuration.registrationTimeoutMilliseconds) * 1_000_000
             let retryNanoseconds = configuration.token.isEmpty ? UInt64(Self.helloRetryMilliseconds) * 1_000_000 : UInt64.max
             while Clocks.monotonicNanoseconds() < deadline {
