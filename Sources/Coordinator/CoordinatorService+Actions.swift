@@ -36,11 +36,13 @@ extension CoordinatorService {
                 for observer in configuration.observers {
                     observer.workerJoined(name: worker.identity.name, host: worker.identity.host)
                 }
+                let capacity = capacity(of: worker)
+                noteFreeMemory(beforeJoining: worker, isLocal: isLocal)
                 perform(
                     scheduler.handle(
                         .workerJoined(
                             workerID: id, slots: worker.slots, ioConcurrency: worker.ioConcurrency,
-                            replaceable: isLocal, capacity: capacity(of: worker)),
+                            replaceable: isLocal, capacity: capacity),
                         now: at),
                     batch: nil)
             case .results(let id, let started, let list):

@@ -6,6 +6,7 @@ import Clock
 import JSONValue
 import Scheduler
 import TaskFile
+import WireProtocol
 
 extension CoordinatorService {
     /// What the scheduler needs of a task read from the file: its dependencies as sequences, its priority, its
@@ -49,6 +50,16 @@ extension CoordinatorService {
         guard configuration.memfreeBytes != nil, let host = localHostName, let free = HostFacts.availableMemoryBytes()
         else { return }
         perform(scheduler.handle(.hostMemory(host: host, freeBytes: free), now: now()), batch: nil)
+    }
+
+    /// Tells the scheduler how much memory a joining worker's host has free, so that `--memfree` holds from its first
+    /// task: measured for a local worker, as its `hello` said for a remote one.
+    func noteFreeMemory(beforeJoining worker: WorkerConnection, isLocal: Bool) {
+        if isLocal {
+            measureFreeMemory()
+        } else if let free = worker.offer.availableMemoryBytes {
+            noteReportedFreeMemory(of: worker.id, availableBytes: free)
+        }
     }
 
     /// Tells the scheduler how much memory a remote worker's host has free, as the worker reported it (`--memfree`);

@@ -5,6 +5,11 @@ extension WireMessage {
         case refusal = 255
     }
 
+    /// Whether `frame` claims to be a `hello` of this version, well-formed or not (so a bad one can be answered).
+    public static func isHello(_ frame: [UInt8]) -> Bool {
+        frame.count >= 2 && frame[0] == protocolVersion && frame[1] == Kind.hello.rawValue
+    }
+
     /// Encodes the message as one frame.
     public func encoded() -> [UInt8] {
         var encoder = WireEncoder(capacity: 64)
@@ -28,6 +33,7 @@ extension WireMessage {
             }
             encoder.write(UInt64(hello.offer.gpus))
             encoder.write(optional: hello.offer.memoryBytes)
+            encoder.write(optional: hello.offer.availableMemoryBytes)
         case .welcome(let welcome):
             encoder.write(byte: Kind.welcome.rawValue)
             encoder.write(UInt64(welcome.workerID))
@@ -249,6 +255,7 @@ extension WireMessage {
         offer.gpus = try decoder.readUInt32()
         guard offer.gpus <= HostOffer.maximumGPUs else { throw .malformed("\(offer.gpus) GPUs (at most \(HostOffer.maximumGPUs))") }
         offer.memoryBytes = try decoder.readOptionalUInt64()
+        offer.availableMemoryBytes = try decoder.readOptionalUInt64()
         if labelCount != offer.labels.count || resourceCount != offer.resources.count { throw .malformed("a name declared twice") }
         return offer
     }

@@ -95,6 +95,9 @@ public struct HostOffer: Sendable, Equatable {
     public var gpus: UInt32
     /// The host's physical memory (`MemTotal`), for tasks that reserve memory; `nil` when unknown.
     public var memoryBytes: UInt64?
+    /// The host's free memory (`MemAvailable`) as the worker registers, so `--memfree` holds from its first task
+    /// (heartbeats report it afterwards); `nil` when unknown.
+    public var availableMemoryBytes: UInt64?
 
     /// The most labels, and the most resources, one worker may declare.
     public static let maximumEntries = 64
@@ -105,7 +108,11 @@ public struct HostOffer: Sendable, Equatable {
     /// The largest amount of one custom resource.
     public static let maximumResourceAmount: UInt32 = 1_000_000
 
-    public init(labels: [String: String] = [:], resources: [String: UInt32] = [:], gpus: UInt32 = 0, memoryBytes: UInt64? = nil) {
+    public init(
+        labels: [String: String] = [:], resources: [String: UInt32] = [:], gpus: UInt32 = 0, memoryBytes: UInt64? = nil,
+        availableMemoryBytes: UInt64? = nil
+    ) {
+        self.availableMemoryBytes = availableMemoryBytes
         self.labels = labels
         self.resources = resources
         self.gpus = gpus

@@ -26,7 +26,7 @@ public struct WorkerConfiguration: Sendable {
     public var httpConnectionsPerHost: Int = 256
     /// What this worker declares when it registers: labels, and its host's GPUs, resources and memory.
     public var offer = HostOffer()
-    /// Whether heartbeats carry the host's available memory: a coordinator on another host cannot read it.
+    /// Whether `hello` and heartbeats carry the host's available memory: a coordinator on another host cannot read it.
     public var reportsAvailableMemory = false
 
     public init(
