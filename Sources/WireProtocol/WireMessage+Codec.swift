@@ -128,6 +128,9 @@ extension WireMessage {
         case .hello:
             let version = try decoder.readByte()
             let host = try decoder.readText()
+            guard !host.isEmpty, host.utf8.count <= Hello.maximumHostBytes else {
+                throw .malformed("host name of \(host.utf8.count) bytes (1 to \(Hello.maximumHostBytes))")
+            }
             let pid = try decoder.readInt64()
             guard let pid32 = Int32(exactly: pid) else { throw .malformed("pid \(pid) out of range") }
             let slots = try decoder.readUInt32()

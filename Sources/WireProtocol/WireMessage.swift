@@ -55,7 +55,7 @@ public enum WireMessage: Sendable, Equatable {
 public struct Hello: Sendable, Equatable {
     /// The protocol version the worker speaks.
     public var protocolVersion: UInt8
-    /// The worker's host name.
+    /// The worker's host name (at most `maximumHostBytes`: it is shown in progress lines, summaries and logs).
     public var host: String
     /// The worker's process id.
     public var pid: Int32
@@ -67,6 +67,9 @@ public struct Hello: Sendable, Equatable {
     public var token: String
     /// What the worker and its host offer tasks beyond CPU slots (`jobrun worker --label/--resources/--gpus`).
     public var offer: HostOffer
+
+    /// The longest host name a worker may report, in bytes (Linux allows 64; Slurm node names are also short).
+    public static let maximumHostBytes = 255
 
     public init(
         protocolVersion: UInt8 = WireMessage.protocolVersion, host: String, pid: Int32, slots: UInt32,

@@ -106,6 +106,12 @@ struct WireCodecTests {
         #expect(decodes(HostOffer(resources: ["": 1])) == .malformed("resource name of 0 bytes (1 to 200)"))
         #expect(decodes(HostOffer(resources: ["r": 1_000_001])) == .malformed("resource r amount 1000001 (at most 1000000)"))
         #expect(decodes(HostOffer(gpus: 1025)) == .malformed("1025 GPUs (at most 1024)"))
+        for host in ["", String(repeating: "h", count: Hello.maximumHostBytes + 1)] {
+            let frame = WireMessage.hello(Hello(host: host, pid: 1, slots: 1, token: "")).encoded()
+            #expect(throws: WireDecodingError.malformed("host name of \(host.utf8.count) bytes (1 to 255)")) {
+                try WireMessage(decoding: frame)
+            }
+        }
         // The same label twice (a map cannot say so: forge the frame).
         var encoder = WireEncoder()
         encoder.write(byte: WireMessage.protocolVersion)
