@@ -67,6 +67,40 @@ struct RemoteHostOfferTests {
         #expect(try agent.finish(timeout: 60).status == 0)
     }
 
+    @Test("two worker processes of one remote host share its GPUs: a task sees only its own, never one another holds")
+    func sharedGPUs() throws {
+        let scratch = try Scratch()
+        let lines = (0..<3).map { #"{"id": \#($0), "shell": "echo $CUDA_VISIBLE_DEVICES $JOBRUN_GPUS; sleep 1", "gpus": 1}"# }
+        let file = try scratch.write("tasks.jsonl", lines.joined(separator: "\n") + "\n")
+        let (job, endpoint) = try Self.coordinator([file, "--workers", "0"], scratch: scratch)
+        defer { job.stop() }
+        let agent = JobrunProcess(
+            ["worker", "--connect", endpoint, "--insecure", "--workers", "2", "--once", "--idle-exit", "60", "--gpus", "1"],
+            environment: ["JOBRUN_CONFIG_DIR": scratch.path("config"), "SLURMD_NODENAME": Self.remoteHost])
+        try agent.start()
+        defer { agent.stop() }
+        let outcome = try job.finish(timeout: 120)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let results = try scratch.results("tasks.results.jsonl").values
+        #expect(results.count == 3)
+        // Both worker processes joined while the first task held the GPU (with GPUs per worker, the second would
+        // have started the next task at once).
+        let joined = try #require(try Self.waitForEvent(containing: "worker_joined", under: scratch.path("state"), count: 2))
+        #expect(joined.count == 2)
+        #expect(results.allSatisfy { $0["stdout"]?.stringValue == "0 0\n" }, "\(results.map { $0["stdout"] ?? .null })")
+        // The host has one GPU: no two tasks ran at once (each runs 1 s; times are recorded to the millisecond).
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let spans = try results.map { result in
+            let start = try #require(result["started_at"]?.stringValue.flatMap { format.date(from: $0) })
+            let milliseconds = try #require(result["duration_ms"]?.doubleValue)
+            return (start, start.addingTimeInterval(milliseconds / 1000))
+        }.sorted { $0.0 < $1.0 }
+        for (earlier, later) in zip(spans, spans.dropFirst()) {
+            #expect(earlier.1 <= later.0.addingTimeInterval(0.005), "GPU 0 held by two tasks at once: \(spans)")
+        }
+    }
+
     @Test("--memfree applies to a remote host with the free memory its worker reports, and the waiting reason names it")
     func memfreeOnRemoteHost() throws {
         let scratch = try Scratch()
@@ -181,16 +215,24 @@ struct RemoteHostOfferTests {
     /// The `waiting` text of the first event under `directory`'s job event logs that contains `text`, waiting for one
     /// at most a minute.
     static func waitForEvent(containing text: String, under directory: String) throws -> String? {
+        try waitForEvent(containing: text, under: directory, count: 1)?.first?["waiting"]?.stringValue
+    }
+
+    /// The first `count` events under `directory`'s job event logs that contain `text`, waiting for them at most a
+    /// minute; `nil` if there are fewer by then.
+    static func waitForEvent(containing text: String, under directory: String, count: Int) throws -> [JSONObject]? {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let files = FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String }
                 .filter { $0.hasSuffix("events.ndjson") } ?? []
+            var found: [JSONObject] = []
             for name in files {
                 let log = (try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)) ?? ""
-                for line in log.split(separator: "\n") where line.contains(text) {
-                    return try JSONParser.parse(String(line)).objectValue?["waiting"]?.stringValue
+                for line in log.split(separator: "\n") where line.contains(text) && found.count < count {
+                    if let event = try JSONParser.parse(String(line)).objectValue { found.append(event) }
                 }
             }
+            if found.count == count { return found }
             usleep(100_000)
         }
         return nil
