@@ -90,7 +90,7 @@ let package = Package(
             name: "jobrun",
             dependencies: [
                 "Coordinator", "Worker", "Settings", "JobRun", "JobMonitor", "Observability", "Security", "ZeroMQ",
-                "ParallelCommand", "TaskFile", "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ParallelCommand", "TaskFile", "Scheduler", "WireProtocol", "ChildProcess", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // A custom worker program with two task kinds of its own, written against the JobRun library.

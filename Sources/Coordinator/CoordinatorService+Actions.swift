@@ -36,11 +36,13 @@ extension CoordinatorService {
                 for observer in configuration.observers {
                     observer.workerJoined(name: worker.identity.name, host: worker.identity.host)
                 }
+                let capacity = capacity(of: worker)
+                noteFreeMemory(beforeJoining: worker, isLocal: isLocal)
                 perform(
                     scheduler.handle(
                         .workerJoined(
                             workerID: id, slots: worker.slots, ioConcurrency: worker.ioConcurrency,
-                            replaceable: isLocal, capacity: capacity(of: worker)),
+                            replaceable: isLocal, capacity: capacity),
                         now: at),
                     batch: nil)
             case .results(let id, let started, let list):
@@ -87,9 +89,10 @@ extension CoordinatorService {
                     send(.outputCredit(handledBytes: worker.outputBytesHandled), to: worker)
                     perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil)
                 }
-            case .heartbeat(let id):
+            case .heartbeat(let id, let availableMemory):
                 guard workers[id] != nil else { countUnlessLost(id); continue }
                 perform(scheduler.handle(.heartbeat(workerID: id), now: at), batch: nil)
+                if let availableMemory { noteReportedFreeMemory(of: id, availableBytes: availableMemory) }
             default:
                 statistics.rejectedFrames += 1
             }

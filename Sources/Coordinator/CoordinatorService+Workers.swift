@@ -59,8 +59,12 @@ extension CoordinatorService {
             guard let frames = try register.receiveMultipart(dontWait: true) else { return }
             guard frames.count == 2, case .hello(let hello)? = try? WireMessage(decoding: frames[1]) else {
                 statistics.rejectedFrames += 1
-                if frames.count == 2, case .unsupportedVersion? = Self.decodingError(frames[1]) {
-                    try register.sendMultipart([frames[0], WireMessage.refusal(reason: Self.versionRefusal).encoded()])
+                if frames.count == 2, let error = Self.decodingError(frames[1]) {
+                    // A worker of another version, or one declaring more than a hello may carry, is told why.
+                    var reason: String?
+                    if case .unsupportedVersion = error { reason = Self.versionRefusal }
+                    if reason == nil, WireMessage.isHello(frames[1]) { reason = "bad hello (\(error))" }
+                    if let reason { try register.sendMultipart([frames[0], WireMessage.refusal(reason: reason).encoded()]) }
                 }
                 continue
             }
@@ -91,6 +95,7 @@ extension CoordinatorService {
                 id: id, identity: WorkerIdentity(host: hello.host, pid: hello.pid), slots: Int(max(hello.slots, 1)),
                 ioConcurrency: Int(max(hello.ioConcurrency, 1)), socket: socket
             )
+            if isRemote { connection.offer = hello.offer }
             workers[id] = connection
             if !isRemote, let index = localProcesses.firstIndex(where: { $0.process.pid == hello.pid && $0.workerID == nil }) {
                 localProcesses[index].workerID = id

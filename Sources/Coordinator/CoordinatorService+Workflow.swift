@@ -1,10 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ChildProcess
 import Clock
 import JSONValue
 import Scheduler
 import TaskFile
+import WireProtocol
 
 extension CoordinatorService {
     /// What the scheduler needs of a task read from the file: its dependencies as sequences, its priority, its
@@ -32,22 +34,41 @@ extension CoordinatorService {
     }
 
     /// What a worker offers beyond its slots. Local workers have the host's declared labels, GPUs and resources
-    /// (`--label`, `--gpus`, `--resources`) and its physical memory.
+    /// (`--label`, `--gpus`, `--resources`) and its physical memory; remote ones what their `hello` declared.
     func capacity(of worker: WorkerConnection) -> WorkerCapacity {
         guard localProcesses.contains(where: { $0.workerID == worker.id }) else {
-            return WorkerCapacity(host: worker.identity.host)
+            return WorkerCapacity(host: worker.identity.host, offer: worker.offer)
         }
         localHostName = worker.identity.host
         return WorkerCapacity(
-            host: worker.identity.host, labels: configuration.labels, gpus: configuration.gpus ?? Self.countGPUs(),
-            resources: configuration.resources, memoryBytes: Self.memoryInfo("MemTotal:"))
+            host: worker.identity.host, labels: configuration.labels, gpus: configuration.gpus ?? HostFacts.gpuCount(),
+            resources: configuration.resources, memoryBytes: HostFacts.totalMemoryBytes())
     }
 
     /// Tells the scheduler how much memory this host has free, for `--memfree`.
     func measureFreeMemory() {
-        guard configuration.memfreeBytes != nil, let host = localHostName, let free = Self.memoryInfo("MemAvailable:")
+        guard configuration.memfreeBytes != nil, let host = localHostName, let free = HostFacts.availableMemoryBytes()
         else { return }
         perform(scheduler.handle(.hostMemory(host: host, freeBytes: free), now: now()), batch: nil)
+    }
+
+    /// Tells the scheduler how much memory a joining worker's host has free, so that `--memfree` holds from its first
+    /// task: measured for a local worker, as its `hello` said for a remote one.
+    func noteFreeMemory(beforeJoining worker: WorkerConnection, isLocal: Bool) {
+        if isLocal {
+            measureFreeMemory()
+        } else if let free = worker.offer.availableMemoryBytes {
+            noteReportedFreeMemory(of: worker.id, availableBytes: free)
+        }
+    }
+
+    /// Tells the scheduler how much memory a remote worker's host has free, as the worker reported it (`--memfree`);
+    /// the coordinator's own host is measured here instead (`measureFreeMemory`).
+    func noteReportedFreeMemory(of workerID: UInt32, availableBytes: UInt64) {
+        guard configuration.memfreeBytes != nil, let worker = workers[workerID],
+            !localProcesses.contains(where: { $0.workerID == workerID }), worker.identity.host != localHostName
+        else { return }
+        perform(scheduler.handle(.hostMemory(host: worker.identity.host, freeBytes: availableBytes), now: now()), batch: nil)
     }
 
     /// Why tasks wait, as one phrase for the progress line and observers; worked out at most twice a second.
@@ -60,42 +81,14 @@ extension CoordinatorService {
         if counts.resources > 0 { parts.append("\(counts.resources) for free resources") }
         if counts.unplaceable > 0 { parts.append("\(counts.unplaceable) for a worker able to run them") }
         var text = parts.isEmpty ? "" : "waiting: " + parts.joined(separator: ", ")
-        if counts.lowMemoryHosts > 0 {
-            text += (text.isEmpty ? "" : "; ") + "\(counts.lowMemoryHosts) host(s) below --memfree, starting nothing"
+        if !counts.lowMemoryHosts.isEmpty, let floor = configuration.memfreeBytes {
+            let named = counts.lowMemoryHosts.prefix(3).map { "\($0.host) (\(ByteSize(bytes: $0.freeBytes)) free)" }
+            let more = counts.lowMemoryHosts.count > 3 ? " and \(counts.lowMemoryHosts.count - 3) more" : ""
+            text += (text.isEmpty ? "" : "; ") + "below --memfree \(ByteSize(bytes: floor)), starting nothing on "
+                + named.joined(separator: ", ") + more
         }
         waitingCache = (now, text)
         return text
-    }
-
-    /// GPUs of this host: the NVIDIA device files `/dev/nvidia0`, `/dev/nvidia1`, ...
-    static func countGPUs() -> Int {
-        guard let directory = opendir("/dev") else { return 0 }
-        defer { closedir(directory) }
-        var count = 0
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard name.hasPrefix("nvidia") else { continue }
-            let suffix = name.dropFirst(6)
-            if !suffix.isEmpty, suffix.allSatisfy(\.isNumber) { count += 1 }
-        }
-        return count
-    }
-
-    /// A `/proc/meminfo` figure in bytes (`MemTotal:`, `MemAvailable:`).
-    static func memoryInfo(_ key: String) -> UInt64? {
-        guard let file = fopen("/proc/meminfo", "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 14)
-        let count = fread(&buffer, 1, buffer.count, file)
-        let text = String(decoding: buffer.prefix(count), as: UTF8.self)
-        for line in text.split(separator: "\n") where line.hasPrefix(key) {
-            let fields = line.dropFirst(key.count).split(separator: " ")
-            guard let kilobytes = fields.first.flatMap({ UInt64($0) }) else { return nil }
-            return kilobytes * 1024
-        }
-        return nil
     }
 
     /// The task's spec as sent, with the GPUs it was given in `CUDA_VISIBLE_DEVICES` and `JOBRUN_GPUS`.

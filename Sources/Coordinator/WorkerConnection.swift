@@ -1,6 +1,7 @@
 import JSONValue
 import Settings
 import ChildProcess
+import WireProtocol
 import ZeroMQ
 
 /// The coordinator's side of one registered worker: its task socket and what it has done.
@@ -19,6 +20,8 @@ final class WorkerConnection {
     var recorded = 0
     /// Bytes of `output` frames handled from this worker, returned to it as credit (`outputCredit`).
     var outputBytesHandled: UInt64 = 0
+    /// What a remote worker declared in its `hello` (labels, its host's GPUs, resources and memory).
+    var offer = HostOffer()
 
     init(id: UInt32, identity: WorkerIdentity, slots: Int, ioConcurrency: Int, socket: ZMQSocket) {
         self.id = id

@@ -50,7 +50,7 @@ extension SchedulerState {
             guard worker.cpuUnits + demand.cpus <= worker.slots else { return false }
         }
         for (label, value) in demand.requires where worker.capacity.labels[label] != value { return false }
-        guard let host = hosts[worker.capacity.host], !lowMemoryHosts.contains(worker.capacity.host) else { return false }
+        guard let host = hosts[worker.capacity.host], lowMemoryHosts[worker.capacity.host] == nil else { return false }
         return host.fits(demand)
     }
 
@@ -185,7 +185,10 @@ extension SchedulerState {
                 counts.resources += 1
             }
         }
-        counts.lowMemoryHosts = lowMemoryHosts.count
+        // A host whose workers have all gone keeps its last figure, but holds nothing up.
+        let connected = Set(workers.values.map(\.capacity.host))
+        counts.lowMemoryHosts = lowMemoryHosts.filter { connected.contains($0.key) }.sorted { $0.key < $1.key }
+            .map { LowMemoryHost(host: $0.key, freeBytes: $0.value) }
         return counts
     }
 }

@@ -197,7 +197,7 @@ extension SchedulerState {
             let order = workers.map { (id: $0.key, load: $0.value.cpuUnits * 1024 / $0.value.slots) }
                 .sorted { ($0.load, $0.id) < ($1.load, $1.id) }
             for (workerID, _) in order {
-                guard let record = workers[workerID], !record.retiring, !lowMemoryHosts.contains(record.capacity.host) else { continue }
+                guard let record = workers[workerID], !record.retiring, lowMemoryHosts[record.capacity.host] == nil else { continue }
                 var batch: [DispatchedTask] = []
                 let cpuHeld = record.cpuUnits
                 // A wide task runs alongside only what fits in the slots it leaves.

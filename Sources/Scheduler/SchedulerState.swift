@@ -160,8 +160,8 @@ public struct SchedulerState: Sendable {
     var endings: [UInt8] = []
     /// GPUs given to running tasks, by sequence.
     var gpuGrants: [UInt64: [Int]] = [:]
-    /// Hosts whose free memory is below `--memfree`.
-    var lowMemoryHosts: Set<String> = []
+    /// Hosts whose free memory is below `--memfree`, with the free memory last measured there.
+    var lowMemoryHosts: [String: UInt64] = [:]
     /// Since when only tasks no worker can run are left, while that lasts.
     var stuckSince: Instant?
     /// The last wake-up asked for, so it is not repeated.
@@ -253,7 +253,7 @@ public struct SchedulerState: Sendable {
             supply.remoteExpected = expected
         case .hostMemory(let host, let freeBytes):
             if let memfree = configuration.memfreeBytes {
-                if freeBytes < memfree { lowMemoryHosts.insert(host) } else { lowMemoryHosts.remove(host) }
+                lowMemoryHosts[host] = freeBytes < memfree ? freeBytes : nil
             }
         case .heartbeat(let workerID):
             workers[workerID]?.lastHeard = now

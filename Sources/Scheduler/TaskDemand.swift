@@ -87,8 +87,19 @@ public struct WaitingCounts: Sendable, Equatable {
     public var resources = 0
     /// No connected worker could ever run them (labels, or more than any worker or host has).
     public var unplaceable = 0
-    /// Hosts whose free memory is below `--memfree`.
-    public var lowMemoryHosts = 0
+    /// Hosts whose free memory is below `--memfree` (none start tasks), by name.
+    public var lowMemoryHosts: [LowMemoryHost] = []
 
     public init() {}
+}
+
+/// A host whose free memory, as last measured there, is below `--memfree`.
+public struct LowMemoryHost: Sendable, Equatable {
+    public var host: String
+    public var freeBytes: UInt64
+
+    public init(host: String, freeBytes: UInt64) {
+        self.host = host
+        self.freeBytes = freeBytes
+    }
 }

@@ -42,6 +42,13 @@ public struct WireDecoder: ~Copyable {
         return narrowed
     }
 
+    /// Reads what `WireEncoder.write(optional:)` wrote: a presence byte (0 or 1), then the value when present.
+    public mutating func readOptionalUInt64() throws(WireDecodingError) -> UInt64? {
+        let flag = try readByte()
+        guard flag <= 1 else { throw .malformed("presence flag \(flag)") }
+        return flag == 1 ? try readUInt64() : nil
+    }
+
     /// Reads a zig-zag encoded signed varint.
     public mutating func readInt64() throws(WireDecodingError) -> Int64 {
         let raw = try readUInt64()

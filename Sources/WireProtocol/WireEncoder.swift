@@ -38,6 +38,12 @@ public struct WireEncoder: Sendable {
         for item in elements { element(&self, item) }
     }
 
+    /// Appends an optional unsigned integer: a presence byte (0 or 1), then the value when present.
+    public mutating func write(optional value: UInt64?) {
+        write(byte: value == nil ? 0 : 1)
+        if let value { write(value) }
+    }
+
     /// Appends a length-prefixed byte string.
     public mutating func write(bytes value: some Collection<UInt8>) {
         write(UInt64(value.count))

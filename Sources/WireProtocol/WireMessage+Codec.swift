@@ -5,6 +5,11 @@ extension WireMessage {
         case refusal = 255
     }
 
+    /// Whether `frame` claims to be a `hello` of this version, well-formed or not (so a bad one can be answered).
+    public static func isHello(_ frame: [UInt8]) -> Bool {
+        frame.count >= 2 && frame[0] == protocolVersion && frame[1] == Kind.hello.rawValue
+    }
+
     /// Encodes the message as one frame.
     public func encoded() -> [UInt8] {
         var encoder = WireEncoder(capacity: 64)
@@ -18,6 +23,17 @@ extension WireMessage {
             encoder.write(UInt64(hello.slots))
             encoder.write(UInt64(hello.ioConcurrency))
             encoder.write(text: hello.token)
+            encoder.write(list: hello.offer.labels.sorted { $0.key < $1.key }) { encoder, label in
+                encoder.write(text: label.key)
+                encoder.write(text: label.value)
+            }
+            encoder.write(list: hello.offer.resources.sorted { $0.key < $1.key }) { encoder, resource in
+                encoder.write(text: resource.key)
+                encoder.write(UInt64(resource.value))
+            }
+            encoder.write(UInt64(hello.offer.gpus))
+            encoder.write(optional: hello.offer.memoryBytes)
+            encoder.write(optional: hello.offer.availableMemoryBytes)
         case .welcome(let welcome):
             encoder.write(byte: Kind.welcome.rawValue)
             encoder.write(UInt64(welcome.workerID))
@@ -62,9 +78,10 @@ extension WireMessage {
             encoder.write(byte: Kind.returned.rawValue)
             encoder.write(UInt64(workerID))
             encoder.write(list: sequences) { encoder, sequence in encoder.write(sequence) }
-        case .heartbeat(let workerID):
+        case .heartbeat(let workerID, let availableMemoryBytes):
             encoder.write(byte: Kind.heartbeat.rawValue)
             encoder.write(UInt64(workerID))
+            encoder.write(optional: availableMemoryBytes)
         case .drain(let grace, let cancelRunning):
             encoder.write(byte: Kind.drain.rawValue)
             encoder.write(UInt64(grace))
@@ -111,13 +128,18 @@ extension WireMessage {
         case .hello:
             let version = try decoder.readByte()
             let host = try decoder.readText()
+            guard !host.isEmpty, host.utf8.count <= Hello.maximumHostBytes else {
+                throw .malformed("host name of \(host.utf8.count) bytes (1 to \(Hello.maximumHostBytes))")
+            }
             let pid = try decoder.readInt64()
             guard let pid32 = Int32(exactly: pid) else { throw .malformed("pid \(pid) out of range") }
             let slots = try decoder.readUInt32()
             let ioConcurrency = try decoder.readUInt32()
             let token = try decoder.readText()
             self = .hello(
-                Hello(protocolVersion: version, host: host, pid: pid32, slots: slots, ioConcurrency: ioConcurrency, token: token))
+                Hello(
+                    protocolVersion: version, host: host, pid: pid32, slots: slots, ioConcurrency: ioConcurrency, token: token,
+                    offer: try Self.readOffer(&decoder)))
         case .welcome:
             var welcome = Welcome(
                 workerID: try decoder.readUInt32(),
@@ -171,7 +193,7 @@ extension WireMessage {
             let sequences = try decoder.readList { decoder throws(WireDecodingError) in try decoder.readUInt64() }
             self = .returned(workerID: workerID, sequences: sequences)
         case .heartbeat:
-            self = .heartbeat(workerID: try decoder.readUInt32())
+            self = .heartbeat(workerID: try decoder.readUInt32(), availableMemoryBytes: try decoder.readOptionalUInt64())
         case .drain:
             let grace = try decoder.readUInt32()
             let flag = try decoder.readByte()
@@ -206,5 +228,47 @@ extension WireMessage {
             self = .output(workerID: workerID, lines)
         }
         try decoder.expectEnd()
+    }
+}
+
+extension WireMessage {
+    /// Reads a `hello`'s `HostOffer`, refusing more entries, longer names or larger amounts than `HostOffer` allows.
+    private static func readOffer(_ decoder: inout WireDecoder) throws(WireDecodingError) -> HostOffer {
+        var offer = HostOffer()
+        let labelCount = try decoder.readCount(minimumElementSize: 2)
+        guard labelCount <= HostOffer.maximumEntries else {
+            throw .malformed("\(labelCount) labels (at most \(HostOffer.maximumEntries))")
+        }
+        for _ in 0..<labelCount {
+            let name = try readName(&decoder, what: "label name")
+            offer.labels[name] = try readName(&decoder, what: "label value")
+        }
+        let resourceCount = try decoder.readCount(minimumElementSize: 2)
+        guard resourceCount <= HostOffer.maximumEntries else {
+            throw .malformed("\(resourceCount) resources (at most \(HostOffer.maximumEntries))")
+        }
+        for _ in 0..<resourceCount {
+            let name = try readName(&decoder, what: "resource name")
+            let amount = try decoder.readUInt32()
+            guard amount <= HostOffer.maximumResourceAmount else {
+                throw .malformed("resource \(name) amount \(amount) (at most \(HostOffer.maximumResourceAmount))")
+            }
+            offer.resources[name] = amount
+        }
+        offer.gpus = try decoder.readUInt32()
+        guard offer.gpus <= HostOffer.maximumGPUs else { throw .malformed("\(offer.gpus) GPUs (at most \(HostOffer.maximumGPUs))") }
+        offer.memoryBytes = try decoder.readOptionalUInt64()
+        offer.availableMemoryBytes = try decoder.readOptionalUInt64()
+        if labelCount != offer.labels.count || resourceCount != offer.resources.count { throw .malformed("a name declared twice") }
+        return offer
+    }
+
+    /// A label or resource name (or label value): 1 to `HostOffer.maximumNameBytes` bytes of UTF-8.
+    private static func readName(_ decoder: inout WireDecoder, what: String) throws(WireDecodingError) -> String {
+        let text = try decoder.readText()
+        guard !text.isEmpty, text.utf8.count <= HostOffer.maximumNameBytes else {
+            throw .malformed("\(what) of \(text.utf8.count) bytes (1 to \(HostOffer.maximumNameBytes))")
+        }
+        return text
     }
 }

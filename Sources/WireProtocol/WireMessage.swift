@@ -24,8 +24,9 @@ public enum WireMessage: Sendable, Equatable {
     case results(workerID: UInt32, started: [StartedTask], [TaskResult])
     /// Tasks a draining worker gives back without having started them.
     case returned(workerID: UInt32, sequences: [UInt64])
-    /// Liveness: from the coordinator `workerID` is 0; from a worker it is the worker's id.
-    case heartbeat(workerID: UInt32)
+    /// Liveness: from the coordinator `workerID` is 0; from a worker it is the worker's id, with its host's available
+    /// memory (`MemAvailable`) when the worker could read it, for `--memfree` on hosts other than the coordinator's.
+    case heartbeat(workerID: UInt32, availableMemoryBytes: UInt64? = nil)
     /// Stop starting tasks: finish the running ones, give back the rest. `cancelRunning` also
     /// terminates running tasks after `graceMilliseconds`.
     case drain(graceMilliseconds: UInt32, cancelRunning: Bool)
@@ -47,14 +48,14 @@ public enum WireMessage: Sendable, Equatable {
     public static let outputWindowBytes: UInt64 = 1 << 20
 
     /// The protocol version this build speaks.
-    public static let protocolVersion: UInt8 = 3
+    public static let protocolVersion: UInt8 = 4
 }
 
 /// What a worker says about itself when it registers.
 public struct Hello: Sendable, Equatable {
     /// The protocol version the worker speaks.
     public var protocolVersion: UInt8
-    /// The worker's host name.
+    /// The worker's host name (at most `maximumHostBytes`: it is shown in progress lines, summaries and logs).
     public var host: String
     /// The worker's process id.
     public var pid: Int32
@@ -64,17 +65,61 @@ public struct Hello: Sendable, Equatable {
     public var ioConcurrency: UInt32
     /// A token that ties a locally spawned worker to its coordinator (empty for others).
     public var token: String
+    /// What the worker and its host offer tasks beyond CPU slots (`jobrun worker --label/--resources/--gpus`).
+    public var offer: HostOffer
+
+    /// The longest host name a worker may report, in bytes (Linux allows 64; Slurm node names are also short).
+    public static let maximumHostBytes = 255
 
     public init(
         protocolVersion: UInt8 = WireMessage.protocolVersion, host: String, pid: Int32, slots: UInt32,
-        ioConcurrency: UInt32 = 256, token: String
+        ioConcurrency: UInt32 = 256, token: String, offer: HostOffer = HostOffer()
     ) {
+        self.offer = offer
         self.ioConcurrency = ioConcurrency
         self.protocolVersion = protocolVersion
         self.host = host
         self.pid = pid
         self.slots = slots
         self.token = token
+    }
+}
+
+/// What a worker declares when it registers: its labels, and its host's GPUs, custom resources and physical memory.
+/// Workers reporting the same host name share the host's GPUs, resources and memory.
+///
+/// The limits bound what one registration can make a coordinator keep; the decoder refuses a `hello` beyond them.
+public struct HostOffer: Sendable, Equatable {
+    /// Labels of the worker, by name; a task with `requires` runs only on a worker that has them.
+    public var labels: [String: String]
+    /// Custom resources of the host, by name.
+    public var resources: [String: UInt32]
+    /// GPUs of the host, numbered from 0.
+    public var gpus: UInt32
+    /// The host's physical memory (`MemTotal`), for tasks that reserve memory; `nil` when unknown.
+    public var memoryBytes: UInt64?
+    /// The host's free memory (`MemAvailable`) as the worker registers, so `--memfree` holds from its first task
+    /// (heartbeats report it afterwards); `nil` when unknown.
+    public var availableMemoryBytes: UInt64?
+
+    /// The most labels, and the most resources, one worker may declare.
+    public static let maximumEntries = 64
+    /// The longest label or resource name, and label value, in bytes.
+    public static let maximumNameBytes = 200
+    /// The most GPUs a host may declare.
+    public static let maximumGPUs: UInt32 = 1024
+    /// The largest amount of one custom resource.
+    public static let maximumResourceAmount: UInt32 = 1_000_000
+
+    public init(
+        labels: [String: String] = [:], resources: [String: UInt32] = [:], gpus: UInt32 = 0, memoryBytes: UInt64? = nil,
+        availableMemoryBytes: UInt64? = nil
+    ) {
+        self.availableMemoryBytes = availableMemoryBytes
+        self.labels = labels
+        self.resources = resources
+        self.gpus = gpus
+        self.memoryBytes = memoryBytes
     }
 }
 

@@ -1,4 +1,5 @@
 public import JobRun
+public import WireProtocol
 
 /// How a worker process connects and what it offers.
 public struct WorkerConfiguration: Sendable {
@@ -23,6 +24,10 @@ public struct WorkerConfiguration: Sendable {
     public var ioConcurrency: Int = 256
     /// Connections the shared HTTP client opens to one host at most.
     public var httpConnectionsPerHost: Int = 256
+    /// What this worker declares when it registers: labels, and its host's GPUs, resources and memory.
+    public var offer = HostOffer()
+    /// Whether `hello` and heartbeats carry the host's available memory: a coordinator on another host cannot read it.
+    public var reportsAvailableMemory = false
 
     public init(
         registerEndpoint: String, slots: Int = 1, token: String = "", parentPID: Int32? = nil,

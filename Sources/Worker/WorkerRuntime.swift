@@ -69,9 +69,11 @@ public final class WorkerRuntime {
     /// new coordinator listens at the same address. (A local worker's coordinator is its parent; it does not retry.)
     private func register(context: ZMQContext, signals: SignalPipe) -> Result<Welcome, Refusal> {
         do {
+            var offer = configuration.offer
+            if configuration.reportsAvailableMemory { offer.availableMemoryBytes = HostFacts.availableMemoryBytes() }
             let hello = Hello(
                 host: host, pid: pid, slots: UInt32(configuration.slots),
-                ioConcurrency: UInt32(clamping: configuration.ioConcurrency), token: configuration.token)
+                ioConcurrency: UInt32(clamping: configuration.ioConcurrency), token: configuration.token, offer: offer)
             let deadline = Clocks.monotonicNanoseconds() + UInt64(configuration.registrationTimeoutMilliseconds) * 1_000_000
             let retryNanoseconds = configuration.token.isEmpty ? UInt64(Self.helloRetryMilliseconds) * 1_000_000 : UInt64.max
             while Clocks.monotonicNanoseconds() < deadline {

@@ -224,7 +224,8 @@ final class WorkerSession {
             if items[3].returnedEvents.contains(.writable) { try? outbound.flush(on: results) }
             if now - lastHeartbeatSent >= periodNanoseconds {
                 lastHeartbeatSent = now
-                enqueue(.heartbeat(workerID: welcome.workerID), on: results)
+                let available = configuration.reportsAvailableMemory ? HostFacts.availableMemoryBytes() : nil
+                enqueue(.heartbeat(workerID: welcome.workerID, availableMemoryBytes: available), on: results)
             }
             if let parent = configuration.parentPID, getppid() != parent { return .parentGone }
             if now - lastHeardFromCoordinator > silenceLimit { return .coordinatorSilent }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Security
+import WireProtocol
 import ZeroMQ
 import Worker
 
@@ -76,8 +77,14 @@ extension WorkerCommand {
         }
         if let timeout = remote.registrationTimeout { configuration.registrationTimeoutMilliseconds = max(timeout, 100) }
         configuration.rejoining = remote.rejoin
+        if remoteEndpoint {
+            // Validated already; GPUs are counted here, once, so that every worker of the host declares the same.
+            configuration.offer = (try? offer.hostOffer()) ?? HostOffer()
+            configuration.reportsAvailableMemory = true
+        }
         guard remoteEndpoint, !remote.single else { return WorkerRuntime(configuration: configuration).run() }
         var command = [SubmitCommand.executablePath(), "worker", "--connect", connect, "--slots", String(slots), "--single"]
+        command += HostOfferOptions.arguments(for: configuration.offer)
         if remote.insecure { command.append("--insecure") }
         if let key = remote.key { command += ["--key", key] }
         if let serverKey = configuration.curve?.serverKey { command += ["--server-key", serverKey] }

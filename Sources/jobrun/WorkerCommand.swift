@@ -21,6 +21,9 @@ struct WorkerCommand: StatusCommand {
     @OptionGroup(title: "Coordinators on other machines")
     var remote: RemoteWorkerOptions
 
+    @OptionGroup(title: "What this host offers tasks (with a tcp:// coordinator)")
+    var offer: HostOfferOptions
+
     @Option(name: .long, help: "IO-bound tasks kept in flight at once.")
     var ioConcurrency: Int = 256
 
@@ -33,6 +36,11 @@ struct WorkerCommand: StatusCommand {
         }
         if !(1...SubmitCommand.maximumIOConcurrency).contains(ioConcurrency) {
             throw ValidationError("--io-concurrency must be from 1 to \(SubmitCommand.maximumIOConcurrency), got \(ioConcurrency)")
+        }
+        if !connect.hasPrefix("tcp://"), !offer.labels.isEmpty || !offer.resources.isEmpty || offer.gpus != nil {
+            throw ValidationError(
+                "--label, --resources and --gpus declare what a host offers a tcp:// coordinator; for local workers give "
+                    + "them to jobrun submit")
         }
         if httpConnectionsPerHost < 1 {
             throw ValidationError("--http-connections-per-host must be at least 1, got \(httpConnectionsPerHost)")

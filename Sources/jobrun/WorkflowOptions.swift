@@ -2,7 +2,7 @@ import ArgumentParser
 import Coordinator
 import TaskFile
 
-/// Options that shape scheduling: pools, and what this host's local workers offer.
+/// Options that shape scheduling: pools, what this host's local workers offer, and the free-memory floor.
 struct WorkflowOptions: ParsableArguments {
     @Option(
         name: .customLong("pool"),
@@ -11,24 +11,11 @@ struct WorkflowOptions: ParsableArguments {
                 + "second (repeatable).", valueName: "NAME=LIMIT[/PER_SECOND]"))
     var pools: [String] = []
 
-    @Option(
-        name: .customLong("resources"),
-        help: ArgumentHelp(
-            "Custom resources of this host, shared by its local workers; tasks take them with \"resources\".",
-            valueName: "NAME=N[,NAME=N...]"))
-    var resources: [String] = []
+    @OptionGroup
+    var host: HostOfferOptions
 
-    @Option(
-        name: .customLong("label"),
-        help: ArgumentHelp(
-            "Labels of the local workers; a task with \"requires\" runs only on a worker with those labels.",
-            valueName: "KEY=VALUE[,KEY=VALUE...]"))
-    var labels: [String] = []
-
-    @Option(name: .long, help: "GPUs of this host (default: the count of /dev/nvidia0, /dev/nvidia1, ...).")
-    var gpus: Int?
-
-    @Option(name: .long, help: ArgumentHelp("Start no task while this host's free memory is below SIZE (512M, 2G).", valueName: "SIZE"))
+    @Option(name: .long, help: ArgumentHelp(
+            "Start no task on a host while its free memory is below SIZE (512M, 2G).", valueName: "SIZE"))
     var memfree: String?
 
     func validate() throws {
@@ -44,16 +31,7 @@ struct WorkflowOptions: ParsableArguments {
             case .failure(let error): throw ValidationError(error.description)
             }
         }
-        var amounts: [String: Int] = [:]
-        for (name, value) in try Self.pairs(resources, option: "--resources", example: "licence=2") {
-            guard let amount = Int(value), (0...1_000_000).contains(amount) else {
-                throw ValidationError("--resources \(name)=\(value): the amount must be a whole number from 0 to 1000000")
-            }
-            amounts[name] = amount
-        }
-        var labelValues: [String: String] = [:]
-        for (name, value) in try Self.pairs(labels, option: "--label", example: "zone=eu,disk=ssd") { labelValues[name] = value }
-        if let gpus, !(0...1024).contains(gpus) { throw ValidationError("--gpus must be from 0 to 1024, got \(gpus)") }
+        let offered = try host.parsed()
         var memfreeBytes: UInt64?
         if let memfree {
             guard let bytes = (try? ByteSize(parsing: memfree))?.bytes else {
@@ -61,7 +39,7 @@ struct WorkflowOptions: ParsableArguments {
             }
             memfreeBytes = bytes
         }
-        return (poolLimits, amounts, labelValues, memfreeBytes)
+        return (poolLimits, offered.resources, offered.labels, memfreeBytes)
     }
 
     /// Applies the options to a job.
@@ -70,22 +48,7 @@ struct WorkflowOptions: ParsableArguments {
         configuration.pools = options.pools
         configuration.resources = options.resources
         configuration.labels = options.labels
-        configuration.gpus = gpus
+        configuration.gpus = host.gpus
         configuration.memfreeBytes = options.memfree
-    }
-
-    /// `a=1,b=2` lists as name-value pairs, each name and value non-empty.
-    static func pairs(_ lists: [String], option: String, example: String) throws -> [(String, String)] {
-        var pairs: [(String, String)] = []
-        for list in lists {
-            for item in list.split(separator: ",", omittingEmptySubsequences: false) {
-                let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                    throw ValidationError("\(option) \(list): expected NAME=VALUE pairs separated by commas, as in \(example)")
-                }
-                pairs.append((String(parts[0]), String(parts[1])))
-            }
-        }
-        return pairs
     }
 }

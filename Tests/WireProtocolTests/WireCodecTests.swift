@@ -5,6 +5,13 @@ import WireProtocol
 struct WireCodecTests {
     static let samples: [WireMessage] = [
         .hello(Hello(host: "alpha", pid: 4242, slots: 2, token: "abc")),
+        .hello(Hello(host: "gpu-7", pid: 1, slots: 8, token: "", offer: HostOffer(
+            labels: ["zone": "eu", "disk": "ssd", "ünï": "çödé"], resources: ["licence": 2, "scratch": 0, "max": 1_000_000],
+            gpus: 1024, memoryBytes: 64 << 30, availableMemoryBytes: 3 << 30))),
+        .hello(Hello(host: "beta", pid: -5, slots: 1, token: "t", offer: HostOffer(gpus: 0, memoryBytes: 0))),
+        .heartbeat(workerID: 9, availableMemoryBytes: 3 << 30),
+        .heartbeat(workerID: 9, availableMemoryBytes: 0),
+        .heartbeat(workerID: 2, availableMemoryBytes: UInt64.max),
         .welcome(Welcome(workerID: 7, taskEndpoint: "ipc:///tmp/x/w7", resultEndpoint: "ipc:///tmp/x/results",
                          heartbeatMilliseconds: 1000, heartbeatMisses: 3, outputCapBytes: 65536, killGraceMilliseconds: 2000)),
         .refusal(reason: "no"),
@@ -73,6 +80,72 @@ struct WireCodecTests {
         welcome[welcome.count - 3] = 0
         welcome[welcome.count - 1] = 0
         #expect(throws: WireDecodingError.malformed("max frame bytes 0")) { try WireMessage(decoding: welcome) }
+    }
+
+    @Test("a hello declaring more than the limits allow is refused, naming what is too much")
+    func helloLimits() {
+        func decodes(_ offer: HostOffer) -> WireDecodingError? {
+            let frame = WireMessage.hello(Hello(host: "h", pid: 1, slots: 1, token: "", offer: offer)).encoded()
+            do {
+                #expect(try WireMessage(decoding: frame) == .hello(Hello(host: "h", pid: 1, slots: 1, token: "", offer: offer)))
+                return nil
+            } catch {
+                return error
+            }
+        }
+        let many = Dictionary(uniqueKeysWithValues: (0..<HostOffer.maximumEntries).map { ("l\($0)", "v") })
+        let long = String(repeating: "x", count: HostOffer.maximumNameBytes)
+        #expect(decodes(HostOffer(labels: many, resources: many.mapValues { _ in 1 })) == nil)
+        #expect(decodes(HostOffer(labels: [long: long], resources: [long: HostOffer.maximumResourceAmount])) == nil)
+        #expect(decodes(HostOffer(labels: many.merging(["one": "more"]) { $1 })) == .malformed("65 labels (at most 64)"))
+        #expect(decodes(HostOffer(resources: many.mapValues { _ in 1 }.merging(["x": 1]) { $1 }))
+            == .malformed("65 resources (at most 64)"))
+        #expect(decodes(HostOffer(labels: [long + "y": "v"])) == .malformed("label name of 201 bytes (1 to 200)"))
+        #expect(decodes(HostOffer(labels: ["k": long + "y"])) == .malformed("label value of 201 bytes (1 to 200)"))
+        #expect(decodes(HostOffer(labels: ["k": ""])) == .malformed("label value of 0 bytes (1 to 200)"))
+        #expect(decodes(HostOffer(resources: ["": 1])) == .malformed("resource name of 0 bytes (1 to 200)"))
+        #expect(decodes(HostOffer(resources: ["r": 1_000_001])) == .malformed("resource r amount 1000001 (at most 1000000)"))
+        #expect(decodes(HostOffer(gpus: 1025)) == .malformed("1025 GPUs (at most 1024)"))
+        for host in ["", String(repeating: "h", count: Hello.maximumHostBytes + 1)] {
+            let frame = WireMessage.hello(Hello(host: host, pid: 1, slots: 1, token: "")).encoded()
+            #expect(throws: WireDecodingError.malformed("host name of \(host.utf8.count) bytes (1 to 255)")) {
+                try WireMessage(decoding: frame)
+            }
+        }
+        // The same label twice (a map cannot say so: forge the frame).
+        var encoder = WireEncoder()
+        encoder.write(byte: WireMessage.protocolVersion)
+        encoder.write(byte: 1)
+        encoder.write(byte: WireMessage.protocolVersion)
+        encoder.write(text: "h")
+        encoder.write(signed: 1)
+        encoder.write(1)
+        encoder.write(1)
+        encoder.write(text: "")
+        encoder.write(list: ["a", "a"]) { encoder, name in
+            encoder.write(text: name)
+            encoder.write(text: "v")
+        }
+        encoder.write(0)
+        encoder.write(0)
+        encoder.write(optional: nil)
+        encoder.write(optional: nil)
+        #expect(WireMessage.isHello(encoder.bytes))
+        #expect(throws: WireDecodingError.malformed("a name declared twice")) { try WireMessage(decoding: encoder.bytes) }
+        // A million labels claimed in a small frame is refused before anything is reserved.
+        var forged = Array(encoder.bytes.prefix(9))
+        var count = WireEncoder()
+        count.write(1_000_000)
+        forged += count.bytes + [1, 65, 1, 66]
+        #expect(throws: WireDecodingError.self) { try WireMessage(decoding: forged) }
+    }
+
+    @Test("a heartbeat's memory presence flag beyond 1 is rejected")
+    func heartbeatPresenceFlag() {
+        var frame = WireMessage.heartbeat(workerID: 1, availableMemoryBytes: nil).encoded()
+        #expect(frame.last == 0)
+        frame[frame.count - 1] = 2
+        #expect(throws: WireDecodingError.malformed("presence flag 2")) { try WireMessage(decoding: frame) }
     }
 
     @Test("a refusal is readable whatever version sent it")

@@ -29,10 +29,34 @@ struct WireFuzzTests {
 
     @Test("arbitrary bodies behind a valid header are rejected or round-trip")
     func validHeaders() async {
-        let kinds = Gen<UInt8>.value(in: 1...13)
+        let kinds = Gen<UInt8>.value(in: 1...14)
         let bodies = Gen<UInt8>.value().array(of: 0...200)
         await propertyCheck(count: Self.cases, input: kinds, bodies) { kind, body in
             Self.check([WireMessage.protocolVersion, kind] + body)
+        }
+    }
+
+    @Test("a hello's declarations round-trip exactly when within the limits, and are refused otherwise")
+    func helloOffers() async {
+        let counts = Gen<Int>.value(in: 0...70)
+        let lengths = Gen<Int>.value(in: 0...205)
+        let gpus = Gen<UInt32>.value(in: 0...1030)
+        let amounts = Gen<UInt32>.value(in: 0...1_000_005)
+        await propertyCheck(count: Self.cases / 40, input: counts, lengths, gpus, amounts) { count, length, gpus, amount in
+            // Distinct names of about `length` bytes (two-byte characters), all empty for length 0.
+            let names = (0..<count).map { index in length == 0 ? "" : "\(index)-" + String(repeating: "é", count: length / 2) }
+            var offer = HostOffer(gpus: gpus, memoryBytes: amount % 2 == 0 ? nil : UInt64(amount) << 20)
+            for name in names {
+                offer.labels[name] = name
+                offer.resources[name] = amount
+            }
+            let within = count <= HostOffer.maximumEntries && gpus <= HostOffer.maximumGPUs
+                && amount <= HostOffer.maximumResourceAmount
+                && offer.labels.keys.allSatisfy { !$0.isEmpty && $0.utf8.count <= HostOffer.maximumNameBytes }
+            let hello = WireMessage.hello(Hello(host: "h", pid: 2, slots: 3, token: "", offer: offer))
+            let decoded = try? WireMessage(decoding: hello.encoded())
+            #expect((decoded == hello) == within, "\(count) names of \(length) bytes, \(gpus) GPUs, amount \(amount)")
+            if !within { #expect(decoded == nil) }
         }
     }
 
