@@ -183,6 +183,7 @@ extension CoordinatorService {
         sequences.reserveCapacity(min(count, 4096))
         var ended = false
         var read = 0
+        let taskDefaults = configuration.taskDefaults
         reading: while read < count {
             let task: TaskDefinition
             switch source.next() {
@@ -210,16 +211,9 @@ extension CoordinatorService {
                 if !statistics.totalIsKnown { statistics.totalTasks += 1 }
                 // A task with an earlier line either keeps it (the scheduler decides) or writes one that supersedes it.
                 if let journal, journal.hasLine(key: task.id.key) { supersededLines += 1 }
-                var spec = task.spec
-                var wire = wireForm
-                if spec.timeout == nil, let timeout = configuration.defaultTimeout {
-                    spec.timeout = timeout
-                    wire = spec.serializedJSON
-                }
-                if spec.memoryLimitBytes == nil, let limit = configuration.defaultMemoryLimitBytes {
-                    spec.memoryLimitBytes = limit
-                    wire = spec.serializedJSON
-                }
+                let effective = taskDefaults.applied(to: task.spec)
+                let spec = effective ?? task.spec
+                let wire = effective?.serializedJSON ?? wireForm
                 pending[sequence] = PendingTask(id: task.id, spec: wire, hash: hash, inputs: task.inputs)
                 sequences.append(loadedTask(task, spec: spec, sequence: sequence, isIO: isIO(spec), hash: hash))
             }
