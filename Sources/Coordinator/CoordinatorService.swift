@@ -15,37 +15,36 @@ import ZeroMQ
 /// Runs one job in the foreground: checks the task file, starts local workers, drives the scheduler, records
 /// results and reports progress. Returns the process exit status (`SubmitExitCode`).
 ///
+/// This type only wires the parts together and runs the loop: each part owns its own state (`LocalWorkerPool`,
+/// `WorkerRoster`, `RemoteHosts`, `TaskIntake`, `ResultRecorder`, `StreamedOutputRelay`, `WorkerSupply`,
+/// `WorkerMessages`), `SchedulerDriver` feeds the scheduler and carries out its actions, and the decisions are the
+/// scheduler's (and the other pure machines': `StopRequests`, `TaskDefaults`, `HaltPolicy`, `RegistrationGate`).
+///
 /// Threads: everything happens on the calling thread, which owns every ZeroMQ socket and waits in `zmq_poll` on
-/// them, on the signal pipe, and on per-worker sockets with queued frames. The scheduler decides; this type only
-/// carries out its actions.
+/// them, on the signal pipe, and on per-worker sockets with queued frames.
 public final class CoordinatorService {
     let configuration: JobConfiguration
     let settings: Settings
-    var scheduler: SchedulerState!
     /// The job's counts and progress line, shared with the parts below.
     let tally: JobTally
     /// Relays streamed task output to observers and the terminal.
     let streamedOutput: StreamedOutputRelay
     /// The connected workers.
     let roster: WorkerRoster
-    /// Requests to stop the job so far (interrupts, `--halt`, a gone reader).
-    var stops = StopRequests()
-    /// Why the job stopped starting workers (a crash loop, or none registered in time), for the summary.
-    var workersGoneReason: String?
     /// The worker processes started on this host.
     let localWorkers: LocalWorkerPool
-    var ending: JobEnding?
-    var runtime: RuntimeDirectory?
     /// Workers on other machines: the TCP side, and the launchers that start them.
     let hosts: RemoteHosts
     /// Records results, and counts them.
     let recorder: ResultRecorder
     /// Reads tasks for the scheduler.
     let intake: TaskIntake
-    /// The host name local workers report.
-    var localHostName: String?
-    /// When the scheduler asked to be woken (a pool's rate allows a start then), in monotonic nanoseconds.
-    var wakeAt: UInt64?
+    /// Feeds the scheduler and carries out its actions.
+    let driver: SchedulerDriver
+    /// Starts, reaps and stops workers; knows what their hosts offer.
+    let supply: WorkerSupply
+    /// Handles what workers send.
+    let messages: WorkerMessages
     /// The last `waitingText` and when it was worked out.
     var waitingCache: (at: UInt64, text: String) = (0, "")
 
@@ -62,6 +61,15 @@ public final class CoordinatorService {
         self.recorder = ResultRecorder(configuration: configuration, tally: tally, roster: roster)
         self.intake = TaskIntake(configuration: configuration, tally: tally, recorder: recorder)
         self.streamedOutput = StreamedOutputRelay(configuration: configuration, tally: tally)
+        self.driver = SchedulerDriver(
+            configuration: configuration, tally: tally, roster: roster, recorder: recorder, intake: intake,
+            localWorkers: localWorkers)
+        self.supply = WorkerSupply(
+            configuration: configuration, tally: tally, driver: driver, localWorkers: localWorkers, roster: roster,
+            hosts: hosts)
+        self.messages = WorkerMessages(
+            configuration: configuration, tally: tally, driver: driver, supply: supply, roster: roster, hosts: hosts,
+            localWorkers: localWorkers, recorder: recorder, streamedOutput: streamedOutput)
     }
 
     /// Runs the job to its end and returns the exit status.
@@ -83,7 +91,7 @@ public final class CoordinatorService {
         let schedulerConfiguration = configuration.schedulerConfiguration(check: intake.check)
         intake.workflow.taskPositions = intake.check?.taskPositions
         for (index, pool) in schedulerConfiguration.pools.enumerated() { intake.workflow.poolIndex[pool.name] = index }
-        scheduler = SchedulerState(configuration: schedulerConfiguration, totalTasks: knownTotal)
+        driver.scheduler = SchedulerState(configuration: schedulerConfiguration, totalTasks: knownTotal)
         recorder.tracksDependencies = schedulerConfiguration.tracksDependencies
         tally.statistics = JobStatistics(totalTasks: knownTotal ?? 0, startedAt: start)
         tally.statistics.totalIsKnown = knownTotal != nil
@@ -93,7 +101,7 @@ public final class CoordinatorService {
             tally.progress.finish()
             Self.printError("jobrun: \(error)")
             roster.askWorkersToStop()
-            waitForWorkersToExit()
+            supply.waitForWorkersToExit()
             return SubmitExitCode.failures
         }
     }
@@ -108,7 +116,7 @@ public final class CoordinatorService {
         // Task processes of a worker that dies are re-parented here, so they can be stopped instead of lingering.
         OrphanReaper.adopt()
         let runtime = try RuntimeDirectory()
-        self.runtime = runtime
+        driver.registerEndpoint = runtime.endpoint("register")
         defer { runtime.remove() }
         let context = try ZMQContext()
         defer { context.terminate() }
@@ -126,10 +134,10 @@ public final class CoordinatorService {
         try register.bind(runtime.endpoint("register"))
         try resultsIn.bind(runtime.endpoint("results"))
         // Workers start now, so their start-up overlaps the rest of the coordinator's.
-        try startLocalWorkers(registerEndpoint: runtime.endpoint("register"))
+        try supply.startLocalWorkers(registerEndpoint: runtime.endpoint("register"))
         try hosts.startListening(context: context, runtime: runtime)
         roster.remote = hosts.listener
-        noteRemoteWorkersExpected(force: true)
+        supply.noteRemoteWorkersExpected(force: true)
         defer {
             hosts.stop()
         }
@@ -141,11 +149,11 @@ public final class CoordinatorService {
         )
         for observer in observers { observer.jobStarted(description) }
 
-        perform(scheduler.handle(.tick, now: now()), batch: nil)
+        driver.handle(.tick)
         var nextTick: UInt64 = 0
         var items: [PollItem] = []
         let tickNanoseconds: UInt64 = 50_000_000
-        while ending == nil {
+        while driver.ending == nil {
             items.removeAll(keepingCapacity: true)
             items.append(PollItem(socket: register, events: .readable))
             items.append(PollItem(socket: resultsIn, events: .readable))
@@ -160,12 +168,12 @@ public final class CoordinatorService {
             let awaitedDescriptor = intake.awaitedDescriptor
             if let descriptor = awaitedDescriptor { items.append(PollItem(fileDescriptor: descriptor, events: .readable)) }
             let current = Clocks.monotonicNanoseconds()
-            let due = min(nextTick, wakeAt ?? .max)
+            let due = min(nextTick, driver.wakeAt ?? .max)
             let wait = due > current && intake.loadRequest == nil ? Int((due - current) / 1_000_000) + 1 : 0
             _ = try zmqPoll(&items, timeoutMilliseconds: wait)
             if items[2].returnedEvents.contains(.readable) { handleSignals(signals.drain()) }
             if items[0].returnedEvents.contains(.readable) { try roster.receiveRegistrations(on: register) }
-            if items[1].returnedEvents.contains(.readable) { try receiveResults(on: resultsIn) }
+            if items[1].returnedEvents.contains(.readable) { try messages.receiveResults(on: resultsIn) }
             for (index, worker) in blocked.enumerated() where items[3 + index].returnedEvents.contains(.writable) {
                 try worker.outbound.flush(on: worker.socket)
             }
@@ -177,38 +185,38 @@ public final class CoordinatorService {
                 }
                 offset += count
             }
-            if hosts.listener != nil { try handleRemotePolled(items[remoteStart..<inputItem]) }
+            if hosts.listener != nil { try messages.handleRemotePolled(items[remoteStart..<inputItem]) }
             if awaitedDescriptor != nil, !items[inputItem].returnedEvents.isEmpty, let count = intake.awaitedTasks {
                 intake.awaitedTasks = nil
-                loadTasks(count)
+                driver.loadTasks(count)
             }
             if let count = intake.loadRequest {
                 intake.loadRequest = nil
-                loadTasks(count)
+                driver.loadTasks(count)
             }
-            if recorder.outputReaderGone { requestStop(.readerGone) }
-            if let halt = configuration.halt, stops.haltedBy == nil,
+            if recorder.outputReaderGone { driver.requestStop(.readerGone) }
+            if let halt = configuration.halt, driver.stops.haltedBy == nil,
                 let urgency = halt.decision(succeeded: tally.statistics.succeeded, failed: tally.statistics.failed)
             {
-                requestStop(.halt(halt, urgency))
+                driver.requestStop(.halt(halt, urgency))
             }
             let after = Clocks.monotonicNanoseconds()
-            if let wake = wakeAt, after >= wake, after < nextTick {
-                wakeAt = nil
-                perform(scheduler.handle(.tick, now: Instant(nanoseconds: after)), batch: nil)
+            if let wake = driver.wakeAt, after >= wake, after < nextTick {
+                driver.wakeAt = nil
+                driver.perform(driver.scheduler.handle(.tick, now: Instant(nanoseconds: after)), batch: nil)
             }
             if after >= nextTick {
                 nextTick = after + tickNanoseconds
-                reapLocalWorkers()
+                supply.reapLocalWorkers()
                 roster.dropExpiredRegistrations()
-                noteRemoteWorkersExpected()
-                pollSlurm()
-                measureFreeMemory()
-                perform(scheduler.handle(.tick, now: Instant(nanoseconds: after)), batch: nil)
+                supply.noteRemoteWorkersExpected()
+                supply.pollSlurm()
+                supply.measureFreeMemory()
+                driver.perform(driver.scheduler.handle(.tick, now: Instant(nanoseconds: after)), batch: nil)
                 tally.progress.waiting = waitingText(now: after)
                 // The live line waits while task output waits for its reader, so the two never mix.
                 if streamedOutput.outputPrinter.flush() {
-                    tally.progress.update(tally.statistics, busyWorkers: scheduler.busyWorkerCount, workers: scheduler.workerCount, now: after)
+                    tally.progress.update(tally.statistics, busyWorkers: driver.scheduler.busyWorkerCount, workers: driver.scheduler.workerCount, now: after)
                 }
                 if !observers.isEmpty {
                     let current = totals(now: after)
@@ -218,7 +226,7 @@ public final class CoordinatorService {
             do {
                 try recorder.sync(now: after, intervalNanoseconds: 1_000_000_000)
             } catch {
-                resultsCannotBeWritten(error)
+                driver.resultsCannotBeWritten(error)
             }
         }
         // Workers exit while the results reach the disk.
@@ -227,9 +235,9 @@ public final class CoordinatorService {
         do {
             try recorder.finishWriting()
         } catch {
-            resultsCannotBeWritten(error)
+            driver.resultsCannotBeWritten(error)
         }
-        waitForWorkersToExit()
+        supply.waitForWorkersToExit()
         tally.progress.finish()
         let status = finalReport()
         let finalTotals = totals(now: Clocks.monotonicNanoseconds())
@@ -243,7 +251,7 @@ public final class CoordinatorService {
         var totals = JobTotals(
             total: tally.statistics.totalTasks, succeeded: tally.statistics.succeeded + tally.statistics.skippedSucceeded,
             failed: tally.statistics.failed + tally.statistics.skippedFailures,
-            workers: scheduler.workerCount, busyWorkers: scheduler.busyWorkerCount,
+            workers: driver.scheduler.workerCount, busyWorkers: driver.scheduler.busyWorkerCount,
             elapsedSeconds: tally.statistics.elapsedSeconds(now: now)
         )
         totals.skipped = tally.statistics.skipped
@@ -257,14 +265,12 @@ public final class CoordinatorService {
 
     /// How the job ended, in one word for observers: `completed`, `interrupted` or `no-workers`.
     var endingDescription: String {
-        switch ending ?? .completed {
+        switch driver.ending ?? .completed {
         case .completed: "completed"
         case .interrupted: "interrupted"
         case .noWorkers: "no-workers"
         }
     }
-
-    func now() -> Instant { .monotonicNow() }
 
     static func printError(_ text: String) {
         ProgressDisplay.write(text + "\n")
