@@ -27,7 +27,7 @@ final class WorkerRoster {
     /// Why a worker is about to be reported lost (its exit status), by id.
     var lossDetails: [UInt32: String] = [:]
     /// Bounds registrations waiting to become ready (a flood of `hello`s must not use up file descriptors).
-    var registrationGate = RegistrationGate()
+    private var registrationGate = RegistrationGate()
     /// Worker ids start at a random number, so a worker still talking to a coordinator that died (whose ids started
     /// elsewhere) is not taken for one of this coordinator's workers when it restarts at the same address.
     private var nextWorkerID = UInt32.random(in: 1...0x7FFF_FFFF)
