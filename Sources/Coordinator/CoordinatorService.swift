@@ -216,7 +216,9 @@ public final class CoordinatorService {
                 tally.progress.waiting = waitingText(now: after)
                 // The live line waits while task output waits for its reader, so the two never mix.
                 if streamedOutput.outputPrinter.flush() {
-                    tally.progress.update(tally.statistics, busyWorkers: driver.scheduler.busyWorkerCount, workers: driver.scheduler.workerCount, now: after)
+                    tally.progress.update(
+                        tally.statistics, busyWorkers: driver.scheduler.busyWorkerCount,
+                        workers: driver.scheduler.workerCount, now: after)
                 }
                 if !observers.isEmpty {
                     let current = totals(now: after)

@@ -74,7 +74,8 @@ final class WorkerSupply {
     /// Tells the scheduler whether workers may still arrive from other machines, when that changes (`force`: at the
     /// start, which also tells it that every source of workers is now known).
     func noteRemoteWorkersExpected(force: Bool = false) {
-        if let expected = hosts.remoteWorkersExpectedChange(force: force, identities: roster.identities, jobEnded: driver.ending != nil) {
+        let jobEnded = driver.ending != nil
+        if let expected = hosts.remoteWorkersExpectedChange(force: force, identities: roster.identities, jobEnded: jobEnded) {
             driver.handle(.remoteWorkersExpected(expected))
         }
     }
