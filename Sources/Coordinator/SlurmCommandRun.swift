@@ -37,7 +37,7 @@ final class SlurmCommandRun {
     /// killed and reported as failed.
     func finished() -> (succeeded: Bool, output: String)? {
         if let status = process.tryWait() {
-            let output = CoordinatorService.tail(ofFile: outputPath)
+            let output = RemoteHosts.tail(ofFile: outputPath)
             unlink(outputPath)
             return (status.exitCode == 0, output)
         }

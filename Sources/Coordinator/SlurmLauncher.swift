@@ -101,7 +101,7 @@ final class SlurmLauncher {
             guard stepExit == nil else { return [] }
             reapStep()
             guard let exit = stepExit else { return [] }
-            let output = CoordinatorService.tail(ofFile: stepLogPath)
+            let output = RemoteHosts.tail(ofFile: stepLogPath)
             return [.report("the srun step \(exit.text)" + (output.isEmpty ? "" : "; its output:\n" + Self.indent(output)))]
         }
         guard plan != nil else { return [] }

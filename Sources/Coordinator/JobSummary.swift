@@ -1,19 +1,43 @@
-import JSONValue
-import ChildProcess
-import Settings
 import Clock
 import Scheduler
+import Settings
 
-extension CoordinatorService {
+/// The summary printed when a job ends, and the exit status that goes with it: built from what the parts of the
+/// driver know at the end, so the wording of every ending lives in one place.
+struct JobSummary {
+    let configuration: JobConfiguration
+    var settings: Settings { configuration.settings }
+    let statistics: JobStatistics
+    /// How the job ended (`nil`: it did not get to decide, counted as completed).
+    let ending: JobEnding?
+    /// The `--halt` condition that stopped the job early, if one did.
+    let haltedBy: HaltPolicy?
+    /// Why reading the task file failed mid-run, if it did.
+    let inputFailure: String?
+    /// Why the job stopped starting workers (a crash loop, or none registered in time).
+    let workersGoneReason: String?
+    /// Why results could not be written, if they could not.
+    let writeFailure: String?
+    /// Result lines that could not be written.
+    let unwrittenLines: Int
+    /// Whether the reader of jobrun's standard output went away (`| head`).
+    let outputReaderGone: Bool
+    /// Slurm worker jobs submitted to replace ended ones.
+    let replacementSlurmJobs: Int
+    /// Every worker that registered, by id.
+    let identities: [UInt32: WorkerIdentity]
+    /// The per-host line with `--listen`.
+    let hostLine: String?
+
     /// Prints the summary (unless quiet) and returns the exit status for how the job ended.
-    func finalReport() -> Int32 {
+    func print() -> Int32 {
         // The reader of the output went away (`| head`): that is how the user stopped the job, not a failure.
         // The tasks stopped for that are cancelled, not failed.
         if outputReaderGone {
             return statistics.failed - statistics.cancelled > 0 ? SubmitExitCode.failures : SubmitExitCode.success
         }
         let finishedAt = Clocks.monotonicNanoseconds()
-        let stats = statistics!
+        let stats = statistics
         let elapsed = stats.elapsedSeconds(now: finishedAt)
         let destination = configuration.outputPath == "-" ? "standard output" : configuration.outputPath
         var lines: [String] = []
@@ -60,7 +84,7 @@ extension CoordinatorService {
             status = SubmitExitCode.failures
         }
         if let writeFailure {
-            let unwritten = results?.pendingLines ?? 0
+            let unwritten = unwrittenLines
             lines.insert(
                 "jobrun: stopped because results could not be written: \(writeFailure); "
                     + (unwritten > 0 ? "\(unwritten) finished task(s) could not be recorded; " : "")
@@ -77,7 +101,7 @@ extension CoordinatorService {
         var recovery: [String] = []
         if stats.retries > 0 { recovery.append("\(stats.retries) retries") }
         if stats.workersLost > 0 {
-            let jobs = slurm?.replacementJobs ?? 0
+            let jobs = replacementSlurmJobs
             let replacedBy = jobs > 0 ? "\(stats.workersReplaced) restarted here, \(jobs) replacement Slurm worker job\(jobs == 1 ? "" : "s")" : "\(stats.workersReplaced) replaced"
             recovery.append("\(stats.workersLost) workers lost, \(replacedBy)")
         }
@@ -94,7 +118,7 @@ extension CoordinatorService {
         if stats.refusedRegistrations > 0 {
             lines.append("jobrun: refused or dropped \(stats.refusedRegistrations) worker registrations that did not become ready")
         }
-        if let hosts = hostSummary() { lines.append(hosts) }
+        if let hostLine { lines.append(hostLine) }
         if stats.outputsCut > 0 {
             let tasks = stats.outputsCut == 1 ? "1 task's" : "\(stats.outputsCut) tasks'"
             lines.append(
@@ -104,33 +128,11 @@ extension CoordinatorService {
         let whereResults = configuration.keepsResults ? "; results in \(destination)" : ""
         if configuration.keepsResults { lines.append("jobrun: results in \(destination)") }
         if configuration.quiet {
-            if status != SubmitExitCode.success { Self.printError(lines[0] + whereResults) }
+            if status != SubmitExitCode.success { CoordinatorService.printError(lines[0] + whereResults) }
         } else {
-            for line in lines { Self.printError(line) }
+            for line in lines { CoordinatorService.printError(line) }
         }
         return status
-    }
-
-    /// A `--halt` condition is met: start nothing more, and with `now` stop the running tasks too.
-    func stop(by halt: HaltPolicy, urgency: HaltPolicy.Urgency) {
-        haltedBy = halt
-        let how = urgency == .now ? "stopping the running tasks" : "letting the running tasks finish"
-        progress.message("jobrun: \(halt.description) is met (\(statistics.succeeded) ok, \(statistics.failed) failed); \(how)")
-        let times = urgency == .now ? 2 : 1
-        while interruptCount < times {
-            interruptCount += 1
-            perform(scheduler.handle(.interrupt, now: now()), batch: nil)
-        }
-    }
-
-    /// Whether the reader of what jobrun prints on standard output (task output, or results with `-o -`) went away.
-    var outputReaderGone: Bool { outputBlocks?.readerGone == true || results?.readerGone == true }
-
-    /// The reader of the task output closed it: stop starting tasks and stop the running ones, quietly.
-    func stopForGoneReader() {
-        interruptCount = 2
-        perform(scheduler.handle(.interrupt, now: now()), batch: nil)
-        perform(scheduler.handle(.interrupt, now: now()), batch: nil)
     }
 
     /// `1 task`, `2 tasks`.

@@ -2,9 +2,9 @@
 import Glibc
 #endif
 import ChildProcess
+import Clock
 import Scheduler
 import Settings
-import Clock
 import WireProtocol
 import ZeroMQ
 
@@ -17,16 +17,39 @@ struct HostLaunch {
     var exitStatus: ExitStatusDescription?
 }
 
-extension CoordinatorService {
+/// Workers on other machines (`--listen`): the TCP side they join through, the `--hosts` launchers and the Slurm
+/// launcher that start them, and whether more of them may still arrive.
+///
+/// Threads: used on the coordinator's thread only.
+final class RemoteHosts {
+    let configuration: JobConfiguration
+    private var settings: Settings { configuration.settings }
+    let tally: JobTally
+    /// The TCP side (`--listen`), once it listens.
+    private(set) var listener: RemoteListener?
+    /// Worker agents started on other hosts (`--hosts`).
+    private(set) var launches: [HostLaunch] = []
+    /// Host agents started through Slurm (`--slurm`, `--slurm-jobs`).
+    var slurm: SlurmLauncher?
+    /// What was last told to the scheduler about remote workers joining.
+    private var remoteWorkersExpected = false
+    private(set) var runtime: RuntimeDirectory?
+
+    init(configuration: JobConfiguration, tally: JobTally) {
+        self.configuration = configuration
+        self.tally = tally
+    }
+
     /// With `--listen`: binds the TCP side, says how to join, and starts the `--hosts` launchers.
-    func startListening(context: ZMQContext) throws {
+    func startListening(context: ZMQContext, runtime: RuntimeDirectory) throws {
+        self.runtime = runtime
         guard let network = configuration.network else { return }
         let listener = try RemoteListener(context: context, configuration: network, maxFrameBytes: settings.maxFrameBytes)
-        remote = listener
+        self.listener = listener
         if !configuration.quiet {
             let security = network.insecure ? "plain TCP (--insecure)" : "CURVE"
-            progress.message("jobrun: listening for workers on \(listener.registerEndpoint) (\(security)); on other machines run:")
-            progress.message("  " + listener.workerCommandLine(program: network.workerProgram))
+            tally.progress.message("jobrun: listening for workers on \(listener.registerEndpoint) (\(security)); on other machines run:")
+            tally.progress.message("  " + listener.workerCommandLine(program: network.workerProgram))
         }
         for host in network.hosts { launch(on: host, listener: listener) }
         do {
@@ -34,7 +57,7 @@ extension CoordinatorService {
         } catch {
             // The listener's sockets must close before the context ends, or ending it waits for ever.
             listener.close()
-            remote = nil
+            self.listener = nil
             throw error
         }
     }
@@ -67,57 +90,54 @@ extension CoordinatorService {
         do {
             launches.append(HostLaunch(host: host, process: try SpawnedProcess.spawn(spawn), logPath: logPath))
         } catch {
-            progress.message("jobrun: host \(host.name): cannot start the launcher: \(error)")
+            tally.progress.message("jobrun: host \(host.name): cannot start the launcher: \(error)")
         }
     }
 
-    /// Handles the TCP side's sockets after a poll: authentication requests, registrations and results.
-    func handleRemotePolled(_ items: ArraySlice<PollItem>) throws {
-        guard let remote else { return }
-        let start = items.startIndex
-        if items.count > 2, items[start + 2].returnedEvents.contains(.readable) {
-            for message in try remote.answerAuthentication() { progress.message(message) }
+    /// Answers the TCP side's authentication requests, if its ZAP socket (the third of `items`) is readable.
+    func answerAuthentication(_ items: ArraySlice<PollItem>) throws {
+        guard let listener else { return }
+        if items.count > 2, items[items.startIndex + 2].returnedEvents.contains(.readable) {
+            for message in try listener.answerAuthentication() { tally.progress.message(message) }
         }
-        if items[start].returnedEvents.contains(.readable) { try receiveRegistrations(on: remote.register, remote: true) }
-        if items[start + 1].returnedEvents.contains(.readable) { try receiveResults(on: remote.results) }
-        reapLaunchers()
     }
 
     /// Says when the first worker of a host registers.
-    func noteRemoteWorker(_ identity: WorkerIdentity) {
+    func noteRemoteWorker(_ identity: WorkerIdentity, identities: [UInt32: WorkerIdentity]) {
         guard !configuration.quiet, identities.values.filter({ $0.host == identity.host }).count == 1 else { return }
-        progress.message("jobrun: host \(identity.host) joined (worker \(identity.name))")
+        tally.progress.message("jobrun: host \(identity.host) joined (worker \(identity.name))")
     }
 
     /// Reports launchers that exited: a failure with the launcher's output; the job goes on with the hosts that
     /// came up.
-    func reapLaunchers() {
+    func reapLaunchers(identities: [UInt32: WorkerIdentity], jobEnded: Bool) {
         for index in launches.indices where launches[index].exitStatus == nil {
             guard let status = launches[index].process.tryWait() else { continue }
             let description = ExitStatusDescription(status)
             launches[index].exitStatus = description
-            guard ending == nil else { continue }
+            guard !jobEnded else { continue }
             let host = launches[index].host.name
             let served = identities.values.contains { $0.host == host }
             if status.exitCode != 0 || !served {
                 let output = Self.tail(ofFile: launches[index].logPath)
-                progress.message(
+                tally.progress.message(
                     "jobrun: host \(host): the launcher \(description.text)"
                         + (output.isEmpty ? "" : "; its output:\n" + output.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n")))
             }
         }
     }
 
-    /// Tells the scheduler whether workers may still arrive from other machines, when that changes (`force`: at the
-    /// start, which also tells it that every source of workers is now known).
-    func noteRemoteWorkersExpected(force: Bool = false) {
-        guard force || configuration.network != nil else { return }
+    /// Whether workers may still arrive from other machines, when that changed since it was last told to the
+    /// scheduler (`force`: at the start, which also tells it that every source of workers is now known); `nil`
+    /// when there is nothing new to tell.
+    func remoteWorkersExpectedChange(force: Bool = false, identities: [UInt32: WorkerIdentity], jobEnded: Bool) -> Bool? {
+        guard force || configuration.network != nil else { return nil }
         // Launchers that ended are reported (with their output) before they stop counting as a source of workers.
-        if configuration.network != nil { reapLaunchers() }
+        if configuration.network != nil { reapLaunchers(identities: identities, jobEnded: jobEnded) }
         let expected = remoteWorkersMayJoin
-        guard force || expected != remoteWorkersExpected else { return }
+        guard force || expected != remoteWorkersExpected else { return nil }
         remoteWorkersExpected = expected
-        perform(scheduler.handle(.remoteWorkersExpected(expected), now: now()), batch: nil)
+        return expected
     }
 
     /// Whether workers may still arrive from other machines: always with `--listen` and no `--hosts` (workers
@@ -136,8 +156,23 @@ extension CoordinatorService {
         }
     }
 
+    /// Whether a launcher has exited (its remote-shell children may have been re-parented here).
+    var anyLauncherExited: Bool { launches.contains { $0.exitStatus != nil } }
+
+    /// Processes this side started that still run: launchers and Slurm commands.
+    var childPIDs: Set<Int32> {
+        Set(launches.filter { $0.exitStatus == nil }.map(\.process.pid)).union(slurm?.childPIDs ?? [])
+    }
+
+    /// Stops what is left at the end of the job: launchers, Slurm worker jobs, the TCP side.
+    func stop() {
+        stopLaunchers()
+        slurm?.stop()
+        listener?.close()
+    }
+
     /// Stops launchers still running at the end of the job (their remote agents exit on their own).
-    func stopLaunchers() {
+    private func stopLaunchers() {
         for launch in launches where launch.exitStatus == nil { launch.process.signal(SIGTERM, wholeGroup: true) }
         let deadline = Clocks.monotonicNanoseconds() + 2_000_000_000
         while launches.contains(where: { $0.exitStatus == nil }), Clocks.monotonicNanoseconds() < deadline {
@@ -166,19 +201,17 @@ extension CoordinatorService {
         while text.last == "\n" || text.last == " " { text.removeLast() }
         return text
     }
-}
 
-extension CoordinatorService {
     /// One summary line of hosts with `--listen`: workers, tasks recorded and lost workers per host, and hosts
     /// whose launcher failed; `nil` without `--listen`.
-    func hostSummary() -> String? {
+    func hostSummary(roster: WorkerRoster, statistics: JobStatistics) -> String? {
         guard configuration.network != nil else { return nil }
         var perHost: [String: (workers: Int, tasks: Int, lost: Int)] = [:]
-        for (id, identity) in identities {
+        for (id, identity) in roster.identities {
             var entry = perHost[identity.host] ?? (0, 0, 0)
             entry.workers += 1
             entry.tasks += statistics.recordedByWorker[id] ?? 0
-            if workers[id] == nil { entry.lost += 1 }
+            if roster.workers[id] == nil { entry.lost += 1 }
             perHost[identity.host] = entry
         }
         var parts = perHost.keys.sorted().map { host in

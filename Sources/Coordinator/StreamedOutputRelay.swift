@@ -2,10 +2,24 @@ import Scheduler
 import TaskFile
 import WireProtocol
 
-extension CoordinatorService {
+/// What running tasks write, as it streams in: handed to the observers and, with `showStreamedOutput`, printed in
+/// the foreground (tagged as asked), without mixing with the progress line.
+///
+/// Threads: used on the coordinator's thread only.
+final class StreamedOutputRelay {
+    private let configuration: JobConfiguration
+    private let tally: JobTally
+    /// Prints streamed task output in the foreground (`showStreamedOutput`).
+    let outputPrinter = TaskOutputPrinter()
+
+    init(configuration: JobConfiguration, tally: JobTally) {
+        self.configuration = configuration
+        self.tally = tally
+    }
+
     /// Hands lines that running tasks wrote to the observers and, with `showStreamedOutput`, prints them tagged with
     /// their task id. Lines of tasks already recorded (a late copy of a task that ran twice) are skipped.
-    func receiveOutput(_ lines: [TaskOutputLine]) {
+    func receiveOutput(_ lines: [TaskOutputLine], pending: SequenceTable<PendingTask>) {
         let show = configuration.showStreamedOutput
         let stdoutDescriptor: Int32 = configuration.outputPath == "-" ? 2 : 1
         var queued = false
@@ -26,6 +40,6 @@ extension CoordinatorService {
             outputPrinter.add(shown, to: isStderr ? 2 : stdoutDescriptor)
             queued = true
         }
-        if queued { progress.printTaskOutput(with: outputPrinter) }
+        if queued { tally.progress.printTaskOutput(with: outputPrinter) }
     }
 }
