@@ -28,19 +28,11 @@ final class WorkerSession {
     /// A task whose handler ignored its timeout for the whole kill grace; its CPU thread may never return.
     private let stuckTask: StuckTask
     private var runners: [Task<Void, Never>] = []
-    private var draining = false
-    private var lastHeardFromCoordinator: UInt64 = 0
-    private var lastHeartbeatSent: UInt64 = 0
-    private var cancelDeadline: UInt64?
+    /// Every decision; this class performs its actions.
+    private var machine: WorkerMachine
     private var outbound = OutboundQueue()
-    /// Frames from the coordinator that did not decode, dropped (reported when the worker exits).
-    private var rejectedFrames = 0
-    /// Bytes of `output` frames sent, and how many of them the coordinator has handled (its `outputCredit`).
-    private var outputBytesSent: UInt64 = 0
-    private var outputBytesHandled: UInt64 = 0
-    /// Starts and results taken from the outbox while output waits for credit: they follow their tasks' lines.
-    private var heldStarts: [StartedTask] = []
-    private var heldResults: [TaskResult] = []
+    /// Starts and results taken from the outbox while stopping; they go out with the final flush.
+    private var takenWhileStopping: (started: [StartedTask], results: [TaskResult]) = ([], [])
 
     /// Results are sent in messages of at most about this many bytes.
     private static let resultMessageBytes = 1 << 20
@@ -49,6 +41,7 @@ final class WorkerSession {
 
     init(welcome: Welcome, configuration: WorkerConfiguration, workerName: String, outbox: ResultOutbox, signals: SignalPipe) {
         self.welcome = welcome
+        self.machine = WorkerMachine(welcome: welcome)
         self.configuration = configuration
         self.outbox = outbox
         self.signals = signals
@@ -78,9 +71,7 @@ final class WorkerSession {
         )
     }
 
-    private enum Exit: Equatable {
-        case told, coordinatorSilent, parentGone, signalled, stuck(UInt64), failed(String)
-    }
+    private typealias Exit = WorkerMachine.Exit
 
     func run(context: ZMQContext) -> Int32 {
         let tasks: ZMQSocket
@@ -103,13 +94,13 @@ final class WorkerSession {
         let exit = loop(tasks: tasks, results: results)
         stopRunners()
         ProcessTree.removeOwnGroups()
-        if rejectedFrames > 0 {
-            WorkerRuntime.report("jobrun worker: dropped \(rejectedFrames) message(s) from the coordinator that did not decode")
+        if machine.rejectedFrames > 0 {
+            WorkerRuntime.report("jobrun worker: dropped \(machine.rejectedFrames) message(s) from the coordinator that did not decode")
         }
         // Report whatever finished while stopping; the coordinator may still be listening. Not after SIGTERM: then
         // the host is going away (a batch system ending its job signals every process at once) and what ended
         // while stopping was killed with it; those tasks go back to the queue when this worker is lost.
-        if exit != .signalled { flushResults(to: results, linesDue: true) }
+        if exit != .signalled { _ = takeOutbox(results: results, linesDue: true) }
         try? outbound.flush(on: results)
         tasks.close()
         results.close()
@@ -171,92 +162,101 @@ final class WorkerSession {
         _ = ioInbox.close()
         for runner in runners { runner.cancel() }
         children.signalAll(SIGTERM)
-        let graceEnd = Clocks.monotonicNanoseconds() + 2_000_000_000
-        while !children.isEmpty, Clocks.monotonicNanoseconds() < graceEnd { usleep(10_000) }
+        // Each child that ends appends its result to the outbox, whose descriptor wakes this wait.
+        waitOnOutbox(upToNanoseconds: Self.stopGraceNanoseconds) { children.isEmpty }
         children.signalAll(SIGKILL)
         guard services.hasHTTPClient else { return }
-        let closed = DispatchSemaphore(value: 0)
+        let closed = Atomic<Bool>(false)
         let services = self.services
+        let outbox = self.outbox
         Task.detached {
             await services.shutdown()
-            closed.signal()
+            closed.store(true, ordering: .releasing)
+            outbox.wakeUp()
         }
-        _ = closed.wait(timeout: .now() + 2)
+        waitOnOutbox(upToNanoseconds: Self.stopGraceNanoseconds) { closed.load(ordering: .acquiring) }
+    }
+
+    /// How long stopping waits for children to leave after SIGTERM, and for the HTTP client to close.
+    private static let stopGraceNanoseconds: UInt64 = 2_000_000_000
+
+    /// Polls the outbox's descriptor until `done` holds or the time is up (the outbox wakes it as tasks end).
+    private func waitOnOutbox(upToNanoseconds limit: UInt64, until done: () -> Bool) {
+        let end = Clocks.monotonicNanoseconds() + limit
+        var item = pollfd(fd: outbox.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        while !done() {
+            let now = Clocks.monotonicNanoseconds()
+            guard now < end else { return }
+            _ = poll(&item, 1, Int32(min((end - now) / 1_000_000 + 1, 1000)))
+            let (started, finished) = outbox.takeAll()
+            takenWhileStopping.started += started
+            takenWhileStopping.results += finished
+        }
     }
 
     private func loop(tasks: ZMQSocket, results: ZMQSocket) -> Exit {
-        let periodNanoseconds = UInt64(welcome.heartbeatMilliseconds) * 1_000_000
-        let silenceLimit = periodNanoseconds * UInt64(max(welcome.heartbeatMisses, 2))
-        lastHeardFromCoordinator = Clocks.monotonicNanoseconds()
         var items = [
             PollItem(socket: tasks, events: .readable),
             PollItem(fileDescriptor: outbox.fileDescriptor, events: .readable),
             PollItem(fileDescriptor: signals.fileDescriptor, events: .readable),
             PollItem(socket: results, events: []),
         ]
+        if let exit = perform(machine.handle(.connected(now: Clocks.monotonicNanoseconds())), results: results) { return exit }
         while true {
             items[3] = PollItem(socket: results, events: outbound.isEmpty ? [] : .writable)
-            let linesDueIn = hasOutputCredit ? outputLines?.nanosecondsUntilDue(now: Clocks.monotonicNanoseconds()) : nil
+            let linesDueIn =
+                machine.hasOutputCredit ? outputLines?.nanosecondsUntilDue(now: Clocks.monotonicNanoseconds()) : nil
             do {
                 _ = try zmqPoll(&items, timeoutMilliseconds: min(100, linesDueIn.map { Int($0 / 1_000_000) + 1 } ?? 100))
             } catch {
                 return .failed("poll failed: \(error)")
             }
             let now = Clocks.monotonicNanoseconds()
-            if items[2].returnedEvents.contains(.readable), !signals.drain().isEmpty { return .signalled }
-            let creditBefore = hasOutputCredit
-            if items[0].returnedEvents.contains(.readable) {
-                switch receiveAll(from: tasks, results: results, now: now) {
-                case .some(let exit): return exit
-                case .none: break
-                }
+            var events: [WorkerMachine.Event] = []
+            if items[2].returnedEvents.contains(.readable), !signals.drain().isEmpty { events.append(.signalled) }
+            if items[0].returnedEvents.contains(.readable) { events += receiveAll(from: tasks, now: now) }
+            // Checked again just before results are taken: a SIGTERM that came with them (a batch system stopping
+            // this host signals the worker and its task processes at once) means the tasks died with the host; they
+            // are not sent as failures but go back to the queue when this worker is lost.
+            if !signals.drain().isEmpty { events.append(.signalled) }
+            if let sequence = stuckTask.sequence { events.append(.stuck(sequence)) }
+            for event in events {
+                if let exit = perform(machine.handle(event), results: results) { return exit }
             }
-            let creditReturned = !creditBefore && hasOutputCredit
             let linesDue = outputLines?.nanosecondsUntilDue(now: now) == 0
-            if items[1].returnedEvents.contains(.readable) || outbox.hasStarts || linesDue || creditReturned {
-                // A SIGTERM that came with these results (a batch system stopping this host: it signals the worker
-                // and its task processes at once) means the tasks died with the host; they are not sent as failures
-                // but go back to the queue when this worker is lost.
-                if !signals.drain().isEmpty { return .signalled }
-                flushResults(to: results, linesDue: linesDue)
+            if items[1].returnedEvents.contains(.readable) || outbox.hasStarts || linesDue {
+                if let exit = takeOutbox(results: results, linesDue: linesDue) { return exit }
             }
-            if let sequence = stuckTask.sequence { return .stuck(sequence) }
             if items[3].returnedEvents.contains(.writable) { try? outbound.flush(on: results) }
-            if now - lastHeartbeatSent >= periodNanoseconds {
-                lastHeartbeatSent = now
-                let available = configuration.reportsAvailableMemory ? HostFacts.availableMemoryBytes() : nil
-                enqueue(.heartbeat(workerID: welcome.workerID, availableMemoryBytes: available), on: results)
+            let parentAlive = configuration.parentPID.map { getppid() == $0 } ?? true
+            if let exit = perform(machine.handle(.tick(now: now, parentAlive: parentAlive)), results: results) { return exit }
+        }
+    }
+
+    /// Decodes every queued message from the coordinator into events.
+    private func receiveAll(from tasks: ZMQSocket, now: UInt64) -> [WorkerMachine.Event] {
+        var events: [WorkerMachine.Event] = []
+        while true {
+            let frame: [UInt8]
+            do {
+                guard let received = try tasks.receive(dontWait: true) else { return events }
+                frame = received
+            } catch {
+                return events + [.failed("receiving from the coordinator failed: \(error)")]
             }
-            if let parent = configuration.parentPID, getppid() != parent { return .parentGone }
-            if now - lastHeardFromCoordinator > silenceLimit { return .coordinatorSilent }
-            if let deadline = cancelDeadline, now >= deadline {
-                children.signalAll(SIGKILL)
-                cancelDeadline = nil
+            if let message = try? WireMessage(decoding: frame) {
+                events.append(.received(message, now: now))
+            } else {
+                events.append(.undecodable(now: now))
             }
         }
     }
 
-    /// Handles every queued message from the coordinator; returns an exit when one says to stop.
-    private func receiveAll(from tasks: ZMQSocket, results: ZMQSocket, now: UInt64) -> Exit? {
-        while true {
-            let frame: [UInt8]
-            do {
-                guard let received = try tasks.receive(dontWait: true) else { return nil }
-                frame = received
-            } catch {
-                return .failed("receiving from the coordinator failed: \(error)")
-            }
-            lastHeardFromCoordinator = now
-            guard let message = try? WireMessage(decoding: frame) else {
-                rejectedFrames += 1
-                continue
-            }
-            switch message {
-            case .assign(let assignments):
-                if draining {
-                    giveBack(assignments.map(\.sequence), results: results)
-                    continue
-                }
+    /// Performs the machine's actions; returns the exit when one says to stop.
+    private func perform(_ actions: [WorkerMachine.Action], results: ZMQSocket) -> Exit? {
+        for action in actions {
+            switch action {
+            case .run(let assignments):
                 var computing: [PreparedTask] = []
                 var waiting: [PreparedTask] = []
                 for assignment in assignments {
@@ -264,29 +264,52 @@ final class WorkerSession {
                     if task.resources(configuration.handlers) == .io { waiting.append(task) } else { computing.append(task) }
                 }
                 let refused = (computing.isEmpty ? [] : inbox.push(computing)) + (waiting.isEmpty ? [] : ioInbox.push(waiting))
-                if !refused.isEmpty { giveBack(refused.map(\.sequence), results: results) }
-            case .drain(let grace, let cancelRunning):
-                if !draining {
-                    draining = true
-                    giveBack((inbox.close() + ioInbox.close()).map(\.sequence), results: results)
-                }
-                if cancelRunning {
-                    for runner in runners { runner.cancel() }
-                    children.signalAll(SIGTERM)
-                    cancelDeadline = now + UInt64(grace) * 1_000_000
-                }
+                giveBack(refused.map(\.sequence), results: results)
+            case .giveBack(let sequences):
+                giveBack(sequences, results: results)
+            case .stopTakingTasks:
+                giveBack((inbox.close() + ioInbox.close()).map(\.sequence), results: results)
+            case .cancelRunning:
+                for runner in runners { runner.cancel() }
+                children.signalAll(SIGTERM)
+            case .killChildren:
+                children.signalAll(SIGKILL)
             case .reclaim(let count):
-                // Always answer, even with nothing, so the coordinator knows the reclaim is settled.
-                let taken = draining ? [] : inbox.takeLast(Int(count))
+                let taken = count > 0 ? inbox.takeLast(count) : []
                 enqueue(.returned(workerID: welcome.workerID, sequences: taken.map(\.sequence)), on: results)
-            case .shutdown:
-                return .told
-            case .outputCredit(let handledBytes):
-                outputBytesHandled = max(outputBytesHandled, min(handledBytes, outputBytesSent))
-            default:
-                break
+            case .heartbeat:
+                let available = configuration.reportsAvailableMemory ? HostFacts.availableMemoryBytes() : nil
+                enqueue(.heartbeat(workerID: welcome.workerID, availableMemoryBytes: available), on: results)
+            case .takeOutbox:
+                if let exit = takeOutbox(results: results, linesDue: false) { return exit }
+            case .sendOutputLines:
+                for batch in OutputLineBuffer.batches(outputLines?.take() ?? []) {
+                    enqueue(.output(workerID: welcome.workerID, Array(batch)), on: results)
+                }
+            case .sendResults(let started, let finished):
+                for message in ResultPacking.messages(
+                    workerID: welcome.workerID, started: started, finished: finished, maxFrameBytes: maxFrameBytes,
+                    preferredBytes: Self.resultMessageBytes)
+                {
+                    enqueue(message, on: results)
+                }
+            case .exit(let exit):
+                return exit
             }
         }
+        return nil
+    }
+
+    /// Sends progress reports, and hands the outbox's starts and results (with any taken while stopping) to the
+    /// machine, which decides whether they go now or wait behind their output lines.
+    private func takeOutbox(results: ZMQSocket, linesDue: Bool) -> Exit? {
+        let reports = outbox.takeProgress()
+        if !reports.isEmpty { enqueue(.progress(workerID: welcome.workerID, reports), on: results) }
+        let (started, finished) = outbox.takeAll()
+        let event = WorkerMachine.Event.finished(
+            started: takenWhileStopping.started + started, results: takenWhileStopping.results + finished, linesDue: linesDue)
+        takenWhileStopping = ([], [])
+        return perform(machine.handle(event), results: results)
     }
 
     private func giveBack(_ sequences: [UInt64], results: ZMQSocket) {
@@ -306,47 +329,11 @@ final class WorkerSession {
                     + "\(maxFrameBytes)")
             return
         }
-        if case .output = message { outputBytesSent += UInt64(frame.count) }
+        if case .output = message { _ = machine.handle(.outputSent(bytes: UInt64(frame.count))) }
         do {
             try outbound.send(frame, on: results)
         } catch {
             WorkerRuntime.report("jobrun worker: cannot send to the coordinator: \(error)")
-        }
-    }
-
-    /// Whether output lines may go out: the coordinator has handled all but less than a window of them. Until it
-    /// has, lines wait in the bounded `OutputLineBuffer` (which drops and counts what does not fit).
-    private var hasOutputCredit: Bool { outputBytesSent - outputBytesHandled < WireMessage.outputWindowBytes }
-
-    /// Sends every start and finished result, in messages of bounded size, after the output lines when they are
-    /// due or a result goes out.
-    ///
-    /// Results are taken before lines: a task's lines are all buffered before its result is, so every line of a
-    /// result taken here is taken too, and goes out ahead of it. Without output credit, starts and results are held
-    /// back with the lines.
-    private func flushResults(to results: ZMQSocket, linesDue: Bool = false) {
-        let reports = outbox.takeProgress()
-        if !reports.isEmpty { enqueue(.progress(workerID: welcome.workerID, reports), on: results) }
-        var (started, finished) = outbox.takeAll()
-        if let outputLines {
-            heldStarts += started
-            heldResults += finished
-            guard hasOutputCredit else { return }
-            if linesDue || !heldResults.isEmpty {
-                for batch in OutputLineBuffer.batches(outputLines.take()) {
-                    enqueue(.output(workerID: welcome.workerID, Array(batch)), on: results)
-                }
-            }
-            (started, finished) = (heldStarts, heldResults)
-            heldStarts = []
-            heldResults = []
-        }
-        guard !finished.isEmpty || !started.isEmpty else { return }
-        for message in ResultPacking.messages(
-            workerID: welcome.workerID, started: started, finished: finished, maxFrameBytes: maxFrameBytes,
-            preferredBytes: Self.resultMessageBytes)
-        {
-            enqueue(message, on: results)
         }
     }
 }
