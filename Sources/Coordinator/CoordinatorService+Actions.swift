@@ -259,8 +259,10 @@ extension CoordinatorService {
             )
         }
         count(status: status)
-        if outcome != .ok, statistics.failureSamples.count < FailureSample.kept {
-            statistics.failureSamples.append(FailureSample(id: task.id.description, body: body))
+        let samples = statistics.failureSamples.count < FailureSample.kept
+        let failure = outcome == .ok || (!samples && configuration.observers.isEmpty) ? nil : (try? JSONParser.parse(body))?.objectValue
+        if outcome != .ok, samples {
+            statistics.failureSamples.append(FailureSample(id: task.id.description, body: failure))
         }
         if body.count >= settings.outputCapBytes, ResultLine.saysTruncated(body) { statistics.outputsCut += 1 }
         statistics.recordedByWorker[id, default: 0] += 1
@@ -269,7 +271,7 @@ extension CoordinatorService {
             let recorded = RecordedOutcome(
                 id: task.id, status: status.text.description, worker: identity.name, attempts: Int(result.attempt),
                 startedAtMicroseconds: result.startedAtMicroseconds, durationMicroseconds: result.durationMicroseconds,
-                error: outcome == .ok ? nil : (try? JSONParser.parse(body))?.objectValue?["error"]?.stringValue
+                error: failure?["error"]?.stringValue, stderrTail: FailureSample.stderrTail(of: failure)
             )
             for observer in configuration.observers { observer.taskFinished(recorded) }
         }

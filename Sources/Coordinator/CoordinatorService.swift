@@ -344,6 +344,7 @@ public final class CoordinatorService {
             elapsedSeconds: statistics.elapsedSeconds(now: now)
         )
         totals.skipped = statistics.skipped
+        totals.statuses = statistics.statuses
         totals.retries = statistics.retries
         totals.workersLost = statistics.workersLost
         totals.rejectedFrames = statistics.rejectedFrames
