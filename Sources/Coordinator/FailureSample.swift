@@ -1,4 +1,5 @@
 import JSONValue
+import TaskFile
 
 /// One of the first failed tasks, kept so the summary can name it with its error and the last line it wrote to
 /// standard error (a "0 ok, 200 failed" summary says which failed and why).
@@ -25,9 +26,10 @@ struct FailureSample {
     }
 
     /// The last line of `text` that is not blank, safe to print on one line of a terminal, an HTML cell or a JSON
-    /// string: control characters (NUL, escape, carriage return...) become U+FFFD, tabs spaces, and a line longer
-    /// than `limit` Unicode scalars is cut there with `…` (scalars, not characters, so the bytes stay bounded too).
-    /// Reads backwards from the end, so a long stderr costs only its last line.
+    /// string: control characters (NUL, escape, carriage return...) and bytes that are not UTF-8 (`LosslessText`
+    /// escapes) become U+FFFD, tabs spaces, and a line longer than `limit` Unicode scalars is cut there with `…`
+    /// (scalars, not characters, so the bytes stay bounded too). Reads backwards from the end, so a long stderr
+    /// costs only its last line.
     static func lastLine(_ text: String, limit: Int = 200) -> String? {
         let scalars = text.unicodeScalars
         var end = scalars.endIndex
@@ -57,7 +59,7 @@ struct FailureSample {
             switch scalar.value {
             case 0x09: text.append(" ")
             case 0x00...0x1F, 0x7F...0x9F: text.append("\u{FFFD}")
-            default: text.append(scalar)
+            default: text.append(LosslessText.byte(of: scalar) == nil ? scalar : "\u{FFFD}")
             }
         }
         return String(text) + (line.count > limit ? "…" : "")

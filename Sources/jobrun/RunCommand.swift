@@ -76,7 +76,7 @@ struct RunCommand: StatusCommand {
         let arguments: ParallelArguments
         let source: CommandTaskSource
         do {
-            arguments = try ParallelArguments(parsing: words)
+            arguments = try ParallelArguments(parsing: Self.exactWords(words))
             source = try CommandTaskSource(arguments: arguments)
         } catch let error as ParallelArgumentError {
             printError("jobrun: \(error)")
@@ -116,6 +116,27 @@ struct RunCommand: StatusCommand {
         let status = CoordinatorService(configuration: configuration).run()
         recorder?.finish(exitStatus: status)
         return status
+    }
+
+    /// `words` with the exact bytes the command line gave: the argument parser decodes arguments as UTF-8,
+    /// replacing bytes that are not, so inputs such as `$'\xff'` are taken from the raw argument vector instead
+    /// (they are its last `words.count` entries) and kept with `LosslessText`. The command's own words stay as
+    /// decoded: they become the text of a shell command, which cannot hold such bytes. Falls back to `words` if the
+    /// raw entries do not match them.
+    static func exactWords(_ words: [String]) -> [String] {
+        let count = Int(CommandLine.argc)
+        guard words.count <= count else { return words }
+        var exact: [String] = []
+        exact.reserveCapacity(words.count)
+        var inSources = false
+        for (offset, word) in words.enumerated() {
+            guard let pointer = CommandLine.unsafeArgv[count - words.count + offset] else { return words }
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))
+            guard String(decoding: bytes, as: UTF8.self) == word else { return words }
+            if [":::", ":::+", "::::", "::::+"].contains(word) { inSources = true }
+            exact.append(inSources ? LosslessText.decode(bytes) : word)
+        }
+        return exact
     }
 
     /// `--dry-run`: each job's command, one a line, as it would run.
