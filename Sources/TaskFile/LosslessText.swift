@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Text that keeps the bytes that are not UTF-8, so `jobrun run` can pass an input such as `$'\xff\xfe'` to its
 /// command, and print what the command wrote, byte for byte, although both travel as Swift strings and JSON.
 ///
@@ -11,7 +15,11 @@ public enum LosslessText {
 
     /// `bytes` as text, each byte that is not UTF-8 kept as its escape scalar.
     public static func decode<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
-        if let valid = String(validating: bytes, as: UTF8.self) { return valid }
+        // Through a buffer, the common case (valid UTF-8) takes the standard library's fast path even where this
+        // generic function is not specialized.
+        let valid = bytes.withContiguousStorageIfAvailable { String(validating: $0, as: UTF8.self) }
+            ?? String(validating: bytes, as: UTF8.self)
+        if let valid { return valid }
         let bytes = Array(bytes)
         var scalars = String.UnicodeScalarView()
         var index = 0
@@ -34,9 +42,12 @@ public enum LosslessText {
 
     /// Whether `text` holds an escaped byte.
     public static func hasRawBytes(_ text: String) -> Bool {
-        // Every escape's UTF-8 starts with 0xF4; most text has none, and its bytes are quick to scan.
-        guard text.utf8.contains(0xF4) else { return false }
-        return text.unicodeScalars.contains { $0.value >= firstEscape }
+        // Every escape's UTF-8 starts with 0xF4; most text has none, and memchr finds that quickly.
+        var copy = text
+        let maybe = copy.withUTF8 { buffer in
+            buffer.baseAddress.map { memchr($0, 0xF4, buffer.count) != nil } ?? false
+        }
+        return maybe && text.unicodeScalars.contains { $0.value >= firstEscape }
     }
 
     /// The bytes `text` stands for: its UTF-8, with each escape scalar replaced by its byte.
