@@ -257,6 +257,7 @@ public final class CoordinatorService {
             elapsedSeconds: tally.statistics.elapsedSeconds(now: now)
         )
         totals.skipped = tally.statistics.skipped
+        totals.statuses = tally.statistics.statuses
         totals.retries = tally.statistics.retries
         totals.workersLost = tally.statistics.workersLost
         totals.rejectedFrames = tally.statistics.rejectedFrames

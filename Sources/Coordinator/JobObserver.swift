@@ -57,6 +57,8 @@ public struct RecordedOutcome: Sendable {
     public var durationMicroseconds: UInt64
     /// The error sentence when the task did not succeed.
     public var error: String?
+    /// The last line of its standard error when it did not succeed (one line, bounded; see `FailureSample`).
+    public var stderrTail: String? = nil
 }
 
 /// Counts so far.
@@ -77,6 +79,9 @@ public struct JobTotals: Sendable, Equatable {
     public var rejectedFrames = 0
     /// Late or duplicate results that were not recorded.
     public var droppedResults = 0
+    /// Recorded tasks by status; `succeeded` and `failed` are its `ok` and the rest (nil: `succeeded` count as ok and
+    /// `failed` as failed).
+    public var statuses: StatusCounts? = nil
     /// Why tasks are not running yet, as one phrase (`waiting: 3 for dependencies, 2 for pool places`); empty when
     /// none wait for anything but a free worker.
     public var waiting = ""

@@ -46,6 +46,14 @@ struct JobStatistics {
 
     var recorded: Int { succeeded + failed }
 
+    /// Recorded tasks by status, those an earlier run recorded (`--resume`) included: `failed` counts what is
+    /// neither timed out, cancelled nor skipped, and earlier results that were not ok count as failed.
+    var statuses: StatusCounts {
+        StatusCounts(
+            ok: succeeded + skippedSucceeded, failed: failed - timedOut - cancelled - dependencySkipped + skippedFailures,
+            timeout: timedOut, cancelled: cancelled, skipped: dependencySkipped)
+    }
+
     func elapsedSeconds(now: UInt64) -> Double { Double(now - startedAt) / 1e9 }
 
     /// Tasks recorded per second since the start.

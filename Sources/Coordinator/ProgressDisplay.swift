@@ -76,7 +76,7 @@ struct ProgressDisplay {
     static func describe(_ statistics: JobStatistics, busyWorkers: Int, workers: Int, now: UInt64) -> String {
         let total = statistics.totalIsKnown ? "/\(statistics.totalTasks)" : " of \(statistics.totalTasks) read so far"
         var parts = ["\(statistics.recorded + statistics.skipped)\(total) done"]
-        if statistics.failed > 0 { parts.append("\(statistics.failed) failed") }
+        if statistics.failed > 0 { parts.append(statistics.statuses.phrase(includingOK: false)) }
         parts.append("\(formatRate(statistics.rate(now: now))) tasks/s")
         parts.append("\(formatDuration(statistics.elapsedSeconds(now: now))) elapsed")
         if let left = statistics.estimatedSecondsLeft(now: now) { parts.append("ETA \(formatDuration(left))") }

@@ -147,8 +147,10 @@ final class ResultRecorder {
             )
         }
         count(status: status)
-        if outcome != .ok, tally.statistics.failureSamples.count < FailureSample.kept {
-            tally.statistics.failureSamples.append(FailureSample(id: task.id.description, body: body))
+        let samples = tally.statistics.failureSamples.count < FailureSample.kept
+        let failure = outcome == .ok || (!samples && configuration.observers.isEmpty) ? nil : (try? JSONParser.parse(body))?.objectValue
+        if outcome != .ok, samples {
+            tally.statistics.failureSamples.append(FailureSample(id: task.id.description, body: failure))
         }
         if body.count >= settings.outputCapBytes, ResultLine.saysTruncated(body) { tally.statistics.outputsCut += 1 }
         tally.statistics.recordedByWorker[id, default: 0] += 1
@@ -157,7 +159,7 @@ final class ResultRecorder {
             let recorded = RecordedOutcome(
                 id: task.id, status: status.text.description, worker: identity.name, attempts: Int(result.attempt),
                 startedAtMicroseconds: result.startedAtMicroseconds, durationMicroseconds: result.durationMicroseconds,
-                error: outcome == .ok ? nil : (try? JSONParser.parse(body))?.objectValue?["error"]?.stringValue
+                error: failure?["error"]?.stringValue, stderrTail: FailureSample.stderrTail(of: failure)
             )
             for observer in configuration.observers { observer.taskFinished(recorded) }
         }

@@ -25,7 +25,7 @@ final class StreamedOutputRelay {
         var queued = false
         for line in lines {
             guard let task = pending[line.sequence] else { continue }
-            let text = String(decoding: line.text, as: UTF8.self)
+            let text = LosslessText.decode(line.text)
             let isStderr = line.stream == .stderr
             for observer in configuration.observers {
                 observer.taskOutput(task.id, stream: isStderr ? "stderr" : "stdout", line: text, cut: line.cut)

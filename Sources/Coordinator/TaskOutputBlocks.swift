@@ -1,5 +1,6 @@
 import Glibc
 import JSONValue
+import TaskFile
 
 /// How `jobrun run` prints task output.
 public struct TaskOutputMode: Sendable {
@@ -46,10 +47,11 @@ final class TaskOutputBlocks {
     /// A task ended with this result body: prints its output, or holds it until the tasks before it have ended.
     func taskEnded(_ sequence: UInt64, inputs: [String], body: [UInt8]) {
         let object = (try? body.withUnsafeBytes { try JSONParser.parse($0) })?.objectValue
-        var stdout = Array((object?["stdout"]?.stringValue ?? "").utf8)
-        var stderr = Array((object?["stderr"]?.stringValue ?? "").utf8)
+        // The output's bytes that are not UTF-8 travel as `LosslessText` escapes; printed, they are the bytes again.
+        var stdout = LosslessText.encode(object?["stdout"]?.stringValue ?? "")
+        var stderr = LosslessText.encode(object?["stderr"]?.stringValue ?? "")
         if mode.tag {
-            let tag = inputs.joined(separator: "\t")
+            let tag = LosslessText.encode(inputs.joined(separator: "\t"))
             stdout = Self.tagged(stdout, with: tag)
             stderr = Self.tagged(stderr, with: tag)
         }
@@ -79,14 +81,14 @@ final class TaskOutputBlocks {
     }
 
     /// `text` with `tag` and a tab before each line.
-    static func tagged(_ text: [UInt8], with tag: String) -> [UInt8] {
+    static func tagged(_ text: [UInt8], with tag: [UInt8]) -> [UInt8] {
         guard !text.isEmpty else { return text }
         var result: [UInt8] = []
         result.reserveCapacity(text.count + 16)
         var atLineStart = true
         for byte in text {
             if atLineStart {
-                result.append(contentsOf: tag.utf8)
+                result.append(contentsOf: tag)
                 result.append(0x09)
             }
             result.append(byte)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Clock
+import TaskFile
 
 /// Prints streamed task output (`--stream-output` in the foreground) without ever blocking the coordinator.
 ///
@@ -36,13 +37,15 @@ final class TaskOutputPrinter {
     /// writes it. Consecutive lines for one descriptor go out in one `write`.
     func add(_ line: String, to descriptor: Int32) {
         guard !gone.contains(descriptor) else { return }
-        let size = line.utf8.count + 1
+        // Bytes of the line that are not UTF-8 are `LosslessText` escapes: they are printed as the bytes.
+        let bytes = LosslessText.encode(line)
+        let size = bytes.count + 1
         guard waitingBytes + size <= Self.limitBytes else {
             notShown += 1
             return
         }
         if waiting.last?.descriptor != descriptor { waiting.append((descriptor, [])) }
-        waiting[waiting.count - 1].bytes.append(contentsOf: line.utf8)
+        waiting[waiting.count - 1].bytes.append(contentsOf: bytes)
         waiting[waiting.count - 1].bytes.append(UInt8(ascii: "\n"))
         waitingBytes += size
     }

@@ -1,5 +1,6 @@
 import Clock
 public import JSONValue
+import Coordinator
 
 /// Writes job events as NDJSON lines into a byte buffer, numbering them.
 ///
@@ -81,6 +82,7 @@ public struct EventEncoder: Sendable {
         raw(",\"duration_us\":")
         appendDecimal(task.durationMicroseconds, to: &buffer)
         if let error = task.error { field(",\"error\":", string: error) }
+        if let tail = task.stderrTail { field(",\"stderr_tail\":", string: tail) }
         end()
     }
 
@@ -131,6 +133,8 @@ public struct EventEncoder: Sendable {
         raw(",\"elapsed_us\":")
         appendDecimal(totals.elapsedMicroseconds, to: &buffer)
         if !totals.waiting.isEmpty { field(",\"waiting\":", string: totals.waiting) }
+        raw(",\"statuses\":")
+        JSONWriter.append(totals.statuses.json(), to: &buffer)
     }
 
     private mutating func begin(_ kind: StaticString, at time: Int64) {

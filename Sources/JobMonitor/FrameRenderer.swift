@@ -1,4 +1,5 @@
 import JSONValue
+import Coordinator
 
 /// Renders a job's state as the lines of a text frame: totals, rate and ETA, per-worker (or per-host) rows, the
 /// slowest running tasks and the latest failures. Plain text: it works in any terminal, over ssh and in logs.
@@ -39,11 +40,13 @@ public struct FrameRenderer: Sendable {
         return lines
     }
 
-    /// One line of counts: done of total, failures, rate, elapsed, ETA and busy workers.
+    /// One line of counts: done of total, each status but ok (and, once the job ended, tasks never started), rate, elapsed, ETA and busy workers.
     public func progressLine(_ state: JobState, nowMicroseconds: Int64) -> String {
         let progress = JobProgress(state, nowMicroseconds: nowMicroseconds)
         var parts = ["\(state.totals.recorded)/\(state.totals.total) done"]
-        parts.append("\(state.totals.failed) failed")
+        // Once the job is over, nothing runs: what has no result never started.
+        let notStarted = state.ending == nil ? 0 : state.totals.notStarted(running: 0)
+        parts.append(state.totals.statuses.phrase(notStarted: notStarted, includingOK: false))
         parts.append("\(DisplayFormat.rate(progress.rate)) tasks/s")
         parts.append("\(DisplayFormat.clock(seconds: progress.elapsedSeconds)) elapsed")
         if let left = progress.estimatedSecondsLeft { parts.append("ETA \(DisplayFormat.clock(seconds: left))") }
@@ -52,10 +55,12 @@ public struct FrameRenderer: Sendable {
         return parts.joined(separator: ", ")
     }
 
-    /// A failure as one line: id, worker, duration and error.
-    public static func failureLine(_ task: JobState.FinishedTask) -> String {
-        let status = task.status == "failed" ? "" : " (\(task.status))"
-        let error = task.error.map { ": " + DisplayFormat.oneLine($0) } ?? ""
+    /// A task that did not succeed as one line: id, its status unless `failed` (or `showingStatus` is false),
+    /// worker, duration, error and the last line of its stderr.
+    public static func failureLine(_ task: JobState.FinishedTask, showingStatus: Bool = true) -> String {
+        let status = task.status == "failed" || !showingStatus ? "" : " (\(task.status))"
+        var error = task.error.map { ": " + DisplayFormat.oneLine($0) } ?? ""
+        if let tail = task.stderrTail { error += " (stderr: \(DisplayFormat.oneLine(tail, limit: 120)))" }
         return "\(DisplayFormat.taskID(task.id))\(status) on \(task.worker) after \(DisplayFormat.duration(microseconds: task.durationMicroseconds))\(error)"
     }
 

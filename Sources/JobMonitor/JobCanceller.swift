@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Clock
 import JSONValue
+import Coordinator
 
 /// `jobrun cancel`: asks a running job's coordinator to stop, as a Ctrl-C in its terminal would, and waits for it to
 /// end. A second cancel, like a second Ctrl-C, stops the running tasks at once.
@@ -56,7 +57,9 @@ public struct JobCanceller {
             return 1
         }
         let final = current.metadata ?? metadata
-        FileText.standardOutput("jobrun: job \(record.id) \(current.displayState): \(final.recorded)/\(final.total) done, \(final.failed) failed; results in \(final.resultsPath)\n")
+        FileText.standardOutput(
+            "jobrun: job \(record.id) \(current.displayState): \(final.recorded)/\(final.total) done "
+                + "(\(final.statuses.phrase(notStarted: final.notStarted))); results in \(final.resultsPath)\n")
         return 0
     }
 }

@@ -1,4 +1,5 @@
 public import JSONValue
+import Coordinator
 
 /// One event of a job, as `EventEncoder` writes it and `jobrun tail --json` shows it.
 ///
@@ -8,10 +9,10 @@ public import JSONValue
 /// | `worker_joined` | `worker`, `host` |
 /// | `worker_lost` | `worker`, `reason`, `requeued` |
 /// | `tasks_started` | `worker`, `ids` |
-/// | `task_finished` | `id`, `status`, `worker`, `attempts`, `started_us`, `duration_us`, `error` (unless ok) |
+/// | `task_finished` | `id`, `status`, `worker`, `attempts`, `started_us`, `duration_us`, `error` (unless ok), `stderr_tail` (the last line of its stderr, unless ok and when it wrote one) |
 /// | `output` | `id`, `stream` (`stdout`/`stderr`), `line`, `cut` (`true` when the line continues in the next) |
 /// | `progress` | `id`, `worker`, `permille` (0–1000, when known), `message` |
-/// | `totals` | `total`, `succeeded`, `failed`, `workers`, `busy`, `elapsed_us`, and `waiting` when tasks wait for dependencies, pools or resources |
+/// | `totals` | `total`, `succeeded`, `failed` (every status but ok), `statuses` (`ok`, `failed`, `timeout`, `cancelled`, `skipped`), `workers`, `busy`, `elapsed_us`, and `waiting` when tasks wait for dependencies, pools or resources |
 /// | `job_ended` | `ending`, and the fields of `totals` |
 public enum JobEvent: Sendable, Equatable {
     case jobStarted(JobState.Info)
@@ -84,7 +85,8 @@ public struct SequencedEvent: Sendable, Equatable {
             event = .taskFinished(JobState.FinishedTask(
                 id: try fields.value("id"), status: try fields.string("status"), worker: try fields.string("worker"),
                 attempts: try fields.int("attempts"), startedMicroseconds: Int64(try fields.int("started_us")),
-                durationMicroseconds: UInt64(max(try fields.int("duration_us"), 0)), error: object["error"]?.stringValue
+                durationMicroseconds: UInt64(max(try fields.int("duration_us"), 0)), error: object["error"]?.stringValue,
+                stderrTail: object["stderr_tail"]?.stringValue
             ))
         case "output":
             event = .output(id: try fields.value("id"), stream: try fields.string("stream"), line: try fields.string("line"))
@@ -134,7 +136,8 @@ struct EventFields {
         JobState.Totals(
             total: try int("total"), succeeded: try int("succeeded"), failed: try int("failed"),
             workers: try int("workers"), busyWorkers: try int("busy"),
-            elapsedMicroseconds: UInt64(max(try int("elapsed_us"), 0)), waiting: (try? string("waiting")) ?? ""
+            elapsedMicroseconds: UInt64(max(try int("elapsed_us"), 0)), waiting: (try? string("waiting")) ?? "",
+            statuses: StatusCounts(json: object["statuses"])
         )
     }
 }

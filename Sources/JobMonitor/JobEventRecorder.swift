@@ -147,7 +147,7 @@ public final class JobEventRecorder: JobObserver {
         let task = JobState.FinishedTask(
             id: outcome.id.original, status: outcome.status, worker: outcome.worker, attempts: outcome.attempts,
             startedMicroseconds: outcome.startedAtMicroseconds, durationMicroseconds: outcome.durationMicroseconds,
-            error: outcome.error
+            error: outcome.error, stderrTail: outcome.stderrTail
         )
         state.taskFinished(task, key: outcome.id.key)
         encoder.taskFinished(task, at: Clocks.realTimeMicroseconds())
@@ -171,6 +171,7 @@ public final class JobEventRecorder: JobObserver {
         if monotonic &- lastMetadataAt >= 2_000_000_000, metadata.recorded != totals.recorded || metadata.total != totals.total {
             metadata.succeeded = totals.succeeded
             metadata.failed = totals.failed
+            metadata.statuses = current.statuses
             metadata.total = totals.total
             writeMetadata()
         }
@@ -193,6 +194,7 @@ public final class JobEventRecorder: JobObserver {
         metadata.state = JobRunState(rawValue: ending) ?? .failed
         metadata.succeeded = totals.succeeded
         metadata.failed = totals.failed
+        metadata.statuses = final.statuses
         metadata.total = totals.total
         metadata.endedMicroseconds = now
         closeEverything(lingerMilliseconds: 500)
@@ -394,7 +396,7 @@ public final class JobEventRecorder: JobObserver {
         JobState.Totals(
             total: totals.total, succeeded: totals.succeeded, failed: totals.failed, workers: totals.workers,
             busyWorkers: totals.busyWorkers, elapsedMicroseconds: UInt64(max(totals.elapsedSeconds, 0) * 1e6),
-            waiting: totals.waiting
+            waiting: totals.waiting, statuses: totals.statuses
         )
     }
 }

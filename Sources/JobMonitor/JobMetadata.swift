@@ -1,4 +1,5 @@
 public import JSONValue
+public import Coordinator
 
 /// Where a job stands, as its coordinator last recorded it in `job.json`.
 public enum JobRunState: String, Sendable, Equatable {
@@ -67,8 +68,11 @@ public struct JobMetadata: Sendable, Equatable {
     public var total: Int
     /// Tasks recorded as succeeded, as of the last update.
     public var succeeded: Int
-    /// Tasks recorded as failed, as of the last update.
+    /// Tasks recorded other than ok, as of the last update.
     public var failed: Int
+    /// Recorded tasks by status, as of the last update (a job.json written without them counts `succeeded` ok and
+    /// `failed` failed).
+    public var statuses: StatusCounts
     /// The coordinator's exit status, once it exited normally.
     public var exitStatus: Int32?
 
@@ -94,10 +98,14 @@ public struct JobMetadata: Sendable, Equatable {
         self.total = 0
         self.succeeded = 0
         self.failed = 0
+        self.statuses = StatusCounts()
     }
 
     /// Tasks with a result.
     public var recorded: Int { succeeded + failed }
+
+    /// Tasks without a result once the job is over (while it runs, some of them are running).
+    public var notStarted: Int { max(total - recorded, 0) }
 
     /// The metadata as a JSON object (the content of `job.json`).
     public var json: JSONValue {
@@ -113,7 +121,7 @@ public struct JobMetadata: Sendable, Equatable {
             ("state", .string(state.rawValue)), ("created_us", optional(createdMicroseconds)),
             ("started_us", optional(startedMicroseconds)), ("ended_us", optional(endedMicroseconds)),
             ("total", .number(JSONNumber(total))), ("succeeded", .number(JSONNumber(succeeded))),
-            ("failed", .number(JSONNumber(failed))),
+            ("failed", .number(JSONNumber(failed))), ("statuses", statuses.json(notStarted: state.isActive ? nil : notStarted)),
             ("exit_status", exitStatus.map { .number(JSONNumber(Int($0))) } ?? .null),
         ]))
     }
@@ -156,6 +164,7 @@ public struct JobMetadata: Sendable, Equatable {
         total = try integer("total")
         succeeded = try integer("succeeded")
         failed = try integer("failed")
+        statuses = StatusCounts(json: object["statuses"]) ?? StatusCounts(ok: succeeded, failed: failed)
         exitStatus = optionalInteger("exit_status").map { Int32(clamping: $0) }
     }
 

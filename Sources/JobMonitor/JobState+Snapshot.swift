@@ -1,4 +1,5 @@
 public import JSONValue
+import Coordinator
 
 extension JobState {
     /// The state as the control endpoint's `snapshot` reply: everything a viewer needs for its first frame, and the
@@ -21,7 +22,7 @@ extension JobState {
             ("total", int(totals.total)), ("succeeded", int(totals.succeeded)), ("failed", int(totals.failed)),
             ("workers", int(totals.workers)), ("busy", int(totals.busyWorkers)),
             ("elapsed_us", unsigned(totals.elapsedMicroseconds)), ("at_us", int64(totalsMicroseconds)),
-            ("waiting", .string(totals.waiting)),
+            ("waiting", .string(totals.waiting)), ("statuses", totals.statuses.json()),
         ]))))
         members.append(("workers", .array(workers.map { row in
             .object(JSONObject([
@@ -102,6 +103,7 @@ extension JobState {
             ("attempts", .number(JSONNumber(task.attempts))), ("started_us", .number(JSONNumber(Int(task.startedMicroseconds)))),
             ("duration_us", .number(JSONNumber(Int(clamping: task.durationMicroseconds)))),
             ("error", task.error.map { .string($0) } ?? .null),
+            ("stderr_tail", task.stderrTail.map { .string($0) } ?? .null),
         ]))
     }
 
@@ -110,7 +112,8 @@ extension JobState {
         return FinishedTask(
             id: try item.value("id"), status: try item.string("status"), worker: try item.string("worker"),
             attempts: try item.int("attempts"), startedMicroseconds: Int64(try item.int("started_us")),
-            durationMicroseconds: UInt64(max(try item.int("duration_us"), 0)), error: object["error"]?.stringValue
+            durationMicroseconds: UInt64(max(try item.int("duration_us"), 0)), error: object["error"]?.stringValue,
+            stderrTail: object["stderr_tail"]?.stringValue
         )
     }
 }

@@ -1,4 +1,5 @@
 public import JSONValue
+public import Coordinator
 import TaskFile
 
 /// Everything known about a job from its events: counts, workers, running tasks, durations and failures.
@@ -42,20 +43,26 @@ public struct JobState: Sendable {
     /// The coordinator's counts.
     public struct Totals: Sendable, Equatable {
         public var total: Int
+        /// Tasks recorded ok.
         public var succeeded: Int
+        /// Tasks recorded other than ok (failed, timed out, cancelled or skipped; `statuses` tells them apart).
         public var failed: Int
         public var workers: Int
         public var busyWorkers: Int
         public var elapsedMicroseconds: UInt64
         /// Why tasks wait (dependencies, pools, resources), as one phrase; empty when nothing waits on those.
         public var waiting: String
+        /// Recorded tasks by status. Counts from a jobrun that did not record them are `succeeded` ok and `failed`
+        /// failed.
+        public var statuses: StatusCounts
 
-        /// Creates counts.
+        /// Creates counts; without `statuses`, `succeeded` tasks count as ok and `failed` ones as failed.
         public init(
             total: Int, succeeded: Int, failed: Int, workers: Int, busyWorkers: Int, elapsedMicroseconds: UInt64,
-            waiting: String = ""
+            waiting: String = "", statuses: StatusCounts? = nil
         ) {
             self.waiting = waiting
+            self.statuses = statuses ?? StatusCounts(ok: succeeded, failed: failed)
             self.total = total
             self.succeeded = succeeded
             self.failed = failed
@@ -66,6 +73,12 @@ public struct JobState: Sendable {
 
         /// Tasks with a result.
         public var recorded: Int { succeeded + failed }
+
+        /// Tasks without a result that are not running either (`running`: how many are).
+        public func notStarted(running: Int) -> Int { max(total - recorded - running, 0) }
+
+        /// The counts as one phrase: `3 ok, 1 failed, 2 cancelled, 4 not started`.
+        public func phrase(running: Int) -> String { statuses.phrase(notStarted: notStarted(running: running)) }
     }
 
     /// One worker's row.
@@ -127,12 +140,15 @@ public struct JobState: Sendable {
         public var durationMicroseconds: UInt64
         /// What went wrong, when it did not succeed.
         public var error: String?
+        /// The last line of its standard error, when it did not succeed (one line, at most about 200 characters).
+        public var stderrTail: String?
 
         /// Creates a finished task.
         public init(
             id: JSONValue, status: String, worker: String, attempts: Int, startedMicroseconds: Int64,
-            durationMicroseconds: UInt64, error: String?
+            durationMicroseconds: UInt64, error: String?, stderrTail: String? = nil
         ) {
+            self.stderrTail = stderrTail
             self.id = id
             self.status = status
             self.worker = worker
@@ -237,6 +253,7 @@ public struct JobState: Sendable {
     public mutating func taskFinished(_ task: FinishedTask, key: String? = nil) {
         if !running.isEmpty { running.removeValue(forKey: key ?? Self.key(for: task.id)) }
         if task.succeeded { totals.succeeded += 1 } else { totals.failed += 1 }
+        totals.statuses.add(status: task.status)
         durationSumMicroseconds &+= task.durationMicroseconds
         durationCount += 1
         if let index = rowIndex(of: task.worker) {

@@ -1,8 +1,9 @@
 import Clock
+import Coordinator
 import JSONValue
 
-/// `jobrun status`: the jobs on this machine as a table (id, name, state, done/total, failed, age) or as JSON
-/// lines. Running jobs are asked for fresh counts (briefly); the others show what their `job.json` recorded.
+/// `jobrun status`: the jobs on this machine as a table (id, name, state, done/total, age, and the tasks by status)
+/// or as JSON lines. Running jobs are asked for fresh counts (briefly); the others show what their `job.json` recorded.
 ///
 /// Threads: use from one thread.
 public struct JobStatusTable {
@@ -12,6 +13,11 @@ public struct JobStatusTable {
         public var total: Int
         public var succeeded: Int
         public var failed: Int
+        /// Recorded tasks by status.
+        public var statuses: StatusCounts
+        /// Tasks that never started, when known: a running job's come from its snapshot, an ended job's from its
+        /// counts; nil for a running job that did not answer.
+        public var notStarted: Int?
         public var recorded: Int { succeeded + failed }
     }
 
@@ -23,13 +29,17 @@ public struct JobStatusTable {
         let client = records.contains { $0.isLive } ? try? ControlClient() : nil
         rows = records.map { record in
             let metadata = record.metadata
-            var row = Row(record: record, total: metadata?.total ?? 0, succeeded: metadata?.succeeded ?? 0, failed: metadata?.failed ?? 0)
+            var row = Row(
+                record: record, total: metadata?.total ?? 0, succeeded: metadata?.succeeded ?? 0, failed: metadata?.failed ?? 0,
+                statuses: metadata?.statuses ?? StatusCounts(), notStarted: record.isLive ? nil : metadata?.notStarted)
             if record.isLive, let client, let endpoint = metadata?.controlEndpoint,
                 let state = try? client.snapshot(endpoint: endpoint, timeoutMilliseconds: timeoutMilliseconds)
             {
                 row.total = state.totals.total
                 row.succeeded = state.totals.succeeded
                 row.failed = state.totals.failed
+                row.statuses = state.totals.statuses
+                row.notStarted = state.totals.notStarted(running: state.running.count)
             }
             return row
         }
@@ -40,7 +50,7 @@ public struct JobStatusTable {
         let nameWidth = min(max(rows.compactMap { $0.record.metadata?.name.count }.max() ?? 4, 4), 32)
         var lines = [
             DisplayFormat.pad("ID", 20) + "  " + DisplayFormat.pad("NAME", nameWidth) + "  " + DisplayFormat.pad("STATE", 11)
-                + "  " + DisplayFormat.pad("DONE/TOTAL", 15, right: true) + "  " + DisplayFormat.pad("FAILED", 7, right: true) + "  AGE",
+                + "  " + DisplayFormat.pad("DONE/TOTAL", 15, right: true) + "  " + DisplayFormat.pad("AGE", 8) + "  TASKS",
         ]
         for row in rows {
             let metadata = row.record.metadata
@@ -49,19 +59,21 @@ public struct JobStatusTable {
                 DisplayFormat.pad(row.record.id, 20) + "  " + DisplayFormat.pad(metadata?.name ?? "?", nameWidth) + "  "
                     + DisplayFormat.pad(row.record.displayState, 11) + "  "
                     + DisplayFormat.pad("\(row.recorded)/\(row.total)", 15, right: true) + "  "
-                    + DisplayFormat.pad(String(row.failed), 7, right: true) + "  " + age
+                    + DisplayFormat.pad(age, 8) + "  " + row.statuses.phrase(notStarted: row.notStarted ?? 0)
             )
         }
         return lines
     }
 
-    /// One JSON object per job: its `job.json` fields with fresh counts, and `display_state`.
+    /// One JSON object per job: its `job.json` fields with fresh counts (`statuses` with `not_started` when known),
+    /// and `display_state`.
     public func jsonLines() -> [String] {
         rows.map { row in
             var object = row.record.metadata?.json.objectValue ?? JSONObject([("id", .string(row.record.id))])
             object["total"] = .number(JSONNumber(row.total))
             object["succeeded"] = .number(JSONNumber(row.succeeded))
             object["failed"] = .number(JSONNumber(row.failed))
+            object["statuses"] = row.statuses.json(notStarted: row.notStarted)
             object["display_state"] = .string(row.record.displayState)
             if let problem = row.record.metadataProblem { object["problem"] = .string(problem) }
             return JSONValue.object(object).text

@@ -5,7 +5,7 @@ import Glibc
 
 extension ReportBuilder {
     /// The duration histogram SVG: bins across the observed range (logarithmic when durations span more than a
-    /// factor of 20), each bar stacked ok below and not-ok above.
+    /// factor of 20), each bar stacked by status in legend order (ok at the bottom), each status in its own colour.
     func histogram(binCount: Int = 30) -> String {
         let durations = tasks.map { Double(max($0.durationMicroseconds, 1)) }
         guard let low = durations.min(), let high = durations.max() else { return "<p>No task finished.</p>\n" }
@@ -14,15 +14,16 @@ extension ReportBuilder {
         let upper = logarithmic ? log10(high) : high
         let bins = upper > lower ? binCount : 1
         let binWidth = bins > 1 ? (upper - lower) / Double(bins) : 1
-        var good = [Int](repeating: 0, count: bins)
-        var bad = [Int](repeating: 0, count: bins)
+        // counts[bin][status]: statuses in legend order; one this version does not know counts as failed.
+        let failedIndex = Self.statuses.firstIndex { $0.name == "failed" }!
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: Self.statuses.count), count: bins)
         for task in tasks {
             let value = Double(max(task.durationMicroseconds, 1))
             let position = logarithmic ? log10(value) : value
             let bin = min(max(Int((position - lower) / binWidth), 0), bins - 1)
-            if task.succeeded { good[bin] += 1 } else { bad[bin] += 1 }
+            counts[bin][Self.statuses.firstIndex { $0.name == task.status } ?? failedIndex] += 1
         }
-        let tallest = max(zip(good, bad).map { $0 + $1 }.max() ?? 1, 1)
+        let tallest = max(counts.map { $0.reduce(0, +) }.max() ?? 1, 1)
         let left = 50.0, top = 10.0, plotHeight = 180.0, plotWidth = 720.0
         let barWidth = plotWidth / Double(bins)
         let edge = { (index: Int) -> Double in
@@ -35,14 +36,13 @@ extension ReportBuilder {
         svg += "<text x=\"\(Self.coordinate(left - 6))\" y=\"\(Self.coordinate(top + plotHeight))\" text-anchor=\"end\">0</text>\n"
         for index in 0..<bins {
             let x = left + Double(index) * barWidth
-            let okHeight = Double(good[index]) / Double(tallest) * plotHeight
-            let badHeight = Double(bad[index]) / Double(tallest) * plotHeight
             let range = "\(DisplayFormat.duration(microseconds: UInt64(edge(index)))) – \(DisplayFormat.duration(microseconds: UInt64(edge(index + 1))))"
-            if good[index] > 0 {
-                svg += "<rect class=\"ok\" x=\"\(Self.coordinate(x + 1))\" y=\"\(Self.coordinate(top + plotHeight - okHeight))\" width=\"\(Self.coordinate(max(barWidth - 2, 1)))\" height=\"\(Self.coordinate(okHeight))\"><title>\(good[index]) ok, \(range)</title></rect>\n"
-            }
-            if bad[index] > 0 {
-                svg += "<rect class=\"failed\" x=\"\(Self.coordinate(x + 1))\" y=\"\(Self.coordinate(top + plotHeight - okHeight - badHeight))\" width=\"\(Self.coordinate(max(barWidth - 2, 1)))\" height=\"\(Self.coordinate(badHeight))\"><title>\(bad[index]) not ok, \(range)</title></rect>\n"
+            var base = top + plotHeight
+            for (statusIndex, status) in Self.statuses.enumerated() where counts[index][statusIndex] > 0 {
+                let count = counts[index][statusIndex]
+                let height = Double(count) / Double(tallest) * plotHeight
+                base -= height
+                svg += "<rect class=\"\(status.name)\" x=\"\(Self.coordinate(x + 1))\" y=\"\(Self.coordinate(base))\" width=\"\(Self.coordinate(max(barWidth - 2, 1)))\" height=\"\(Self.coordinate(height))\"><title>\(count) \(status.name), \(range)</title></rect>\n"
             }
         }
         let labelEvery = max(bins / 6, 1)

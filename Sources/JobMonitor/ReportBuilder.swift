@@ -100,7 +100,7 @@ public struct ReportBuilder {
         let totals = state.totals
         var rows: [(String, String)] = [
             ("State", displayState),
-            ("Tasks", "\(totals.recorded) of \(totals.total) done: \(totals.succeeded) ok, \(totals.failed) failed"),
+            ("Tasks", "\(totals.recorded) of \(totals.total) done: \(totals.phrase(running: state.running.count))"),
             ("Started", state.info.map { Clocks.rfc3339(microseconds: $0.startedMicroseconds) } ?? "unknown"),
             ("Wall time", DisplayFormat.duration(microseconds: UInt64(end - start))),
             ("Throughput", wall > 0 ? "\(DisplayFormat.rate(Double(totals.recorded) / wall)) tasks/s" : "-"),
@@ -146,12 +146,12 @@ public struct ReportBuilder {
         let failures = tasks.filter { !$0.succeeded }
         guard !failures.isEmpty else { return "<p>No task failed.</p>\n" }
         var text = "<table class=\"list failures\"><tr><th>task</th><th>status</th><th>worker</th><th class=\"num\">attempts</th>"
-            + "<th>started</th><th class=\"num\">duration</th><th>error</th></tr>\n"
+            + "<th>started</th><th class=\"num\">duration</th><th>error</th><th>last stderr line</th></tr>\n"
         for task in failures.prefix(maxFailureRows) {
             text += "<tr><td>\(Self.escape(DisplayFormat.taskID(task.id)))</td><td>\(Self.escape(task.status))</td><td>\(Self.escape(task.worker))</td>"
                 + "<td class=\"num\">\(task.attempts)</td><td>\(Clocks.rfc3339(microseconds: task.startedMicroseconds))</td>"
                 + "<td class=\"num\">\(DisplayFormat.duration(microseconds: task.durationMicroseconds))</td>"
-                + "<td class=\"error\">\(Self.escape(task.error ?? ""))</td></tr>\n"
+                + "<td class=\"error\">\(Self.escape(task.error ?? ""))</td><td class=\"error\">\(Self.escape(task.stderrTail ?? ""))</td></tr>\n"
         }
         text += "</table>\n"
         if failures.count > maxFailureRows { text += "<p>… and \(failures.count - maxFailureRows) more failures (see the results file).</p>\n" }

@@ -189,7 +189,7 @@ public final class TailSession {
         }
         switch event.event {
         case .taskFinished(let task) where !task.succeeded:
-            frame.message("failed: " + FrameRenderer.failureLine(task))
+            frame.message("\(task.status): " + FrameRenderer.failureLine(task, showingStatus: false))
         case .workerLost(let name, let reason, let requeued):
             frame.message("worker \(name) lost: \(reason); \(requeued) of its tasks went back to the queue")
         case .output(let id, let stream, let text) where options.output:

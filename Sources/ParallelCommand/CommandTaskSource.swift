@@ -91,7 +91,7 @@ public final class CommandTaskSource: TaskSource {
         if let stream {
             switch stream.next() {
             case .line(let bytes, let number):
-                values.append(String(decoding: bytes, as: UTF8.self))
+                values.append(LosslessText.decode(bytes))
                 line = number
             case .waiting:
                 return .waiting
@@ -133,8 +133,11 @@ public final class CommandTaskSource: TaskSource {
         let command: TaskCommand
         if template.words.isEmpty {
             // No command: each input is itself a command line.
-            command = .shell(inputs.joined(separator: " "))
-        } else if let arguments = template.execArguments(inputs: inputs, jobNumber: jobNumber) {
+            // A command line's text cannot hold bytes that are not UTF-8: they become U+FFFD, as in the command's words.
+            command = .shell(String(decoding: LosslessText.encode(inputs.joined(separator: " ")), as: UTF8.self))
+        } else if !inputs.contains(where: LosslessText.hasRawBytes),  // such bytes pass only through the shell (see `ShellQuote`)
+            let arguments = template.execArguments(inputs: inputs, jobNumber: jobNumber)
+        {
             command = .exec(arguments)
         } else {
             command = .shell(template.shellCommand(inputs: inputs, jobNumber: jobNumber))
@@ -165,7 +168,7 @@ public final class CommandTaskSource: TaskSource {
                         message: "the input sources after the first hold more than \(InputLimits.maxHeldInputBytes >> 20) "
                             + "MiB, the most jobrun keeps in memory; put the largest source first (it is streamed)")
                 }
-                lines.append(String(decoding: bytes, as: UTF8.self))
+                lines.append(LosslessText.decode(bytes))
             case .waiting:
                 continue
             case .end:

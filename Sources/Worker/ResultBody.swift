@@ -1,5 +1,6 @@
 import ChildProcess
 import JSONValue
+import TaskFile
 import WireProtocol
 
 /// The members of a result line that the worker fills in, encoded as one compact JSON object, with how the
@@ -46,10 +47,11 @@ struct ResultBody: Sendable {
             bytes.append(contentsOf: #","signal":"#.utf8)
             JSONWriter.appendString(output.status.signalName ?? String(signal), to: &bytes)
         }
+        // Bytes that are not UTF-8 are kept as `LosslessText` escapes, so `jobrun run` prints them as they were.
         bytes.append(contentsOf: #","stdout":"#.utf8)
-        JSONWriter.appendString(String(decoding: output.stdout, as: UTF8.self), to: &bytes)
+        JSONWriter.appendString(LosslessText.decode(output.stdout), to: &bytes)
         bytes.append(contentsOf: #","stderr":"#.utf8)
-        JSONWriter.appendString(String(decoding: output.stderr, as: UTF8.self), to: &bytes)
+        JSONWriter.appendString(LosslessText.decode(output.stderr), to: &bytes)
         if output.stdoutTruncated {
             bytes.append(contentsOf: #","stdout_truncated":true,"stdout_bytes":\#(output.stdoutBytes)"#.utf8)
         }

@@ -53,20 +53,8 @@ struct RunCommand: StatusCommand {
     @Flag(name: .long, help: "Continue an earlier run, running again the jobs recorded as failed (implies --resume).")
     var rerunFailed = false
 
-    @Option(name: .long, help: "Seconds a task may run before it is stopped.")
-    var timeout: Double?
-
-    @Option(name: .long, help: "Retries for a failed task (default 0).")
-    var retries: Int?
-
-    @Option(name: .long, help: "Stop early: now|soon,fail|success|done=N or =P% (GNU parallel's meaning), e.g. now,fail=1.")
-    var halt: String?
-
-    @Option(name: .long, help: "Keep at most this much of each task's stdout and stderr (512K, 10M; 0: as much as a result message carries).")
-    var outputCap: String?
-
-    @Option(name: .long, help: "Settings file replacing the built-in defaults (see config/jobrun.conf).")
-    var config: String?
+    @OptionGroup
+    var job: JobOptions
 
     @Argument(
         parsing: .captureForPassthrough,
@@ -74,11 +62,10 @@ struct RunCommand: StatusCommand {
     var words: [String] = []
 
     func validate() throws {
+        // With an option group, swift-argument-parser hands a leading --help to the passthrough words instead of
+        // showing the help; it would run as a command.
+        if let first = words.first, first == "--help" || first == "-h" { throw CleanExit.helpRequest(Self.self) }
         if let jobs, jobs < 1 || jobs > 4096 { throw ValidationError("--jobs must be from 1 to 4096, got \(jobs)") }
-        if let retries, retries < 0 || retries > 1000 { throw ValidationError("--retries must be from 0 to 1000, got \(retries)") }
-        if let timeout, !(timeout > 0 && timeout <= 31_536_000) {
-            throw ValidationError("--timeout must be a number of seconds above 0 and at most a year, got \(timeout)")
-        }
         if resume || rerunFailed, results == nil {
             throw ValidationError("--resume and --rerun-failed need --results FILE: the results they continue")
         }
@@ -89,7 +76,7 @@ struct RunCommand: StatusCommand {
         let arguments: ParallelArguments
         let source: CommandTaskSource
         do {
-            arguments = try ParallelArguments(parsing: words)
+            arguments = try ParallelArguments(parsing: Self.exactWords(words))
             source = try CommandTaskSource(arguments: arguments)
         } catch let error as ParallelArgumentError {
             printError("jobrun: \(error)")
@@ -99,25 +86,10 @@ struct RunCommand: StatusCommand {
             return SubmitExitCode.usage
         }
         if dryRun { return Self.printCommands(of: source) }
-        let haltPolicy: HaltPolicy?
-        do {
-            haltPolicy = try halt.flatMap { text throws(HaltPolicyError) in try HaltPolicy.parse(text) }
-        } catch {
-            printError("jobrun: \(error)")
-            return SubmitExitCode.usage
-        }
-        var settings = Settings()
-        if let config {
-            do {
-                settings = try Settings(contentsOf: config)
-            } catch {
-                printError("jobrun: \(error)")
-                return SubmitExitCode.usage
-            }
-        }
+        guard var settings = job.settings() else { return SubmitExitCode.usage }
         // Printed output is held whole, as GNU parallel prints it whole.
         settings.outputCapBytes = max(settings.outputCapBytes, 16 << 20)
-        guard SubmitCommand.applyOutputCap(outputCap, to: &settings) else { return SubmitExitCode.usage }
+        guard job.applyOutputCap(to: &settings) else { return SubmitExitCode.usage }
         let workerCount = jobs ?? SubmitCommand.coreCount()
         let outputPath = results ?? "/dev/null"
         let terminal = isatty(2) != 0
@@ -133,19 +105,38 @@ struct RunCommand: StatusCommand {
         configuration.streamOutput = lineBuffer
         configuration.showStreamedOutput = lineBuffer
         configuration.streamedLineTag = tag ? .inputs : .none
-        configuration.defaultRetries = retries ?? 0
-        configuration.defaultTimeout = timeout
+        job.apply(to: &configuration)
         configuration.resume = resume || rerunFailed
         configuration.rerunFailed = rerunFailed
-        configuration.halt = haltPolicy
         let submission = JobSubmission(
-            taskFile: configuration.taskFilePath, outputPath: outputPath, settingsPath: config, workers: workerCount,
+            taskFile: configuration.taskFilePath, outputPath: outputPath, settingsPath: job.config, workers: workerCount,
             slots: 1, streamOutput: lineBuffer)
         let recorder = settings.recordEvents == 0 ? nil : JobWatch.recorder(for: submission, jobID: nil)
         configuration.observers = recorder.map { [$0] } ?? []
         let status = CoordinatorService(configuration: configuration).run()
         recorder?.finish(exitStatus: status)
         return status
+    }
+
+    /// `words` with the exact bytes the command line gave: the argument parser decodes arguments as UTF-8,
+    /// replacing bytes that are not, so inputs such as `$'\xff'` are taken from the raw argument vector instead
+    /// (they are its last `words.count` entries) and kept with `LosslessText`. The command's own words stay as
+    /// decoded: they become the text of a shell command, which cannot hold such bytes. Falls back to `words` if the
+    /// raw entries do not match them.
+    static func exactWords(_ words: [String]) -> [String] {
+        let count = Int(CommandLine.argc)
+        guard words.count <= count else { return words }
+        var exact: [String] = []
+        exact.reserveCapacity(words.count)
+        var inSources = false
+        for (offset, word) in words.enumerated() {
+            guard let pointer = CommandLine.unsafeArgv[count - words.count + offset] else { return words }
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))
+            guard String(decoding: bytes, as: UTF8.self) == word else { return words }
+            if [":::", ":::+", "::::", "::::+"].contains(word) { inSources = true }
+            exact.append(inSources ? LosslessText.decode(bytes) : word)
+        }
+        return exact
     }
 
     /// `--dry-run`: each job's command, one a line, as it would run.

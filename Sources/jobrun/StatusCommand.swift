@@ -5,7 +5,7 @@ import JobMonitor
 struct JobStatusCommand: StatusCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "List the jobs on this machine: id, name, state, done/total, failed, age.",
+        abstract: "List the jobs on this machine: id, name, state, done/total, age, tasks by status.",
         discussion: """
             Jobs are recorded under $JOBRUN_STATE_DIR, else $XDG_STATE_HOME/jobrun/jobs, else \
             ~/.local/state/jobrun/jobs. A job whose coordinator died without ending it is shown as "died".

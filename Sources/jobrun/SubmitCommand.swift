@@ -44,8 +44,8 @@ struct SubmitCommand: StatusCommand {
     @Flag(name: .long, help: "Replace an existing results file.")
     var force = false
 
-    @Option(name: .long, help: "Settings file replacing the built-in defaults (see config/jobrun.conf).")
-    var config: String?
+    @OptionGroup
+    var job: JobOptions
 
     @Flag(name: [.short, .long], help: "Show nothing but errors.")
     var quiet = false
@@ -55,12 +55,6 @@ struct SubmitCommand: StatusCommand {
 
     @Option(name: .long, help: .hidden)
     var jobID: String?
-
-    @Option(name: .long, help: "Retries for a failed task that does not set its own `retries` (default 0).")
-    var retries: Int?
-
-    @Option(name: .long, help: "Seconds a task may run before it is stopped, for tasks without their own `timeout`.")
-    var timeout: Double?
 
     @Option(
         name: .long,
@@ -75,12 +69,6 @@ struct SubmitCommand: StatusCommand {
 
     @Flag(name: .long, help: "Continue an earlier run, running again the tasks recorded as failed or timed out (implies --resume).")
     var rerunFailed = false
-
-    @Option(name: .long, help: "Stop early: now|soon,fail|success|done=N or =P% (GNU parallel's meaning), e.g. now,fail=1.")
-    var halt: String?
-
-    @Option(name: .long, help: "Keep at most this much of each task's stdout and stderr (512K, 10M; 0: as much as a result message carries).")
-    var outputCap: String?
 
     @OptionGroup(title: "Workers on other machines")
     var network: NetworkOptions
@@ -130,12 +118,6 @@ struct SubmitCommand: StatusCommand {
         if !(1...Self.maximumSlots).contains(slots) {
             throw ValidationError("--slots must be from 1 to \(Self.maximumSlots), got \(slots)")
         }
-        if let retries, retries < 0 || retries > 1000 { throw ValidationError("--retries must be from 0 to 1000, got \(retries)") }
-        if let timeout, !(timeout >= Self.minimumTimeout && timeout <= Self.maximumTimeout) {
-            throw ValidationError(
-                "--timeout must be a number of seconds from \(Self.minimumTimeout) (the timer's resolution) to "
-                    + "\(Int(Self.maximumTimeout)) (a year), got \(timeout)")
-        }
         if let memory {
             do {
                 _ = try ByteSize(parsing: memory, minimum: .minimumMemoryLimit)
@@ -154,17 +136,7 @@ struct SubmitCommand: StatusCommand {
     }
 
     func runWithStatus() -> Int32 {
-        var settings = Settings()
-        if let config {
-            do {
-                settings = try Settings(contentsOf: config)
-                for warning in settings.warnings { printError("jobrun: warning: \(warning)") }
-            } catch {
-                printError("jobrun: \(error)")
-                return SubmitExitCode.usage
-            }
-        }
-        guard Self.applyOutputCap(outputCap, to: &settings) else { return SubmitExitCode.usage }
+        guard var settings = job.settings(), job.applyOutputCap(to: &settings) else { return SubmitExitCode.usage }
         let outputPath = output ?? JobConfiguration.defaultOutputPath(forTaskFile: file)
         // Through Slurm the nodes do the work: no local workers unless --workers asks for them.
         var workerCount = workers ?? (network.usesSlurm ? 0 : Self.coreCount())
@@ -177,7 +149,7 @@ struct SubmitCommand: StatusCommand {
         }
         let streamsOutput = streamOutput || settings.streamOutput != 0
         let submission = JobSubmission(
-            taskFile: file, outputPath: outputPath, settingsPath: config, workers: workerCount, slots: slots,
+            taskFile: file, outputPath: outputPath, settingsPath: job.config, workers: workerCount, slots: slots,
             streamOutput: streamsOutput
         )
         if detach {
@@ -195,18 +167,11 @@ struct SubmitCommand: StatusCommand {
             settings: settings,
             quiet: quiet
         )
-        configuration.defaultRetries = retries ?? 0
-        configuration.defaultTimeout = timeout
+        job.apply(to: &configuration)
         configuration.defaultMemoryLimitBytes = memory.flatMap { try? ByteSize(parsing: $0, minimum: .minimumMemoryLimit).bytes }
         // Running the failures again means continuing the earlier run: --rerun-failed implies --resume.
         configuration.resume = resume || rerunFailed
         configuration.rerunFailed = rerunFailed
-        do {
-            configuration.halt = try halt.flatMap { text throws(HaltPolicyError) in try HaltPolicy.parse(text) }
-        } catch {
-            printError("jobrun: \(error)")
-            return SubmitExitCode.usage
-        }
         var notes: [String] = []
         do {
             configuration.network = try network.configuration(program: Self.executablePath(), notes: &notes)
@@ -250,10 +215,8 @@ struct SubmitCommand: StatusCommand {
     static let maximumWorkers = 100_000
     static let maximumSlots = 100_000
     static let maximumIOConcurrency = 100_000
-    /// Timeouts are measured in milliseconds; a shorter one could not be honoured.
-    static let minimumTimeout = 0.001
-    /// The longest timeout, as for a task's own `timeout`.
-    static let maximumTimeout = 31_536_000.0
+    /// The longest timeout (`--timeout`, `--idle-exit`), as for a task's own `timeout`.
+    static let maximumTimeout = JobOptions.maximumTimeout
     /// With `--metrics` (or the `metrics` setting): starts the HTTP server and adds its observer to the job.
     private func startMetrics(
         settings: Settings, recorder: JobEventRecorder?, configuration: inout JobConfiguration
@@ -270,24 +233,6 @@ struct SubmitCommand: StatusCommand {
             printError("jobrun: metrics at \(server.url)metrics, live dashboard at \(server.url)")
         }
         return server
-    }
-
-    /// Sets `output_cap_bytes` from `--output-cap` (0: as much as one result message carries); false, once
-    /// standard error says why, when the size cannot be understood.
-    static func applyOutputCap(_ text: String?, to settings: inout Settings) -> Bool {
-        guard let text else { return true }
-        let largest = max((settings.maxFrameBytes - (64 << 10)) / 2, 0)
-        guard let bytes = (try? ByteSize(parsing: text, minimum: ByteSize(bytes: 0))).map({ Int($0.bytes) }) else {
-            printError("jobrun: --output-cap \(text): expected a size such as 512K, 10M or 0 (no cap)")
-            return false
-        }
-        guard bytes <= largest else {
-            printError("jobrun: --output-cap \(text) is more than a result message carries (max_frame_bytes = "
-                + "\(settings.maxFrameBytes)); use at most \(largest >> 10)K, or raise max_frame_bytes in a --config file")
-            return false
-        }
-        settings.outputCapBytes = bytes == 0 ? largest : bytes
-        return true
     }
 
     static func coreCount() -> Int {

@@ -142,6 +142,42 @@ struct RunCommandTests {
         #expect(try scratch.results("r.jsonl").count == 3)
     }
 
+    /// Bytes that are not UTF-8 — in `:::` arguments, in `::::` input lines, in what the command prints, in a
+    /// `--tag` — come out of `jobrun run -k` exactly as out of `parallel -k`. Compared as files of bytes: the
+    /// inputs are made by the shell, as a Swift string could not hold them.
+    @Test func bytesThatAreNotUTF8() throws {
+        guard let parallel = Self.gnuParallel else {
+            Issue.record("GNU parallel is not installed; scripts/test installs it (apt-get install parallel)")
+            return
+        }
+        let scratch = try Scratch()
+        let script = #"""
+            bad=$(printf '\377\376'); mixed=$(printf 'a\303\251\377b\200'); cut=$(printf 'x\342\202')
+            printf '%s\n' "$bad" "$mixed" "x y" "$cut" > "$DIR/lines"
+            "$0" "$1" -k -j 2 printf "'[%s]\n'" ::: "$bad" "$mixed" plain "$cut" > "$DIR/$NAME.args"
+            "$0" "$1" -k -j 2 printf "'[%s]\n'" :::: "$DIR/lines" > "$DIR/$NAME.file"
+            "$0" "$1" -k -j 2 --tag echo ::: "$bad" "$mixed" > "$DIR/$NAME.tag"
+            "$0" "$1" -k -j 2 "printf '\377{}\376\n'" ::: 1 2 > "$DIR/$NAME.output"
+            "$0" "$1" -k -j 2 /bin/echo ::: "$bad" "$mixed" > "$DIR/$NAME.exec"
+            "$0" "$1" -j 1 --line-buffer --tag printf "'%s\n'" ::: "$bad" "$mixed" > "$DIR/$NAME.lines"
+            """#
+        for (name, program, first) in [("ours", JobrunProcess.binary, "run"), ("theirs", parallel, "--will-cite")] {
+            let home = try Scratch()
+            let job = JobrunProcess(
+                executable: "/bin/sh", arguments: ["-c", script, program, first],
+                environment: ["PARALLEL_SHELL": "/bin/sh", "HOME": home.url.path, "DIR": scratch.url.path, "NAME": name])
+            try job.start()
+            let outcome = try job.finish(timeout: 120)
+            #expect(outcome.status == 0, "\(name): \(outcome.stderr)")
+        }
+        for kind in ["args", "file", "tag", "output", "exec", "lines"] {
+            let ours = try Data(contentsOf: scratch.url.appendingPathComponent("ours.\(kind)"))
+            let theirs = try Data(contentsOf: scratch.url.appendingPathComponent("theirs.\(kind)"))
+            #expect(!theirs.isEmpty)
+            #expect(ours == theirs, "\(kind): ours \(Array(ours)) theirs \(Array(theirs))")
+        }
+    }
+
     static func runParallel(_ parallel: String, _ arguments: [String]) throws -> JobrunProcess.Outcome {
         let home = try Scratch()
         let job = JobrunProcess(

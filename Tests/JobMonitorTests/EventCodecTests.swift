@@ -1,3 +1,4 @@
+import Coordinator
 import JobMonitor
 import JSONValue
 import Testing
@@ -39,6 +40,36 @@ struct EventCodecTests {
             .jobEnded(ending: "completed", totals: totals),
         ])
         #expect(events[1].timeMicroseconds == 2)
+    }
+
+    @Test("totals carry each status; a stderr tail rides on task_finished; logs without them still read")
+    func statusesAndStderrTail() throws {
+        var encoder = EventEncoder()
+        let statuses = StatusCounts(ok: 3, failed: 1, timeout: 1, cancelled: 2, skipped: 1)
+        let totals = JobState.Totals(
+            total: 12, succeeded: 3, failed: 5, workers: 2, busyWorkers: 0, elapsedMicroseconds: 9, statuses: statuses)
+        encoder.jobEnded(ending: "interrupted", totals: totals, at: 1)
+        var failure = finished("x", status: "cancelled")
+        failure.stderrTail = "killed \"here\""
+        encoder.taskFinished(failure, at: 2)
+        let events = try decodeAll(encoder.take())
+        #expect(events.map(\.event) == [.jobEnded(ending: "interrupted", totals: totals), .taskFinished(failure)])
+        #expect(totals.phrase(running: 0) == "3 ok, 1 failed, 1 timed out, 2 cancelled, 1 skipped, 4 not started")
+
+        let old = #"{"seq":1,"t_us":1,"event":"totals","total":4,"succeeded":2,"failed":1,"workers":1,"busy":0,"elapsed_us":5}"#
+        let decoded = try SequencedEvent(line: ArraySlice(old.utf8))
+        guard case .totals(let read) = decoded.event else { Issue.record("not totals: \(decoded)"); return }
+        #expect(read.statuses == StatusCounts(ok: 2, failed: 1))
+        let broken = #"{"seq":1,"t_us":1,"event":"totals","total":4,"succeeded":2,"failed":1,"workers":1,"busy":0,"elapsed_us":5,"statuses":{"ok":-3}}"#
+        guard case .totals(let repaired) = try SequencedEvent(line: ArraySlice(broken.utf8)).event else { return }
+        #expect(repaired.statuses == StatusCounts(ok: 2, failed: 1), "a malformed statuses object falls back to the counts")
+
+        var state = JobState()
+        state.end(ending: "interrupted", totals: totals, at: 3)
+        state.recentFailures = [failure]
+        let snapshot = try JobState(snapshot: #require(state.snapshotJSON(nowMicroseconds: 4).objectValue))
+        #expect(snapshot.totals.statuses == statuses)
+        #expect(snapshot.recentFailures.first?.stderrTail == "killed \"here\"")
     }
 
     @Test("each event is one line of JSON with seq, t_us and event first")

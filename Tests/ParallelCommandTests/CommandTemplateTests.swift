@@ -1,3 +1,4 @@
+import TaskFile
 import Testing
 
 @testable import ParallelCommand
@@ -13,6 +14,13 @@ struct CommandTemplateTests {
     func quotedValueIsOneWordOfTheSameBytes(_ value: String) {
         let quoted = ShellQuote.quote(value)
         #expect(ShellWords.split(quoted) == [value])
+    }
+
+    @Test("bytes that are not UTF-8 are quoted as printf escapes inside the same word")
+    func rawBytesAreOneWord() {
+        let value = LosslessText.decode([0x61, 0x27, 0xFF, 0xFE, 0x20, 0x62])
+        #expect(ShellQuote.quote(value) == #"'a'\'''"$(printf '\377\376')"' b'"#)
+        #expect(ShellQuote.quote(LosslessText.decode([0x80])) == #""$(printf '\200')""#)
     }
 
     @Test func plainValuesStayBare() {
