@@ -2,11 +2,14 @@ import Foundation
 import JSONValue
 import Testing
 import WireProtocol
-import ZeroMQ
 
 /// Running out of disk space or file descriptors, through the built binary.
 @Suite("jobrun submit: out of disk, out of descriptors", .serialized)
 struct ExhaustionTests {
+    /// Floods a coordinator with registrations from a process of its own.
+    static let floodScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/lib/zmtp-flood.py").path
+
     static var isRoot: Bool { getuid() == 0 }
 
     static func command(_ program: String, _ arguments: [String]) throws -> Int32 {
@@ -47,6 +50,7 @@ struct ExhaustionTests {
     @Test("a flood of registrations that never become ready (--insecure) is bounded; the job completes",
         .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "needs prlimit"))
     func registrationFlood() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "needs python3")
         let scratch = try Scratch()
         let file = try scratch.write("jobs.jsonl", ReliabilityTests.sleeps(30, ms: 100))
         // A low soft limit, as many systems set: admitting every registration would run out of descriptors.
@@ -59,26 +63,22 @@ struct ExhaustionTests {
         #expect(job.waitForStderr(containing: "on other machines run:", timeout: 60))
         let endpoint = try #require(
             job.stderr.firstMatch(of: /listening for workers on (tcp:\/\/127\.0\.0\.1:\d+)/).map { String($0.1) })
-        let context = try ZMQContext()
-        var flood: [ZMQSocket] = []
+        // The flood comes from a process of its own (plain sockets speaking ZMTP), so that this test process, which
+        // other tests share, keeps few descriptors. A different pid each, so no registration replaces another.
+        let frames = (0..<600).map { index in
+            WireMessage.hello(Hello(host: "flood", pid: Int32(1000 + index), slots: 1, token: "")).encoded()
+                .map { String(format: "%02x", $0) }.joined()
+        }
+        let flood = JobrunProcess(executable: "/usr/bin/python3", arguments: [Self.floodScript, endpoint, "600"])
+        let input = Pipe()
+        flood.process.standardInput = input
+        try flood.start()
         defer {
-            for socket in flood { socket.close() }
-            context.terminate()
+            try? input.fileHandleForWriting.close()
+            flood.stop()
         }
-        let hello = WireMessage.hello(Hello(host: "flood", pid: 1, slots: 1, token: "")).encoded()
-        for index in 0..<600 {
-            let socket = try ZMQSocket(context: context, type: .dealer)
-            try socket.setLinger(milliseconds: 0)
-            try socket.connect(endpoint)
-            var message = hello
-            // A different pid each, so no registration replaces another.
-            if case .hello(var fields)? = try? WireMessage(decoding: hello) {
-                fields.pid = Int32(1000 + index)
-                message = WireMessage.hello(fields).encoded()
-            }
-            _ = try socket.send(message, dontWait: true)
-            flood.append(socket)
-        }
+        input.fileHandleForWriting.write(Data((frames.joined(separator: ",") + "\n").utf8))
+        #expect(flood.waitForStdout(containing: "sent 600", timeout: 60), "\(flood.stderr)")
         let outcome = try job.finish(timeout: 120)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stderr.contains("refused or dropped"), "\(outcome.stderr)")
