@@ -2,8 +2,8 @@ import Clock
 import Coordinator
 import JSONValue
 
-/// `jobrun status`: the jobs on this machine as a table (id, name, state, done/total, age, and the tasks by status)
-/// or as JSON lines. Running jobs are asked for fresh counts (briefly); the others show what their `job.json` recorded.
+/// `jobrun status`: the jobs on this machine as a table (id, name, state, done/total, age, the tasks by status, and
+/// why tasks wait) or as JSON lines. Running jobs are asked for fresh counts (briefly); the others show what their `job.json` recorded.
 ///
 /// Threads: use from one thread.
 public struct JobStatusTable {
@@ -18,6 +18,9 @@ public struct JobStatusTable {
         /// Tasks that never started, when known: a running job's come from its snapshot, an ended job's from its
         /// counts; nil for a running job that did not answer.
         public var notStarted: Int?
+        /// Why tasks of a running job wait (dependencies, pools, resources, `--memfree`), as its coordinator says;
+        /// empty when nothing waits or the job is not running.
+        public var waiting = ""
         public var recorded: Int { succeeded + failed }
     }
 
@@ -40,6 +43,7 @@ public struct JobStatusTable {
                 row.failed = state.totals.failed
                 row.statuses = state.totals.statuses
                 row.notStarted = state.totals.notStarted(running: state.running.count)
+                row.waiting = state.totals.waiting
             }
             return row
         }
@@ -60,6 +64,7 @@ public struct JobStatusTable {
                     + DisplayFormat.pad(row.record.displayState, 11) + "  "
                     + DisplayFormat.pad("\(row.recorded)/\(row.total)", 15, right: true) + "  "
                     + DisplayFormat.pad(age, 8) + "  " + row.statuses.phrase(notStarted: row.notStarted ?? 0)
+                    + (row.waiting.isEmpty ? "" : "; " + row.waiting)
             )
         }
         return lines
@@ -75,6 +80,7 @@ public struct JobStatusTable {
             object["failed"] = .number(JSONNumber(row.failed))
             object["statuses"] = row.statuses.json(notStarted: row.notStarted)
             object["display_state"] = .string(row.record.displayState)
+            if !row.waiting.isEmpty { object["waiting"] = .string(row.waiting) }
             if let problem = row.record.metadataProblem { object["problem"] = .string(problem) }
             return JSONValue.object(object).text
         }

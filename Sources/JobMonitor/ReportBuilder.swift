@@ -106,7 +106,12 @@ public struct ReportBuilder {
             ("Throughput", wall > 0 ? "\(DisplayFormat.rate(Double(totals.recorded) / wall)) tasks/s" : "-"),
             ("Workers", "\(state.workers.count) (\(state.workers.filter { $0.lostReason != nil }.count) lost)"),
         ]
-        if let ended = state.endedMicroseconds { rows.insert(("Ended", Clocks.rfc3339(microseconds: ended)), at: 3) }
+        if let ended = state.endedMicroseconds {
+            rows.insert(("Ended", Clocks.rfc3339(microseconds: ended)), at: 3)
+        } else if !totals.waiting.isEmpty {
+            // Tasks held back by dependencies, pools, resources or --memfree, as the coordinator last said.
+            rows.insert(("Waiting", totals.waiting), at: 2)
+        }
         if let info = state.info {
             rows.append(("Task file", info.taskFile))
             rows.append(("Results", info.resultsPath))

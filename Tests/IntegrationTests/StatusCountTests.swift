@@ -59,4 +59,28 @@ struct StatusCountTests {
         #expect(histogram.contains("<rect class=\"cancelled\""), "cancelled bars in their own colour")
         #expect(histogram.contains("<title>1 failed,"))
     }
+
+    @Test("a running job whose tasks wait for a pool: status, status --json and the report say why")
+    func waitingReasons() throws {
+        let watch = try WatchTests.Watch()
+        let config = try watch.scratch.write("fast.conf", "interrupt_grace_ms = 200\nkill_grace_ms = 200\n")
+        let lines = (0..<4).map { #"{"id": "call-\#($0)", "shell": "sleep 30", "pool": "api"}"# }
+        let file = try watch.scratch.write("calls.jsonl", lines.joined(separator: "\n"))
+        let id = try watch.detach(file, ["--config", config, "--pool", "api=1"])
+        #expect(watch.waitForState(id, "running"))
+        var status = try watch.run(["status", id])
+        #expect(StopTests.waitUntil(timeout: 30) {
+            status = (try? watch.run(["status", id])) ?? status
+            return status.stdout.contains("waiting: 3 for pool places")
+        }, "\(status.stdout)")
+        let statusJSON = try watch.run(["status", id, "--json"])
+        let object = try #require(try JSONParser.parse(statusJSON.stdout).objectValue)
+        #expect(object["waiting"]?.stringValue?.contains("3 for pool places") == true, "\(statusJSON.stdout)")
+        let report = try watch.run(["report", id])
+        #expect(report.stdout.contains("<th>Waiting</th><td>waiting: 3 for pool places"), "\(report.stdout.prefix(3000))")
+        #expect(try watch.run(["cancel", id], timeout: 60).status == 0)
+        // Once the job is over nothing waits any more.
+        let ended = try watch.run(["status", id])
+        #expect(!ended.stdout.contains("waiting:"), "\(ended.stdout)")
+    }
 }
