@@ -93,11 +93,13 @@ struct JobSummary {
                 at: 0)
         }
         if writeFailure != nil { status = SubmitExitCode.failures }
+        var failureLines: [String] = []
         if !stats.failureSamples.isEmpty {
             let more = stats.failed > stats.failureSamples.count ? " (first \(stats.failureSamples.count) of \(stats.failed))" : ""
-            lines.append("jobrun: failed\(more):")
-            for sample in stats.failureSamples { lines.append("  \(sample.description)") }
+            failureLines.append("jobrun: failed\(more):")
+            for sample in stats.failureSamples { failureLines.append("  \(sample.description)") }
         }
+        lines += failureLines
         var recovery: [String] = []
         if stats.retries > 0 { recovery.append("\(stats.retries) retries") }
         if stats.workersLost > 0 {
@@ -128,7 +130,11 @@ struct JobSummary {
         let whereResults = configuration.keepsResults ? "; results in \(destination)" : ""
         if configuration.keepsResults { lines.append("jobrun: results in \(destination)") }
         if configuration.quiet {
-            if status != SubmitExitCode.success { CoordinatorService.printError(lines[0] + whereResults) }
+            // Quiet shows errors only: the outcome, and which tasks failed and why.
+            if status != SubmitExitCode.success {
+                CoordinatorService.printError(lines[0] + whereResults)
+                for line in failureLines { CoordinatorService.printError(line) }
+            }
         } else {
             for line in lines { CoordinatorService.printError(line) }
         }

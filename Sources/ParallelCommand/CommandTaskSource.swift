@@ -91,6 +91,10 @@ public final class CommandTaskSource: TaskSource {
         if let stream {
             switch stream.next() {
             case .line(let bytes, let number):
+                if bytes.contains(0) {
+                    close()
+                    return .problem(Self.nulProblem(in: stream.name, line: number))
+                }
                 values.append(LosslessText.decode(bytes))
                 line = number
             case .waiting:
@@ -154,6 +158,13 @@ public final class CommandTaskSource: TaskSource {
         return (0..<count).map { row in columns.map { $0[row] } }
     }
 
+    /// An input line holding a NUL byte: no argument of a command can carry one, so it is refused where it is.
+    static func nulProblem(in name: String, line: Int) -> TaskFileProblem {
+        TaskFileProblem(
+            path: name, line: line, column: nil, task: nil, field: nil,
+            message: "the input holds a NUL byte, which no command argument can carry; remove it (inputs are one a line)")
+    }
+
     /// Every line of `reader`, counting their bytes into `held`.
     private static func readAll(_ reader: InputLineReader, held: inout Int) throws(TaskFileProblem) -> [String] {
         defer { reader.close() }
@@ -168,6 +179,7 @@ public final class CommandTaskSource: TaskSource {
                         message: "the input sources after the first hold more than \(InputLimits.maxHeldInputBytes >> 20) "
                             + "MiB, the most jobrun keeps in memory; put the largest source first (it is streamed)")
                 }
+                if bytes.contains(0) { throw nulProblem(in: reader.name, line: number) }
                 lines.append(LosslessText.decode(bytes))
             case .waiting:
                 continue

@@ -73,6 +73,24 @@ struct RunCommandTests {
         }
     }
 
+    @Test("an input line holding a NUL byte is a located input error, from a file and from a stream")
+    func nulInput() throws {
+        let scratch = try Scratch()
+        let file = scratch.path("nul.txt")
+        try Data("first\nsec\0ond\n".utf8).write(to: URL(fileURLWithPath: file))
+        let fromFile = try JobrunProcess.run(["run", "-k", "echo", ":::", "x", "::::", file])
+        #expect(fromFile.status == 2, "\(fromFile.stderr)")
+        #expect(fromFile.stderr.contains("\(file):2") && fromFile.stderr.contains("NUL byte"), "\(fromFile.stderr)")
+        #expect(fromFile.stdout.isEmpty)
+        // Streamed (the first source): the lines before it run, nothing is recorded for it, exit 2.
+        let results = scratch.path("results.jsonl")
+        let streamed = try JobrunProcess.run(["run", "-k", "--results", results, "echo", "::::", file])
+        #expect(streamed.status == 2, "\(streamed.stderr)")
+        #expect(streamed.stderr.contains(":2") && streamed.stderr.contains("NUL byte"), "\(streamed.stderr)")
+        #expect(streamed.stdout == "first\n")
+        #expect(try scratch.results("results.jsonl").count == 1)
+    }
+
     @Test func tasksStartWhileThePipeIsOpen() throws {
         // The writer sends one line and then waits until the task it starts has left its mark: only a job that
         // starts before its input ends lets the pipe close.
@@ -93,6 +111,8 @@ struct RunCommandTests {
         // As with GNU parallel, the words form one shell command line: shell code goes in as it is.
         let failed = try JobrunProcess.run(["run", "-j", "2", "exit", ":::", "0", "1"])
         #expect(failed.status == 1)
+        // The failed task is named with its error, even though run prints no summary on success.
+        #expect(failed.stderr.contains("task 2: command exited with status 1"), "\(failed.stderr)")
         let usage = try JobrunProcess.run(["run", "echo", ":::+", "a"])
         #expect(usage.status == 2)
         #expect(usage.stderr.contains(":::+"))
