@@ -24,7 +24,8 @@ TARGET_W1_QUOTED = 50.0    # jobrun tasks/s over Dask's and Ray's quoted figures
 TARGET_W2_PER_TASK = 1.0   # jobrun's per-task time is no slower than the hashlib loop's
 TARGET_W2_EFFICIENCY = 0.9  # speedup(1 -> 2 workers) over the measured 2-process ceiling
 TARGET_W4_PARALLEL = 2.0   # jobrun jobs/s over GNU parallel's
-TARGET_COORD_MIB = 512
+TARGET_COORD_MIB = 128
+TARGET_STEADY_RATE = 400_000  # 1M echo tasks per second once running
 TARGET_STREAM_COST = 3.0   # wall time with --stream-output over the same task without it, at most
 TARGET_WORKER_MIB = 30
 
@@ -204,6 +205,11 @@ class Table:
         self.add("MEM", "jobrun coordinator, 1,000,000 echo tasks (JSONL)", fmt_wall(wall),
                  "—" if mib is None else "peak RSS %.1f MiB" % mib, "—", "< %d MiB" % TARGET_COORD_MIB,
                  verdict(mib, mib is not None and mib < TARGET_COORD_MIB))
+        steady = self.r.median("MEM", "coordinator", "steady_rate")
+        if steady is not None:
+            self.add("MEM", "jobrun, 1,000,000 echo tasks, steady state (10th to 90th percentile start)", "—",
+                     "{:,.0f} tasks/s".format(steady), "—", ">= {:,} tasks/s".format(TARGET_STEADY_RATE),
+                     verdict(steady, steady >= TARGET_STEADY_RATE))
         if upper is not None:
             self.notes.append("MEM coordinator: peak RSS is VmHWM of the coordinator process alone, sampled every "
                               "2 ms from /proc until it exited; the kernel's wait4 ru_maxrss (coordinator and "
