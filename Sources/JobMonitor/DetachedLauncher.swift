@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Clock
+import SystemIO
 
 /// `jobrun submit --detach`: starts the coordinator as a background process in a new session and returns.
 ///
@@ -66,7 +67,7 @@ public struct DetachedLauncher {
             usleep(20_000)
         }
         if let exitStatus, metadata?.state == .rejected || metadata?.state == .starting || metadata?.startedMicroseconds == nil {
-            let log = FileText.read(directory.coordinatorLogPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let log = WholeFile.text(directory.coordinatorLogPath) ?? ""
             FileText.standardError(log)
             FileText.standardError("jobrun: the background job \(directory.id) did not start (exit status \(exitStatus)); its log is \(directory.coordinatorLogPath)\n")
             return exitStatus == 0 ? 1 : exitStatus
