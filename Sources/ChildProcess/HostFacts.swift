@@ -6,6 +6,11 @@ import SystemIO
 /// What this machine has, as the kernel reports it: GPUs and memory. Coordinators read it for their local workers,
 /// worker processes on other hosts for the registration they send and the free memory they report.
 public enum HostFacts {
+    /// The cores online (at least 1).
+    public static func coreCount() -> Int {
+        max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
+    }
+
     /// The NVIDIA GPUs of this host: the count of device files `/dev/nvidia0`, `/dev/nvidia1`, ...
     public static func gpuCount() -> Int {
         guard let directory = opendir("/dev") else { return 0 }
