@@ -118,6 +118,7 @@ let package = Package(
         .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "WireProtocol", "ChildProcess"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(name: "ClockTests", dependencies: ["Clock"]),
         .testTarget(
             name: "JobMonitorTests", dependencies: ["JobMonitor", "Coordinator", "JSONValue", "TaskFile", "ZeroMQ", "SystemIO"]
