@@ -26,12 +26,14 @@ let package = Package(
         ),
         // The thin Swift wrapper over the libzmq C API.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        // Plain POSIX helpers every layer uses: bounded whole-file reads, standard error, the host name.
+        .target(name: "SystemIO"),
         // CURVE keys on disk: key pairs, authorized worker keys, the configuration directory.
-        .target(name: "Security", dependencies: ["ZeroMQ", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Security", dependencies: ["ZeroMQ", "SystemIO", .product(name: "Crypto", package: "swift-crypto")]),
         // JSON values, a byte-level parser with line/column errors, and a writer.
         .target(name: "JSONValue"),
         // Settings file (`config/jobrun.conf`) parsing and defaults.
-        .target(name: "Settings"),
+        .target(name: "Settings", dependencies: ["SystemIO"]),
         // Task files (JSON and JSONL), streamed and validated.
         .target(name: "TaskFile", dependencies: ["JSONValue"]),
         // GNU parallel's command line: replacement strings, shell quoting, input sources, as a task source.
@@ -47,12 +49,12 @@ let package = Package(
         // The few spawning calls Swift cannot make itself (each says why in its header).
         .target(name: "CChildProcess"),
         // Spawning child processes (posix_spawn), collecting their output and exit status.
-        .target(name: "ChildProcess", dependencies: ["CChildProcess"]),
+        .target(name: "ChildProcess", dependencies: ["CChildProcess", "SystemIO"]),
         // The public handler API task kinds are written against, and the built-in kinds.
         .target(
             name: "JobRun",
             dependencies: [
-                "JSONValue", "ChildProcess",
+                "JSONValue", "ChildProcess", "SystemIO",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -62,6 +64,7 @@ let package = Package(
             name: "Worker",
             dependencies: [
                 "ZeroMQ", "WireProtocol", "JobRun", "JSONValue", "TaskFile", "ChildProcess", "Clock", "ProcessSignals",
+                "SystemIO", "Security", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The coordinator process: reads the task file, runs workers, records results, shows progress.
@@ -69,11 +72,13 @@ let package = Package(
             name: "Coordinator",
             dependencies: [
                 "ZeroMQ", "WireProtocol", "Scheduler", "TaskFile", "JSONValue", "ChildProcess", "Settings", "JobRun",
-                "Clock", "ProcessSignals", "Security", "CChildProcess",
+                "Clock", "ProcessSignals", "Security", "CChildProcess", "SystemIO",
             ]
         ),
         // Watching jobs: state directories, event logs, live views, cancel and reports.
-        .target(name: "JobMonitor", dependencies: ["Coordinator", "ZeroMQ", "JSONValue", "TaskFile", "Clock"]),
+        .target(
+            name: "JobMonitor", dependencies: ["Coordinator", "ZeroMQ", "JSONValue", "TaskFile", "Clock", "ChildProcess", "SystemIO"]
+        ),
         // Watching a running job from outside: Prometheus metrics and the live dashboard, served over HTTP.
         .target(
             name: "Observability",
@@ -90,7 +95,8 @@ let package = Package(
             name: "jobrun",
             dependencies: [
                 "Coordinator", "Worker", "Settings", "JobRun", "JobMonitor", "Observability", "Security", "ZeroMQ",
-                "ParallelCommand", "TaskFile", "Scheduler", "WireProtocol", "ChildProcess", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ParallelCommand", "TaskFile", "Scheduler", "WireProtocol", "ChildProcess", "SystemIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // A custom worker program with two task kinds of its own, written against the JobRun library.
@@ -112,8 +118,11 @@ let package = Package(
         .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "WireProtocol", "ChildProcess"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(name: "ClockTests", dependencies: ["Clock"]),
-        .testTarget(name: "JobMonitorTests", dependencies: ["JobMonitor", "Coordinator", "JSONValue", "TaskFile", "ZeroMQ"]),
+        .testTarget(
+            name: "JobMonitorTests", dependencies: ["JobMonitor", "Coordinator", "JSONValue", "TaskFile", "ZeroMQ", "SystemIO"]
+        ),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "Settings"]),
         .testTarget(name: "LauncherTests", dependencies: ["Coordinator", "Scheduler"]),
         .testTarget(name: "IntegrationTests", dependencies: ["JSONValue", "ZeroMQ", "WireProtocol"]),

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemIO
 
 /// One control group directory this process created: its members, its control files, and its removal.
 ///
@@ -26,7 +27,7 @@ struct Cgroup: Sendable, Equatable {
 
     /// The processes in the group now.
     func members() -> [Int32] {
-        guard let text = readSmallFile(path + "/cgroup.procs") else { return [] }
+        guard let text = WholeFile.text(path + "/cgroup.procs") else { return [] }
         return text.split(separator: "\n").compactMap { Int32($0) }
     }
 
@@ -37,7 +38,7 @@ struct Cgroup: Sendable, Equatable {
 
     /// A control file's text, or `nil`.
     func read(_ file: String) -> String? {
-        readSmallFile(path + "/" + file)
+        WholeFile.text(path + "/" + file)
     }
 
     /// A control file's value as a number (`max` and unreadable files give `nil`).

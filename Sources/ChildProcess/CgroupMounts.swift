@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemIO
 
 /// Where this process's control groups live: the cgroup2 (unified) directory it belongs to and the directory of its
 /// cgroup v1 memory controller, each when mounted and writable. Read from `/proc/self/mountinfo` and
@@ -22,7 +23,7 @@ public struct CgroupMounts: Sendable, Equatable {
     /// This process's control groups, as the kernel describes them now, keeping only directories it may create
     /// groups in.
     public static func discover() -> CgroupMounts {
-        guard let mountInfo = readSmallFile("/proc/self/mountinfo"), let membership = readSmallFile("/proc/self/cgroup")
+        guard let mountInfo = WholeFile.text("/proc/self/mountinfo"), let membership = WholeFile.text("/proc/self/cgroup")
         else { return .none }
         var found = parse(mountInfo: mountInfo, membership: membership)
         if let unified = found.unified, access(unified, W_OK) != 0 { found.unified = nil }
@@ -88,22 +89,6 @@ public struct CgroupMounts: Sendable, Equatable {
         }
         return String(decoding: bytes, as: UTF8.self)
     }
-}
-
-/// The text of a small file (at most 1 MiB), or `nil` when it cannot be read.
-func readSmallFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 16384)
-    while bytes.count < 1 << 20 {
-        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count < 0, errno == EINTR { continue }
-        if count <= 0 { break }
-        bytes += chunk[..<count]
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// Writes `text` to an existing file (a cgroup control file); returns 0 or the errno value.

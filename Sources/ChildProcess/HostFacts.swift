@@ -1,10 +1,16 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemIO
 
 /// What this machine has, as the kernel reports it: GPUs and memory. Coordinators read it for their local workers,
 /// worker processes on other hosts for the registration they send and the free memory they report.
 public enum HostFacts {
+    /// The cores online (at least 1).
+    public static func coreCount() -> Int {
+        max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
+    }
+
     /// The NVIDIA GPUs of this host: the count of device files `/dev/nvidia0`, `/dev/nvidia1`, ...
     public static func gpuCount() -> Int {
         guard let directory = opendir("/dev") else { return 0 }
@@ -29,11 +35,7 @@ public enum HostFacts {
 
     /// A `/proc/meminfo` figure in bytes.
     private static func memoryInfo(_ key: String) -> UInt64? {
-        guard let file = fopen("/proc/meminfo", "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 14)
-        let count = fread(&buffer, 1, buffer.count, file)
-        let text = String(decoding: buffer.prefix(count), as: UTF8.self)
+        guard let text = WholeFile.text("/proc/meminfo") else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(key) {
             let fields = line.dropFirst(key.count).split(separator: " ")
             guard let kilobytes = fields.first.flatMap({ UInt64($0) }), kilobytes <= UInt64.max / 1024 else { return nil }

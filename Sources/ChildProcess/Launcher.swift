@@ -21,24 +21,31 @@ enum Launcher {
     static func launch(
         _ plan: borrowing LaunchPlan,
         stdin: StreamSource, stdout: StreamSource, stderr: StreamSource,
-        newProcessGroup: Bool, parentDeathSignal: Int32?, joinCgroups: [Int32] = []
+        newProcessGroup: Bool, parentDeathSignal: Int32?, joinCgroups: [Int32] = [], newSession: Bool = false
     ) throws(SpawnError) -> pid_t {
         if parentDeathSignal != nil || !joinCgroups.isEmpty {
             return try launchWithDeathSignal(
                 plan, streams: [stdin, stdout, stderr], newProcessGroup: newProcessGroup,
                 deathSignal: parentDeathSignal ?? 0, joinCgroups: joinCgroups)
         }
-        return try posixSpawn(plan, streams: [stdin, stdout, stderr], newProcessGroup: newProcessGroup)
+        return try posixSpawn(
+            plan, streams: [stdin, stdout, stderr], newProcessGroup: newProcessGroup, newSession: newSession)
     }
 
+    /// glibc's `POSIX_SPAWN_SETSID` (spawn.h declares it only under `_GNU_SOURCE`): the child calls `setsid()`.
+    private static let spawnSetSID: Int32 = 0x80
+
     private static func posixSpawn(
-        _ plan: borrowing LaunchPlan, streams: [StreamSource], newProcessGroup: Bool
+        _ plan: borrowing LaunchPlan, streams: [StreamSource], newProcessGroup: Bool, newSession: Bool
     ) throws(SpawnError) -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         var flags = Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
-        if newProcessGroup {
+        if newSession {
+            // A session leader leads its process group too (and may not call setpgid), so no SETPGROUP with it.
+            flags |= spawnSetSID
+        } else if newProcessGroup {
             flags |= Int32(POSIX_SPAWN_SETPGROUP)
             posix_spawnattr_setpgroup(&attributes, 0)
         }

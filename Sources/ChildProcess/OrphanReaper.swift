@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CChildProcess
+import SystemIO
 
 /// Finds and stops processes orphaned below this one, such as the task processes of a worker that was killed.
 ///
@@ -39,11 +40,7 @@ public enum OrphanReaper {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            guard Int32(name) != nil, let file = fopen("/proc/self/task/\(name)/children", "r") else { continue }
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            let count = fread(&buffer, 1, buffer.count - 1, file)
-            fclose(file)
-            let text = String(decoding: buffer[0..<count], as: UTF8.self)
+            guard Int32(name) != nil, let text = WholeFile.text("/proc/self/task/\(name)/children") else { continue }
             pids += text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: " \n")) }
         }
         return pids

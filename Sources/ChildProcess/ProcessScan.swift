@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemIO
 
 /// Finds processes through /proc, for a `ProcessTree` that has no control group: by a marker variable in their
 /// environment or by process group, and adds up their resident memory.
@@ -51,7 +52,7 @@ enum ProcessScan {
         let page = UInt64(max(sysconf(Int32(_SC_PAGESIZE)), 4096))
         var total: UInt64 = 0
         for pid in pids {
-            guard let text = readSmallFile("/proc/\(pid)/statm") else { continue }
+            guard let text = WholeFile.text("/proc/\(pid)/statm") else { continue }
             let fields = text.split(separator: " ")
             if fields.count >= 2, let pages = UInt64(fields[1]) { total += pages * page }
         }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Synchronization
+import SystemIO
 
 /// Everything one started program runs, whatever it starts: children, grandchildren, processes that left its process
 /// group with `setsid`. Finds them, stops them, and holds them to a memory limit.
@@ -269,7 +270,7 @@ public final class ProcessTree: Sendable {
 
     /// The kernel's count of out-of-memory kills on the whole machine (`oom_kill` in /proc/vmstat), or `nil`.
     static func machineOOMKills() -> UInt64? {
-        guard let text = readSmallFile("/proc/vmstat") else { return nil }
+        guard let text = WholeFile.text("/proc/vmstat") else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
             return UInt64(line.dropFirst("oom_kill ".count))
         }

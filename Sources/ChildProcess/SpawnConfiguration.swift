@@ -41,6 +41,13 @@ public struct SpawnConfiguration: Sendable {
     /// the child ends, stopping what it left running, and the tree's memory limit applies. `nil`: only the child
     /// is waited for, and its output pipes until every holder closed them.
     public var processTree: ProcessTree?
+    /// Whether the child starts a new session (`setsid`), which also makes it a process group leader: it has no
+    /// controlling terminal, so no terminal signal (Ctrl-C, a closed terminal's hang-up) reaches it. Not with
+    /// `parentDeathSignal`.
+    public var newSession = false
+    /// A file the child's stdout and stderr are both appended to, instead of this process's (`SpawnedProcess.spawn`
+    /// only). Created with mode 0600 when missing; never opened through a symbolic link.
+    public var outputFile: String?
 
     /// The default bytes kept per captured stream: 64 KiB.
     public static let defaultOutputCap = 65536

@@ -43,12 +43,24 @@ public final class SpawnedProcess: Sendable {
                 configuration.executable,
                 "SpawnedProcess.spawn cannot feed stdin (use ProcessRunner.run)")
         }
+        if configuration.newSession, configuration.parentDeathSignal != nil {
+            throw .invalid(configuration.executable, "a new session cannot be had with a parent-death signal")
+        }
         let plan = try LaunchPlan(configuration)
+        var output = Launcher.StreamSource.inherit
+        if let path = configuration.outputFile {
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else {
+                throw .system(configuration.executable, "opening its output file \(path)", errorNumber: errno)
+            }
+            output = .descriptor(descriptor)
+        }
+        defer { if case .descriptor(let descriptor) = output { close(descriptor) } }
         let pid = try Launcher.launch(
-            plan, stdin: .devNull, stdout: .inherit, stderr: .inherit,
+            plan, stdin: .devNull, stdout: output, stderr: output,
             newProcessGroup: configuration.newProcessGroup,
-            parentDeathSignal: configuration.parentDeathSignal)
-        return SpawnedProcess(pid: pid, leadsProcessGroup: configuration.newProcessGroup)
+            parentDeathSignal: configuration.parentDeathSignal, newSession: configuration.newSession)
+        return SpawnedProcess(pid: pid, leadsProcessGroup: configuration.newProcessGroup || configuration.newSession)
     }
 
     /// Sends `signal` to the child's process group when `wholeGroup` is true and the child leads one

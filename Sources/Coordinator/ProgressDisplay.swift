@@ -2,6 +2,7 @@
 import JSONValue
 import ChildProcess
 import Settings
+import SystemIO
 import Glibc
 #endif
 
@@ -96,8 +97,5 @@ struct ProgressDisplay {
         return hours > 0 ? "\(hours):\(twoDigits(minutes)):\(twoDigits(secs))" : "\(minutes):\(twoDigits(secs))"
     }
 
-    static func write(_ text: String) {
-        var copy = text
-        copy.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
-    }
+    static func write(_ text: String) { StandardError.write(text) }
 }

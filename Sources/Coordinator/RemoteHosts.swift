@@ -5,6 +5,7 @@ import ChildProcess
 import Clock
 import Scheduler
 import Settings
+import SystemIO
 import WireProtocol
 import ZeroMQ
 
@@ -67,7 +68,7 @@ final class RemoteHosts {
     func agentEndpoint(_ listener: RemoteListener) -> String {
         let port = listener.registerEndpoint[listener.registerEndpoint.index(after: listener.registerEndpoint.lastIndex(of: ":")!)...]
         var address = listener.configuration.bindAddress
-        if address == "0.0.0.0" || address == "*" { address = RemoteListener.hostName() }
+        if address == "0.0.0.0" || address == "*" { address = HostName.current() }
         return "tcp://\(address):\(port)"
     }
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Security
+import SystemIO
 import ZeroMQ
 
 /// The coordinator's TCP side (`--listen`): the register and result sockets for remote workers, their per-worker
@@ -100,7 +101,7 @@ final class RemoteListener {
     /// The line to run on other machines to serve this coordinator.
     func workerCommandLine(program: String) -> String {
         var host = configuration.bindAddress
-        if host == "0.0.0.0" || host == "*" || host == "[::]" || host == "::" { host = Self.hostName() }
+        if host == "0.0.0.0" || host == "*" || host == "[::]" || host == "::" { host = HostName.current() }
         let port = registerEndpoint[registerEndpoint.index(after: registerEndpoint.lastIndex(of: ":")!)...]
         var line = "\(program) worker --connect tcp://\(host):\(port)"
         if let keys = configuration.keys { line += " --server-key=" + LaunchTemplate.quote(keys.publicKey) } else { line += " --insecure" }
@@ -117,11 +118,5 @@ final class RemoteListener {
         guard let keys = configuration.keys, !configuration.insecure else { return }
         try socket.makeCurveServer(keys: keys, domain: "jobrun")
         try socket.setHandshakeInterval(milliseconds: 10_000)
-    }
-
-    static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -2,6 +2,7 @@
 import JSONValue
 import ChildProcess
 import Settings
+import SystemIO
 import Glibc
 #endif
 
@@ -56,13 +57,8 @@ struct RuntimeDirectory {
     private init(existing path: String) { self.path = path }
 
     private static func readPID(_ path: String) -> Int32? {
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 16)
-        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        guard count > 0 else { return nil }
-        return Int32(String(decoding: buffer.prefix(count).filter { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
+        guard let bytes = try? WholeFile.read(path, limit: 16, followingLinks: false) else { return nil }
+        return Int32(String(decoding: bytes.filter { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
     }
 
     /// The `ipc://` endpoint of a socket file in this directory.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemIO
 
 /// How `jobrun submit` starts its workers through Slurm.
 public enum SlurmMode: Sendable, Equatable {
@@ -55,7 +56,7 @@ extension SlurmMode {
     ///
     /// - Throws: `CoordinatorError` when the name does not resolve (then `--listen` must say where).
     public static func defaultListenEndpoint() throws(CoordinatorError) -> String {
-        let name = RemoteListener.hostName()
+        let name = HostName.current()
         var hints = addrinfo()
         hints.ai_family = AF_INET
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

@@ -1,5 +1,6 @@
 import Glibc
 import JSONValue
+import SystemIO
 import TaskFile
 
 /// How `jobrun run` prints task output.
@@ -98,23 +99,5 @@ final class TaskOutputBlocks {
     }
 
     /// Writes all of `bytes`, waiting as long as the reader needs; false when the reader is gone.
-    static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0 && errno == EINTR {
-                    continue
-                } else if written < 0 && errno == EAGAIN {
-                    var item = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-                    _ = poll(&item, 1, 1000)
-                } else {
-                    return false
-                }
-            }
-            return true
-        }
-    }
+    static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool { FullWrite.write(bytes, to: descriptor) }
 }

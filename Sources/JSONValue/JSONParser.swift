@@ -15,7 +15,8 @@ public enum JSONParser {
     /// - Throws: `JSONSyntaxError` for anything that is not exactly one valid value.
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> JSONValue {
         var scanner = JSONScanner(bytes, isFinal: true)
-        let value = try scanner.parseValue()
+        var builder = JSONValueBuilder()
+        let value = try scanner.scanValue(&builder)
         try scanner.expectEnd()
         return value
     }
@@ -47,8 +48,9 @@ public enum JSONParser {
     ///
     /// - Throws: the same `JSONSyntaxError` that `parse` would throw.
     public static func validate(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) {
-        try JSONScanner.withValidatingScanner(bytes, isFinal: true) { scanner throws(JSONSyntaxError) in
-            try scanner.skipValue()
+        try JSONValidator.withValidator { validator throws(JSONSyntaxError) in
+            var scanner = JSONScanner(bytes, isFinal: true)
+            try scanner.scanValue(&validator)
             try scanner.expectEnd()
         }
     }
@@ -63,14 +65,16 @@ public enum JSONParser {
         _ bytes: UnsafeRawBufferPointer, isFinal: Bool
     ) throws(JSONSyntaxError) -> (value: JSONValue, end: Int) {
         var scanner = JSONScanner(bytes, isFinal: isFinal)
-        let value = try scanner.parseValue()
+        var builder = JSONValueBuilder()
+        let value = try scanner.scanValue(&builder)
         return (value, scanner.index)
     }
 
     /// Like `parsePrefix`, but only checks the value (as `validate` does) and returns the offset just past it.
     package static func skipPrefix(_ bytes: UnsafeRawBufferPointer, isFinal: Bool) throws(JSONSyntaxError) -> Int {
-        try JSONScanner.withValidatingScanner(bytes, isFinal: isFinal) { scanner throws(JSONSyntaxError) in
-            try scanner.skipValue()
+        try JSONValidator.withValidator { validator throws(JSONSyntaxError) in
+            var scanner = JSONScanner(bytes, isFinal: isFinal)
+            try scanner.scanValue(&validator)
             return scanner.index
         }
     }

@@ -1,5 +1,6 @@
-/// The byte-level scanner shared by the value builder and the validator: whitespace, strings, numbers,
-/// literals, and error construction.
+/// The byte-level scanner: whitespace, strings, numbers, literals, nesting, and error construction. The grammar
+/// that puts them together (`scanValue`) hands what it recognises to a consumer: `JSONValueBuilder` or
+/// `JSONValidator`.
 ///
 /// Works on raw UTF-8 bytes; never decodes `Character`s. When `isFinal` is false the input may continue past
 /// `count`, and running out of bytes in the middle of a token throws an error with `needsMoreInput` set instead
@@ -15,10 +16,6 @@ struct JSONScanner {
     var index = 0
     /// The number of arrays and objects currently open.
     var depth = 0
-    /// Validation only: the keys of the open objects, innermost last (see `skipObject`).
-    var keyStack = UnsafeMutableBufferPointer<StringSpan>(start: nil, count: 0)
-    /// Validation only: how many entries of `keyStack` are in use.
-    var keyCount = 0
 
     init(_ bytes: UnsafeRawBufferPointer, isFinal: Bool) {
         if let address = bytes.baseAddress {
@@ -351,10 +348,34 @@ struct JSONScanner {
         failure("arrays and objects are nested more than \(JSONParser.maximumDepth) levels deep", at: index)
     }
 
-    /// Enters an array or object whose bracket is at `index`.
-    mutating func enterContainer() throws(JSONSyntaxError) {
+    /// Enters the array or object whose bracket is at `index` and skips the whitespace after the bracket. An empty
+    /// one (`closer` comes next) is left again at once: returns `true` with `index` past `closer`.
+    @inline(__always)
+    mutating func enterContainer(closer: UInt8, expecting expected: String) throws(JSONSyntaxError) -> Bool {
         depth += 1
         guard depth <= JSONParser.maximumDepth else { throw tooDeep() }
         index += 1
+        skipWhitespace()
+        guard index < count else { throw endOfInput(expecting: expected) }
+        guard base[index] == closer else { return false }
+        index += 1
+        depth -= 1
+        return true
+    }
+
+    /// After an array element or object member (and optional whitespace): moves past the `,` that continues the
+    /// container (returns `false`) or past `closer`, which ends it (returns `true` and leaves the container).
+    @inline(__always)
+    mutating func isClosed(by closer: UInt8, expecting expected: String) throws(JSONSyntaxError) -> Bool {
+        skipWhitespace()
+        guard index < count else { throw endOfInput(expecting: expected) }
+        let byte = base[index]
+        index += 1
+        if byte == closer {
+            depth -= 1
+            return true
+        }
+        guard byte == UInt8(ascii: ",") else { throw unexpected(expected, at: index - 1) }
+        return false
     }
 }

@@ -1,7 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ChildProcess
 import Clock
+import SystemIO
 
 /// `jobrun submit --detach`: starts the coordinator as a background process in a new session and returns.
 ///
@@ -24,9 +26,6 @@ public struct DetachedLauncher {
         self.stateDirectory = stateDirectory
     }
 
-    /// glibc's `POSIX_SPAWN_SETSID` (spawn.h, declared only under _GNU_SOURCE): the child calls setsid().
-    static let spawnSetSID: Int16 = 0x80
-
     /// Starts the background coordinator `executable` with `arguments` (the submit command line without the program
     /// name) and reports the job id and its files on standard output.
     ///
@@ -43,9 +42,9 @@ public struct DetachedLauncher {
             return 2
         }
         let childArguments = arguments.filter { $0 != "--detach" } + ["--job-id", directory.id]
-        let pid: pid_t
+        let process: SpawnedProcess
         do {
-            pid = try spawn(executable, arguments: childArguments, logPath: directory.coordinatorLogPath)
+            process = try spawn(executable, arguments: childArguments, logPath: directory.coordinatorLogPath)
         } catch {
             FileText.standardError("jobrun: cannot start the background coordinator: \(error)\n")
             return 1
@@ -54,9 +53,8 @@ public struct DetachedLauncher {
         var exitStatus: Int32?
         var metadata = try? JobMetadata.read(from: directory)
         while Clocks.monotonicNanoseconds() < deadline {
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            if let status = process.tryWait() {
+                exitStatus = status.exitCode ?? 128 + (status.signal ?? 0)
                 metadata = try? JobMetadata.read(from: directory)
                 break
             }
@@ -66,12 +64,12 @@ public struct DetachedLauncher {
             usleep(20_000)
         }
         if let exitStatus, metadata?.state == .rejected || metadata?.state == .starting || metadata?.startedMicroseconds == nil {
-            let log = FileText.read(directory.coordinatorLogPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let log = WholeFile.text(directory.coordinatorLogPath) ?? ""
             FileText.standardError(log)
             FileText.standardError("jobrun: the background job \(directory.id) did not start (exit status \(exitStatus)); its log is \(directory.coordinatorLogPath)\n")
             return exitStatus == 0 ? 1 : exitStatus
         }
-        report(directory, metadata: metadata, pid: pid, exited: exitStatus != nil)
+        report(directory, metadata: metadata, pid: process.pid, exited: exitStatus != nil)
         return 0
     }
 
@@ -107,33 +105,11 @@ public struct DetachedLauncher {
         }
     }
 
-    private func spawn(_ executable: String, arguments: [String], logPath: String) throws(MonitorError) -> pid_t {
+    private func spawn(_ executable: String, arguments: [String], logPath: String) throws(SpawnError) -> SpawnedProcess {
         closeInheritedDescriptors()
-        var attributes = posix_spawnattr_t()
-        var actions = posix_spawn_file_actions_t()
-        posix_spawnattr_init(&attributes)
-        posix_spawn_file_actions_init(&actions)
-        defer {
-            posix_spawnattr_destroy(&attributes)
-            posix_spawn_file_actions_destroy(&actions)
-        }
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setflags(&attributes, Self.spawnSetSID | Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([executable] + arguments).map { strdup($0) }
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let result = (argv + [nil]).withUnsafeBufferPointer { pointers in
-            posix_spawn(&pid, executable, &actions, &attributes, pointers.baseAddress!, environ)
-        }
-        guard result == 0 else { throw MonitorError("\(executable): \(String(cString: strerror(result)))") }
-        return pid
+        var configuration = SpawnConfiguration(executable: executable, arguments: arguments, captureOutput: false)
+        configuration.newSession = true
+        configuration.outputFile = logPath
+        return try SpawnedProcess.spawn(configuration)
     }
 }

@@ -1,29 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemIO
 
 /// The few file operations the job monitor needs, on plain POSIX calls.
 ///
 /// Threads: every function is safe to call from any thread (each works on its own descriptors).
 public enum FileText {
-    /// The whole content of a file, or `nil` when it cannot be opened or read.
-    public static func read(_ path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-    }
-
     /// Writes `bytes` to `path` through a temporary file and a rename, so readers see the old or the new content,
     /// never a part. The file gets `mode` (0600 unless told otherwise).
     ///
@@ -47,29 +30,16 @@ public enum FileText {
         }
     }
 
-    /// Writes every byte to a descriptor, retrying short writes and `EINTR`; `false` on any other failure.
+    /// Writes every byte to a descriptor (see `FullWrite`); `false` on failure.
     @discardableResult
-    public static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let count = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += count
-            }
-            return true
-        }
-    }
+    public static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool { FullWrite.write(bytes, to: descriptor) }
 
     /// Writes text to standard output (descriptor 1); `false` when it cannot (for example a closed pipe).
     @discardableResult
     public static func standardOutput(_ text: String) -> Bool { writeAll(Array(text.utf8), to: 1) }
 
     /// Writes text to standard error (descriptor 2).
-    public static func standardError(_ text: String) { writeAll(Array(text.utf8), to: 2) }
+    public static func standardError(_ text: String) { StandardError.write(text) }
 
     /// Creates `path` and any missing parents with `mode`.
     ///

@@ -1,5 +1,6 @@
 public import JSONValue
 public import Coordinator
+import SystemIO
 
 /// Where a job stands, as its coordinator last recorded it in `job.json`.
 public enum JobRunState: String, Sendable, Equatable {
@@ -88,7 +89,7 @@ public struct JobMetadata: Sendable, Equatable {
         self.resultsPath = resultsPath
         self.pid = 0
         self.pidStartTime = nil
-        self.host = ProcessProbe.hostName()
+        self.host = HostName.current()
         self.workers = workers
         self.slots = slots
         self.detached = detached
@@ -172,11 +173,10 @@ public struct JobMetadata: Sendable, Equatable {
     ///
     /// - Throws: `MonitorError` naming the file when it is missing, not JSON, or lacks a field.
     public static func read(from directory: JobDirectory) throws(MonitorError) -> JobMetadata {
-        guard let bytes = FileText.read(directory.metadataPath) else {
-            throw MonitorError("cannot read \(directory.metadataPath): \(FileText.lastErrorText())")
-        }
         do {
-            return try JobMetadata(json: try JSONParser.parse(bytes))
+            return try JobMetadata(json: try JSONParser.parse(try WholeFile.read(directory.metadataPath)))
+        } catch let error as WholeFile.ReadError {
+            throw MonitorError(error.description)
         } catch let error as JSONSyntaxError {
             throw MonitorError("\(directory.metadataPath): \(error)")
         } catch let error as MonitorError {

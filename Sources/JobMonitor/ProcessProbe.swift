@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemIO
 
 /// Whether a recorded coordinator process is still alive, robust against pid reuse and unreaped zombies.
 ///
@@ -9,7 +10,7 @@ public enum ProcessProbe {
     /// The process's start time (clock ticks after boot, field 22 of `/proc/<pid>/stat`), or `nil` when there is
     /// no such process or it has exited (a zombie).
     public static func startTime(of pid: Int32) -> UInt64? {
-        guard pid > 0, let bytes = FileText.read("/proc/\(pid)/stat") else { return nil }
+        guard pid > 0, let bytes = try? WholeFile.read("/proc/\(pid)/stat") else { return nil }
         guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
         let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
         // fields[0] is the state (field 3), so field 22 is fields[19].
@@ -23,12 +24,5 @@ public enum ProcessProbe {
     public static func isRunning(pid: Int32, startTime expected: UInt64?) -> Bool {
         guard let actual = startTime(of: pid) else { return false }
         return expected == nil || expected == actual
-    }
-
-    /// This machine's host name.
-    public static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

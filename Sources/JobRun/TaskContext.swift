@@ -41,9 +41,12 @@ public struct TaskContext: Sendable {
     }
 
     /// Reads a whole file (on a thread of its own, not a CPU slot).
-    public func readFile(_ path: String) async throws -> [UInt8] {
+    ///
+    /// - Throws: `TaskFailure` naming the file when it cannot be read or has more than `maxBytes` bytes (so a
+    ///   device or an endless pipe cannot exhaust the worker's memory).
+    public func readFile(_ path: String, maxBytes: Int = 1 << 30) async throws -> [UInt8] {
         try Task.checkCancellation()
-        return try await BlockingCall.run { try FileIO.read(path) }
+        return try await BlockingCall.run { try FileIO.read(path, maxBytes: maxBytes) }
     }
 
     /// Writes `bytes` to a file, replacing it (on a thread of its own).

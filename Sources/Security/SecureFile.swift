@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemIO
 
 /// Small file operations for key files, on plain POSIX calls.
 ///
@@ -13,16 +14,16 @@ enum SecureFile {
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw SecurityError("\(path): cannot read: \(errorText())") }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        for _ in 0..<256 {  // key files are tiny; 1 MiB at most
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw SecurityError("\(path): cannot read: \(errorText())") }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
+        do {
+            // Key files are tiny; anything over the bound is not one.
+            let bytes = try WholeFile.read(descriptor: descriptor, path: path)
+            return (String(decoding: bytes, as: UTF8.self), info.st_mode & 0o7777)
+        } catch {
+            if case .tooLarge(let limit) = error.reason {
+                throw SecurityError("\(path): larger than \(limit) bytes, which is no key file; is it the right file?")
+            }
+            throw SecurityError("\(path): cannot read: \(String(cString: strerror(error.code)))")
         }
-        return (String(decoding: bytes, as: UTF8.self), info.st_mode & 0o7777)
     }
 
     /// Writes `text` to a new file with permission bits `mode`; refuses to replace an existing file unless
@@ -36,12 +37,8 @@ enum SecureFile {
         }
         defer { close(descriptor) }
         fchmod(descriptor, mode)  // the umask may have cleared bits of `mode`
-        var remaining = Array(text.utf8)[...]
-        while !remaining.isEmpty {
-            let count = remaining.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { throw SecurityError("\(path): cannot write: \(errorText())") }
-            remaining = remaining.dropFirst(count)
+        guard FullWrite.write(Array(text.utf8), to: descriptor) else {
+            throw SecurityError("\(path): cannot write: \(errorText())")
         }
         guard fsync(descriptor) == 0 else { throw SecurityError("\(path): cannot write: \(errorText())") }
     }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemIO
 
 /// A problem in a settings file, naming the file and line.
 public struct SettingsError: Error, Sendable, CustomStringConvertible {
@@ -20,13 +21,17 @@ extension Settings {
     /// Keys not in the file keep their defaults. Unknown keys, malformed lines and out-of-range values are
     /// errors naming the file and line.
     public init(contentsOf path: String) throws(SettingsError) {
-        guard let bytes = Self.readFile(path) else {
-            throw SettingsError(path: path, line: nil, message: "cannot read the settings file: \(String(cString: strerror(errno)))")
-        }
-        guard bytes.count <= Self.maximumFileBytes else {
+        let bytes: [UInt8]
+        do {
+            bytes = try WholeFile.read(path, limit: Self.maximumFileBytes)
+        } catch {
+            if case .tooLarge = error.reason {
+                throw SettingsError(
+                    path: path, line: nil,
+                    message: "larger than \(Self.maximumFileBytes) bytes, which no settings file needs; is it the right file?")
+            }
             throw SettingsError(
-                path: path, line: nil,
-                message: "larger than \(Self.maximumFileBytes) bytes, which no settings file needs; is it the right file?")
+                path: path, line: nil, message: "cannot read the settings file: \(String(cString: strerror(error.code)))")
         }
         let text = String(decoding: bytes, as: UTF8.self)
         try self.init(parsing: text, path: path)
@@ -84,20 +89,6 @@ extension Settings {
 
     /// The largest settings file read; reading stops just past it, so an endless file (a device, a pipe) is refused.
     static let maximumFileBytes = 1 << 20
-
-    private static func readFile(_ path: String) -> [UInt8]? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count > 0 { bytes.append(contentsOf: buffer[0..<count]) }
-            if count < buffer.count || bytes.count > maximumFileBytes { break }
-        }
-        if ferror(file) != 0 { return nil }
-        return bytes
-    }
 }
 
 extension Character {

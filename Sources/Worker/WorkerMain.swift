@@ -1,7 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ArgumentParser
 public import JobRun
+import SystemIO
 
 /// The entry point of a custom worker program: jobrun's built-in kinds plus your own handlers.
 ///
@@ -13,41 +15,46 @@ public import JobRun
 /// ```
 ///
 /// Run jobs on it with `jobrun submit tasks.json --worker-command PATH`: the coordinator starts
-/// `PATH worker --connect ENDPOINT --slots N --io-concurrency N --http-connections-per-host N`.
+/// `PATH worker --connect ENDPOINT --slots N --io-concurrency N --http-connections-per-host N`. On other hosts, start
+/// it as you would `jobrun worker`: it takes the same options (`WorkerOptions`), such as
+/// `PATH worker --connect tcp://HOST:PORT --server-key jobrun.pub`.
 public enum WorkerMain {
-    /// Parses the worker arguments (`worker` first is optional), runs the worker, and returns its exit status.
+    /// Parses the worker arguments (`worker` first is optional) as `jobrun worker` does, runs the worker, and returns
+    /// its exit status: 0 after `--help`, 2 with a message on standard error for bad options.
     public static func run(handlers: [any TaskHandler], arguments: [String] = CommandLine.arguments) -> Int32 {
         var registry = HandlerRegistry.builtIn
         for handler in handlers { registry.register(handler) }
         var options = Array(arguments.dropFirst())
         if options.first == "worker" { options.removeFirst() }
-        var endpoint: String?
-        var configuration = WorkerConfiguration.fromEnvironment(registerEndpoint: "", handlers: registry)
-        while let option = options.first {
-            options.removeFirst()
-            guard let value = options.first else { return usage("\(option) needs a value") }
-            options.removeFirst()
-            switch option {
-            case "--connect": endpoint = value
-            case "--slots", "--io-concurrency", "--http-connections-per-host":
-                guard let number = Int(value), number >= 1 else { return usage("\(option) takes a whole number >= 1") }
-                if option == "--slots" { configuration.slots = number }
-                if option == "--io-concurrency" { configuration.ioConcurrency = number }
-                if option == "--http-connections-per-host" { configuration.httpConnectionsPerHost = number }
-            default: return usage("unknown option \(option)")
+        let parsed: WorkerProgramCommand
+        do {
+            parsed = try WorkerProgramCommand.parse(options)
+        } catch {
+            let message = WorkerProgramCommand.fullMessage(for: error)
+            if WorkerProgramCommand.exitCode(for: error) == .success {
+                print(message)
+                return 0
             }
+            StandardError.writeLine("\(WorkerProgramCommand.programName): \(message)")
+            return 2
         }
-        guard let endpoint else { return usage("--connect ENDPOINT is required") }
-        configuration.registerEndpoint = endpoint
-        return WorkerRuntime(configuration: configuration).run()
+        return parsed.options.run(handlers: registry, command: "\(WorkerProgramCommand.programName) worker")
+    }
+}
+
+/// A custom worker program's command line, for parsing and help: `WorkerOptions` under the program's own name.
+struct WorkerProgramCommand: ParsableCommand {
+    /// The program's file name, as it names itself in usage and messages.
+    static var programName: String {
+        String(CommandLine.arguments.first?.split(separator: "/").last ?? "worker")
     }
 
-    private static func usage(_ problem: String) -> Int32 {
-        WorkerRuntime.report(
-            "worker: \(problem)\nusage: \(CommandLine.arguments.first ?? "worker") [worker] --connect ENDPOINT "
-                + "[--slots N] [--io-concurrency N] [--http-connections-per-host N]")
-        return 2
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: programName, abstract: "Serve tasks for a coordinator.")
     }
+
+    @OptionGroup
+    var options: WorkerOptions
 }
 
 extension WorkerConfiguration {

@@ -5,6 +5,7 @@ import ChildProcess
 import Clock
 import JobRun
 import ProcessSignals
+import SystemIO
 import WireProtocol
 import ZeroMQ
 
@@ -134,17 +135,12 @@ public final class WorkerRuntime {
         return status
     }
 
-    static func report(_ line: String) {
-        var text = line + "\n"
-        text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-    }
+    static func report(_ line: String) { StandardError.writeLine(line) }
 
     /// This host's name as workers report it: under Slurm the node's Slurm name (`SLURMD_NODENAME`, what squeue
     /// shows, and what tells apart several Slurm nodes on one machine), else the system's host name.
     static func hostName() -> String {
         if let node = getenv("SLURMD_NODENAME"), node.pointee != 0 { return String(cString: node) }
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return HostName.current()
     }
 }

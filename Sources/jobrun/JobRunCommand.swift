@@ -1,5 +1,6 @@
 import ArgumentParser
 import JobMonitor
+import SystemIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -68,7 +69,4 @@ func resolveJob(_ id: String?) -> JobRecord? {
 }
 
 /// Writes a line to standard error.
-func printError(_ line: String) {
-    var text = line + "\n"
-    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}
+func printError(_ line: String) { StandardError.writeLine(line) }

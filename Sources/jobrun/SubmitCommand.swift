@@ -1,11 +1,14 @@
 import ArgumentParser
+import ChildProcess
 import Coordinator
 import JobMonitor
 import JobRun
 import Observability
 import Scheduler
 import Settings
+import SystemIO
 import TaskFile
+import Worker
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -212,9 +215,9 @@ struct SubmitCommand: StatusCommand {
     /// Local workers per core started without `--force-workers`: each is a process, and far more of them than
     /// cores only adds forking and memory.
     static let workersPerCoreLimit = 16
-    static let maximumWorkers = 100_000
-    static let maximumSlots = 100_000
-    static let maximumIOConcurrency = 100_000
+    static let maximumWorkers = WorkerOptions.maximumWorkers
+    static let maximumSlots = WorkerOptions.maximumSlots
+    static let maximumIOConcurrency = WorkerOptions.maximumIOConcurrency
     /// The longest timeout (`--timeout`, `--idle-exit`), as for a task's own `timeout`.
     static let maximumTimeout = JobOptions.maximumTimeout
     /// With `--metrics` (or the `metrics` setting): starts the HTTP server and adds its observer to the job.
@@ -235,15 +238,8 @@ struct SubmitCommand: StatusCommand {
         return server
     }
 
-    static func coreCount() -> Int {
-        max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
-    }
+    static func coreCount() -> Int { HostFacts.coreCount() }
 
     /// This program's own path, so workers run the same build.
-    static func executablePath() -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard count > 0 else { return CommandLine.arguments[0] }
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
+    static func executablePath() -> String { ProgramPath.current() }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Coordinator
 import TaskFile
+import Worker
 
 /// Options that shape scheduling: pools, what this host's local workers offer, and the free-memory floor.
 struct WorkflowOptions: ParsableArguments {

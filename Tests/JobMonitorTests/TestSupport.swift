@@ -3,6 +3,7 @@ import Glibc
 #endif
 import JobMonitor
 import JSONValue
+import SystemIO
 
 /// A scratch directory for one test, removed at the end.
 final class ScratchDirectory {
@@ -24,7 +25,7 @@ final class ScratchDirectory {
     }
 
     func read(_ name: String) -> String {
-        FileText.read(file(name)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        WholeFile.text(file(name), limit: 1 << 30) ?? ""
     }
 
     static func remove(_ path: String) {

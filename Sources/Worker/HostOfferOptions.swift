@@ -1,33 +1,35 @@
-import ArgumentParser
+public import ArgumentParser
 import ChildProcess
-import WireProtocol
+public import WireProtocol
 
 /// What a host's workers offer tasks beyond CPU slots: labels, custom resources and GPUs. `submit` and `run` declare
 /// them for their local workers; `worker --connect` for the workers of its host, sending them when they register.
-struct HostOfferOptions: ParsableArguments {
+public struct HostOfferOptions: ParsableArguments {
+    public init() {}
+
     @Option(
         name: .customLong("resources"),
         help: ArgumentHelp(
             "Custom resources of this host, shared by its workers; tasks take them with \"resources\".",
             valueName: "NAME=N[,NAME=N...]"))
-    var resources: [String] = []
+    public var resources: [String] = []
 
     @Option(
         name: .customLong("label"),
         help: ArgumentHelp(
             "Labels of this host's workers; a task with \"requires\" runs only on a worker with those labels.",
             valueName: "KEY=VALUE[,KEY=VALUE...]"))
-    var labels: [String] = []
+    public var labels: [String] = []
 
     @Option(name: .long, help: "GPUs of this host (default: the count of /dev/nvidia0, /dev/nvidia1, ...).")
-    var gpus: Int?
+    public var gpus: Int?
 
-    func validate() throws {
+    public func validate() throws {
         _ = try parsed()
     }
 
     /// The labels and resource amounts, or a `ValidationError` naming the bad option and saying what it takes.
-    func parsed() throws -> (resources: [String: Int], labels: [String: String]) {
+    public func parsed() throws -> (resources: [String: Int], labels: [String: String]) {
         var amounts: [String: Int] = [:]
         for (name, value) in try Self.pairs(resources, option: "--resources", example: "licence=2") {
             let limit = Int(HostOffer.maximumResourceAmount)
@@ -46,7 +48,7 @@ struct HostOfferOptions: ParsableArguments {
 
     /// What a worker registering from this host declares: the options, GPUs counted when `--gpus` is not given, and
     /// the host's physical memory.
-    func hostOffer() throws -> HostOffer {
+    public func hostOffer() throws -> HostOffer {
         let options = try parsed()
         return HostOffer(
             labels: options.labels, resources: options.resources.mapValues { UInt32($0) },
@@ -54,7 +56,7 @@ struct HostOfferOptions: ParsableArguments {
     }
 
     /// `offer` as `worker` arguments, for the worker processes a host agent starts: they all declare the same.
-    static func arguments(for offer: HostOffer) -> [String] {
+    public static func arguments(for offer: HostOffer) -> [String] {
         var arguments = ["--gpus", String(offer.gpus)]
         if !offer.labels.isEmpty {
             arguments += ["--label", offer.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")]
