@@ -175,7 +175,7 @@ extension SchedulerState {
     /// Why tasks wait, for displays. Looks at every waiting task with a demand: call it at display pace.
     public var waitingCounts: WaitingCounts {
         var counts = WaitingCounts()
-        counts.dependencies = waitingForDependencies
+        counts.dependencies = dependencies.waitingCount
         counts.pools = pools.reduce(0) { $0 + $1.waiting.count }
         for sequence in constrained.all {
             guard let record = tasks[sequence] else { continue }

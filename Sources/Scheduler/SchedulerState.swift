@@ -7,121 +7,6 @@
 /// (late or duplicate results are dropped); a worker presumed lost gives its tasks back to the queue; a worker
 /// never holds more than its slots plus a prefetch that follows the measured task duration.
 public struct SchedulerState: Sendable {
-    /// The knobs the scheduler follows (see `config/jobrun.conf`).
-    public struct Configuration: Sendable, Equatable {
-        public var maxBatch: Int
-        public var prefetchTargetMicroseconds: Int
-        public var initialPrefetch: Int
-        public var readAhead: Int
-        public var heartbeatMilliseconds: Int
-        public var heartbeatMisses: Int
-        public var interruptGraceMilliseconds: Int
-        public var killGraceMilliseconds: Int
-        /// Worker deaths while running a task after which the task is recorded as failed instead of requeued.
-        public var poisonLimit: Int
-        /// The first retry's delay; each further retry doubles it, up to `retryBackoffMaxMilliseconds`.
-        public var retryBackoffMilliseconds: Int
-        public var retryBackoffMaxMilliseconds: Int
-        /// When lost local workers are replaced, and when replacing them stops.
-        public var workerSupervision: WorkerSupervisor.Policy
-        /// How long local workers have to join before the job ends for want of any.
-        public var workerStartTimeoutMilliseconds: Int
-        /// Retries for tasks that do not set their own.
-        public var defaultRetries: Int
-        /// With `--resume`: run again the tasks an earlier run recorded as not ok (else they keep that result).
-        public var rerunFailed: Bool
-        /// Some task waits for others (`after`): remember how every task ended, for tasks loaded later.
-        public var tracksDependencies: Bool
-        /// The pools tasks may join, by index.
-        public var pools: [PoolConfiguration]
-        /// `--memfree`: no task starts on a host whose free memory is below this.
-        public var memfreeBytes: UInt64?
-        /// How long tasks no connected worker can run wait, once nothing else is left, before they are recorded
-        /// unschedulable (time for more workers to join).
-        public var unschedulableGraceMilliseconds: Int
-
-        public init(
-            maxBatch: Int = 1024, prefetchTargetMicroseconds: Int = 20_000, initialPrefetch: Int = 1,
-            readAhead: Int = 8192, heartbeatMilliseconds: Int = 1000, heartbeatMisses: Int = 3,
-            interruptGraceMilliseconds: Int = 3000, killGraceMilliseconds: Int = 2000, poisonLimit: Int = 3,
-            retryBackoffMilliseconds: Int = 1000, retryBackoffMaxMilliseconds: Int = 60_000,
-            workerSupervision: WorkerSupervisor.Policy = .init(), workerStartTimeoutMilliseconds: Int = 15_000,
-            defaultRetries: Int = 0, rerunFailed: Bool = false, tracksDependencies: Bool = false,
-            pools: [PoolConfiguration] = [], memfreeBytes: UInt64? = nil, unschedulableGraceMilliseconds: Int = 0
-        ) {
-            self.unschedulableGraceMilliseconds = unschedulableGraceMilliseconds
-            self.defaultRetries = defaultRetries
-            self.rerunFailed = rerunFailed
-            self.tracksDependencies = tracksDependencies
-            self.pools = pools
-            self.memfreeBytes = memfreeBytes
-            self.maxBatch = maxBatch
-            self.prefetchTargetMicroseconds = prefetchTargetMicroseconds
-            self.initialPrefetch = initialPrefetch
-            self.readAhead = readAhead
-            self.heartbeatMilliseconds = heartbeatMilliseconds
-            self.heartbeatMisses = heartbeatMisses
-            self.interruptGraceMilliseconds = interruptGraceMilliseconds
-            self.killGraceMilliseconds = killGraceMilliseconds
-            self.poisonLimit = poisonLimit
-            self.retryBackoffMilliseconds = retryBackoffMilliseconds
-            self.retryBackoffMaxMilliseconds = retryBackoffMaxMilliseconds
-            self.workerSupervision = workerSupervision
-            self.workerStartTimeoutMilliseconds = workerStartTimeoutMilliseconds
-        }
-    }
-
-    struct WorkerRecord: Sendable {
-        var slots: Int
-        /// IO-bound tasks it runs at once.
-        var ioConcurrency: Int = 256
-        /// Tasks it holds (queued or running there).
-        var held = 0
-        /// How many of `held` are IO-bound.
-        var heldIO = 0
-        var lastHeard: Instant
-        var drainSent = false
-        /// A `reclaim` is on its way; no other is sent until the worker answers.
-        var reclaimPending = false
-        var cancelSent = false
-        /// A local worker, replaced when lost.
-        var replaceable = false
-        /// Whether it reported any finished task (proof that workers can run this job).
-        var finishedAny = false
-        /// Told to take no more tasks (`retire`).
-        var retiring = false
-        /// CPU slots taken by the CPU-bound tasks it holds (a task with `cpus` N takes N).
-        var cpuUnits = 0
-        /// Held tasks that take more than one CPU slot; while there are any, it gets no prefetch.
-        var wideHeld = 0
-        var capacity = WorkerCapacity()
-    }
-
-    /// What the scheduler knows about one loaded task that has no recorded result yet.
-    struct TaskRecord: Sendable {
-        /// Dispatches that reached a worker's queue, counting the current one (the attempt number).
-        var attempts: UInt32 = 0
-        /// Failures that may still be retried.
-        var retriesLeft: Int
-        /// Retries used so far.
-        var retriesUsed = 0
-        /// Workers that died while running this task.
-        var deaths = 0
-        /// Whether the current attempt has started running.
-        var started = false
-        /// When the current attempt was dispatched, in the scheduler's dispatch order.
-        var dispatchOrder: UInt64 = 0
-        /// Whether it waits on IO rather than computing.
-        var isIO = false
-        /// The worker holding the current attempt, while one does.
-        var holder: UInt32?
-        var priority = 0
-        /// Index into `demands`; 0 is the plain demand.
-        var demand: Int32 = 0
-        /// Dependencies that have not ended yet.
-        var waitingOn: Int32 = 0
-    }
-
     enum Phase: Sendable, Equatable {
         case running
         /// Interrupted: no new dispatch; running tasks may finish until the grace ends.
@@ -152,12 +37,8 @@ public struct SchedulerState: Sendable {
     var pools: [PoolState] = []
     /// Per host name: GPUs, resources and memory in use.
     var hosts: [String: HostState] = [:]
-    /// Dependents waiting for a task to end, by the sequence of that task.
-    var dependents: [UInt64: [UInt64]] = [:]
-    /// Tasks waiting for dependencies.
-    var waitingForDependencies = 0
-    /// How every ended task ended, by sequence (0: not yet, 1: ok, 2: other), when `tracksDependencies`.
-    var endings: [UInt8] = []
+    /// Which tasks wait for which, and how ended tasks ended.
+    var dependencies: DependencyTracker
     /// GPUs given to running tasks, by sequence.
     var gpuGrants: [UInt64: [Int]] = [:]
     /// Hosts whose free memory is below `--memfree`, with the free memory last measured there.
@@ -191,6 +72,7 @@ public struct SchedulerState: Sendable {
         self.configuration = configuration
         self.totalTasks = totalTasks ?? 0
         countsLoadedTasks = totalTasks == nil
+        dependencies = DependencyTracker(isTracking: configuration.tracksDependencies)
         self.supply = WorkerSupply(policy: configuration.workerSupervision)
         pools = configuration.pools.map { PoolState(configuration: $0) }
     }
