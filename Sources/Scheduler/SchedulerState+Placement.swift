@@ -145,7 +145,7 @@ extension SchedulerState {
     /// When nothing runs, nothing else is ready and no more input will come, tasks that no connected worker could
     /// ever run are recorded as unschedulable (and their dependents skipped), so the job can end.
     mutating func recordUnplaceableIfStuck(now: Instant, into actions: inout [SchedulerAction]) {
-        guard phase == .running, inputEnded, !workers.isEmpty, queue.isEmpty, ioQueue.isEmpty, delayed.isEmpty,
+        guard phase == .running, inputEnded, !workers.isEmpty, queue.isEmpty, ioQueue.isEmpty, retries.isEmpty,
             !constrained.isEmpty || pools.contains(where: { !$0.waiting.isEmpty }),
             workers.values.allSatisfy({ $0.held == 0 })
         else {

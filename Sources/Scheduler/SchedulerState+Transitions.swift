@@ -32,8 +32,7 @@ extension SchedulerState {
                 record.retriesUsed += 1
                 record.started = false
                 tasks[task.sequence] = record
-                let delay = retryDelay(sequence: task.sequence, retry: record.retriesUsed)
-                delayed.append((now.advanced(byMilliseconds: delay), task.sequence))
+                let delay = retries.schedule(task.sequence, retry: record.retriesUsed, now: now)
                 actions.append(.retry(workerID: workerID, index: index, retry: record.retriesUsed, delayMilliseconds: delay))
                 continue
             }
@@ -59,26 +58,9 @@ extension SchedulerState {
         }
     }
 
-    /// The delay before retry number `retry` (from 1): exponential, capped, with jitter between half and all of
-    /// it so that tasks failing together do not retry together. The jitter is derived from the task and retry
-    /// numbers, keeping the state machine deterministic.
-    func retryDelay(sequence: UInt64, retry: Int) -> Int {
-        let base = configuration.retryBackoffMilliseconds
-        let exponential = min(base << min(retry - 1, 20), configuration.retryBackoffMaxMilliseconds)
-        var mix = sequence &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(retry) &* 0xBF58_476D_1CE4_E5B9
-        mix ^= mix >> 31
-        let fraction = Double(mix % 1000) / 1000
-        return Int(Double(exponential) * (0.5 + fraction / 2))
-    }
-
     /// Moves failed tasks whose retry delay is over back into the queue.
     mutating func releaseDelayed(now: Instant) {
-        guard !delayed.isEmpty else { return }
-        var waiting: [(due: Instant, sequence: UInt64)] = []
-        for entry in delayed {
-            if entry.due <= now { requeue([entry.sequence]) } else { waiting.append(entry) }
-        }
-        delayed = waiting
+        for sequence in retries.takeDue(now: now) { requeue([sequence]) }
     }
 
     /// Forgets a worker. Tasks that had started on it count a death (a worker killed from outside is not their
@@ -145,7 +127,7 @@ extension SchedulerState {
             _ = ioQueue.removeAll()
             _ = constrained.removeAll()
             for index in pools.indices { _ = pools[index].waiting.removeAll() }
-            delayed = []
+            retries.removeAll()
             for workerID in workers.keys.sorted() {
                 workers[workerID]?.drainSent = true
                 actions.append(.drain(workerID: workerID, cancelRunning: false))
@@ -261,7 +243,7 @@ extension SchedulerState {
     mutating func withdraw(_ sequence: UInt64) {
         if queue.remove(sequence) || ioQueue.remove(sequence) || constrained.remove(sequence) { return }
         for index in pools.indices where pools[index].waiting.remove(sequence) { return }
-        delayed.removeAll { $0.sequence == sequence }
+        retries.remove(sequence)
     }
 
     /// Puts tasks back at the front of their queue.

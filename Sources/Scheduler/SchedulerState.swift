@@ -51,8 +51,8 @@ public struct SchedulerState: Sendable {
     public internal(set) var keptCount = 0
     /// Every loaded task that has no recorded result yet.
     var tasks = SequenceTable<TaskRecord>()
-    /// Failed tasks waiting out their retry delay, with when they may run again.
-    var delayed: [(due: Instant, sequence: UInt64)] = []
+    /// Failed tasks waiting out their retry delay.
+    var retries: RetrySchedule
     var workers: [UInt32: WorkerRecord] = [:]
     var phase = Phase.running
     var loadPending = false
@@ -73,12 +73,15 @@ public struct SchedulerState: Sendable {
         self.totalTasks = totalTasks ?? 0
         countsLoadedTasks = totalTasks == nil
         dependencies = DependencyTracker(isTracking: configuration.tracksDependencies)
+        retries = RetrySchedule(
+            baseMilliseconds: configuration.retryBackoffMilliseconds,
+            maximumMilliseconds: configuration.retryBackoffMaxMilliseconds)
         self.supply = WorkerSupply(policy: configuration.workerSupervision)
         pools = configuration.pools.map { PoolState(configuration: $0) }
     }
 
     /// Failed tasks waiting to be retried.
-    public var delayedCount: Int { delayed.count }
+    public var delayedCount: Int { retries.count }
     /// Registered workers.
     public var workerCount: Int { workers.count }
     /// Workers holding at least one task.
