@@ -14,7 +14,7 @@ extension SchedulerState {
             }
             var record = TaskRecord(retriesLeft: max(task.retries ?? configuration.defaultRetries, 0), isIO: task.isIO)
             record.priority = task.priority
-            record.demand = intern(task.demand)
+            record.demand = ledger.intern(task.demand)
             switch dependencies.readiness(after: task.after) {
             case .failed(let dependency):
                 recordedCount += 1
@@ -60,15 +60,5 @@ extension SchedulerState {
         } else {
             queue.append(sequence, priority: record.priority)
         }
-    }
-
-    /// The index of `demand` in `demands`, added when new.
-    mutating func intern(_ demand: TaskDemand) -> Int32 {
-        if demand == .plain { return 0 }
-        if let index = demandIndex[demand] { return index }
-        let index = Int32(demands.count)
-        demands.append(demand)
-        demandIndex[demand] = index
-        return index
     }
 }

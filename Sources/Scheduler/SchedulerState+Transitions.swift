@@ -85,7 +85,7 @@ extension SchedulerState {
         for (sequence, heldTask) in held {
             var task = heldTask
             task.holder = nil
-            releaseShared(sequence, demandIndex: task.demand, host: record.capacity.host)
+            ledger.give(for: sequence, demandIndex: task.demand, host: record.capacity.host)
             if task.started || presumedRunning.contains(sequence), reason != .stopped {
                 task.deaths += 1
                 if task.deaths >= configuration.poisonLimit {
@@ -126,7 +126,7 @@ extension SchedulerState {
             _ = queue.removeAll()
             _ = ioQueue.removeAll()
             _ = constrained.removeAll()
-            for index in pools.indices { _ = pools[index].waiting.removeAll() }
+            _ = ledger.removeAllWaiting()
             retries.removeAll()
             for workerID in workers.keys.sorted() {
                 workers[workerID]?.drainSent = true
@@ -170,7 +170,7 @@ extension SchedulerState {
         guard phase == .running else { return }
         var batches: [UInt32: [DispatchedTask]] = [:]
         var reserved: UInt32?
-        if !constrained.isEmpty || pools.contains(where: { !$0.waiting.isEmpty }) {
+        if !constrained.isEmpty || ledger.anyPoolWaiting {
             releasePools(now: now)
             let plainTop = max(queue.topPriority ?? .min, ioQueue.topPriority ?? .min)
             reserved = placeConstrained(now: now, minimumPriority: plainTop, into: &batches)
@@ -179,7 +179,7 @@ extension SchedulerState {
             let order = workers.map { (id: $0.key, load: $0.value.cpuUnits * 1024 / $0.value.slots) }
                 .sorted { ($0.load, $0.id) < ($1.load, $1.id) }
             for (workerID, _) in order {
-                guard let record = workers[workerID], !record.retiring, lowMemoryHosts[record.capacity.host] == nil else { continue }
+                guard let record = workers[workerID], !record.retiring, ledger.admitsTasks(on: record.capacity.host) else { continue }
                 var batch: [DispatchedTask] = []
                 let cpuHeld = record.cpuUnits
                 // A wide task runs alongside only what fits in the slots it leaves.
@@ -227,22 +227,15 @@ extension SchedulerState {
     /// caller clears the task's `holder`.
     mutating func release(_ sequence: UInt64, from workerID: UInt32) {
         guard var worker = workers[workerID], let record = tasks[sequence] else { return }
-        worker.held -= 1
-        if record.isIO {
-            worker.heldIO -= 1
-        } else {
-            let cpus = demands[Int(record.demand)].cpus
-            worker.cpuUnits -= cpus
-            if cpus > 1 { worker.wideHeld -= 1 }
-        }
+        worker.discharge(isIO: record.isIO, cpus: ledger[demand: record.demand].cpus)
         workers[workerID] = worker
-        releaseShared(sequence, demandIndex: record.demand, host: worker.capacity.host)
+        ledger.give(for: sequence, demandIndex: record.demand, host: worker.capacity.host)
     }
 
     /// Takes a task that no worker holds out of its queue or the retry delay.
     mutating func withdraw(_ sequence: UInt64) {
         if queue.remove(sequence) || ioQueue.remove(sequence) || constrained.remove(sequence) { return }
-        for index in pools.indices where pools[index].waiting.remove(sequence) { return }
+        if ledger.withdrawFromPools(sequence) { return }
         retries.remove(sequence)
     }
 
@@ -277,7 +270,7 @@ extension SchedulerState {
     mutating func requestTasksIfNeeded(into actions: inout [SchedulerAction]) {
         guard phase == .running, !inputEnded, !loadPending else { return }
         let window = configuration.readAhead
-        let waiting = queue.count + ioQueue.count + constrained.count + pools.reduce(0) { $0 + $1.waiting.count }
+        let waiting = queue.count + ioQueue.count + constrained.count + ledger.poolWaitingCount
         // Tasks with a demand may all wait for a worker that can run them, or for tasks not read yet: when nothing
         // runs, read on regardless, so the job can reach its end.
         let idle = queue.isEmpty && ioQueue.isEmpty && workers.values.allSatisfy { $0.held == 0 }

@@ -30,19 +30,10 @@ public struct SchedulerState: Sendable {
     var ioQueue = ReadyQueue()
     /// Ready tasks with any other demand: placed one at a time on a worker that fits.
     var constrained = ReadyQueue()
-    /// The distinct demands of loaded tasks (tasks share them through defaults); index 0 is the plain demand.
-    var demands: [TaskDemand] = [.plain]
-    var demandIndex: [TaskDemand: Int32] = [.plain: 0]
-    /// Per pool: tasks running, recent starts, ready tasks waiting for room.
-    var pools: [PoolState] = []
-    /// Per host name: GPUs, resources and memory in use.
-    var hosts: [String: HostState] = [:]
+    /// What tasks with a demand hold, and where they fit.
+    var ledger: ResourceLedger
     /// Which tasks wait for which, and how ended tasks ended.
     var dependencies: DependencyTracker
-    /// GPUs given to running tasks, by sequence.
-    var gpuGrants: [UInt64: [Int]] = [:]
-    /// Hosts whose free memory is below `--memfree`, with the free memory last measured there.
-    var lowMemoryHosts: [String: UInt64] = [:]
     /// Since when only tasks no worker can run are left, while that lasts.
     var stuckSince: Instant?
     /// The last wake-up asked for, so it is not repeated.
@@ -77,7 +68,7 @@ public struct SchedulerState: Sendable {
             baseMilliseconds: configuration.retryBackoffMilliseconds,
             maximumMilliseconds: configuration.retryBackoffMaxMilliseconds)
         self.supply = WorkerSupply(policy: configuration.workerSupervision)
-        pools = configuration.pools.map { PoolState(configuration: $0) }
+        ledger = ResourceLedger(pools: configuration.pools, memfreeBytes: configuration.memfreeBytes)
     }
 
     /// Failed tasks waiting to be retried.
@@ -124,7 +115,7 @@ public struct SchedulerState: Sendable {
                 workers[workerID] = WorkerRecord(
                     slots: max(slots, 1), ioConcurrency: max(ioConcurrency, 1), lastHeard: now, replaceable: replaceable,
                     capacity: capacity)
-                if hosts[capacity.host] == nil { hosts[capacity.host] = HostState(capacity: capacity) }
+                ledger.hostJoined(capacity)
                 supply.joined(local: replaceable)
                 if phase != .running { actions.append(.drain(workerID: workerID, cancelRunning: false)) }
             }
@@ -137,9 +128,7 @@ public struct SchedulerState: Sendable {
             supply.declared = true
             supply.remoteExpected = expected
         case .hostMemory(let host, let freeBytes):
-            if let memfree = configuration.memfreeBytes {
-                lowMemoryHosts[host] = freeBytes < memfree ? freeBytes : nil
-            }
+            ledger.noteFreeMemory(host: host, freeBytes: freeBytes)
         case .heartbeat(let workerID):
             workers[workerID]?.lastHeard = now
         case .resultsArrived(let workerID, let finished):
