@@ -26,7 +26,7 @@ extension SchedulerState {
                 withdraw(task.sequence)
             }
             // Only computations size the prefetch: a wait's length says nothing about CPU work.
-            if !record.isIO { noteDuration(task.durationMicroseconds) }
+            if !record.isIO { prefetch.noteDuration(task.durationMicroseconds) }
             if !task.succeeded, task.retryable, record.retriesLeft > 0, phase == .running {
                 record.retriesLeft -= 1
                 record.retriesUsed += 1
@@ -45,17 +45,6 @@ extension SchedulerState {
         if stale > 0 { actions.append(.dropStaleResults(workerID: workerID, count: stale)) }
         // After the record, so the driver knows how a dependency ended when it records the tasks skipped for it.
         for (sequence, succeeded) in ended { settle(sequence, ok: succeeded, into: &actions) }
-    }
-
-    /// Folds a reported duration into the mean: rise fast, fall slowly, so one long task among short ones
-    /// shrinks the prefetch at once and workers do not hoard the long tasks that follow.
-    mutating func noteDuration(_ microseconds: UInt64) {
-        let duration = Double(microseconds)
-        if let mean = meanDurationMicroseconds {
-            meanDurationMicroseconds = mean + (duration - mean) * (duration > mean ? 0.5 : 0.02)
-        } else {
-            meanDurationMicroseconds = duration
-        }
     }
 
     /// Moves failed tasks whose retry delay is over back into the queue.
@@ -183,7 +172,7 @@ extension SchedulerState {
                 var batch: [DispatchedTask] = []
                 let cpuHeld = record.cpuUnits
                 // A wide task runs alongside only what fits in the slots it leaves.
-                let limit = record.wideHeld > 0 ? record.slots : holdLimit(slots: record.slots)
+                let limit = record.wideHeld > 0 ? record.slots : prefetch.holdLimit(slots: record.slots)
                 if workerID != reserved, cpuHeld * 2 <= limit, cpuHeld < limit {
                     take(min(limit - cpuHeld, configuration.maxBatch, queue.count), from: \.queue, for: workerID, into: &batch)
                 }

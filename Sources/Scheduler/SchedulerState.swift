@@ -55,14 +55,17 @@ public struct SchedulerState: Sendable {
     var supply: WorkerSupply
     /// Tasks with a recorded result.
     public internal(set) var recordedCount = 0
-    /// Exponentially weighted mean of reported task durations, once any is known.
-    public internal(set) var meanDurationMicroseconds: Double?
+    /// How many tasks each worker may hold, from the measured task duration.
+    var prefetch: PrefetchSizer
 
     /// A scheduler for `totalTasks` tasks, or for a stream of tasks not counted ahead when `nil`.
     public init(configuration: Configuration, totalTasks: Int?) {
         self.configuration = configuration
         self.totalTasks = totalTasks ?? 0
         countsLoadedTasks = totalTasks == nil
+        prefetch = PrefetchSizer(
+            targetMicroseconds: configuration.prefetchTargetMicroseconds, initial: configuration.initialPrefetch,
+            maximum: configuration.maxBatch)
         dependencies = DependencyTracker(isTracking: configuration.tracksDependencies)
         retries = RetrySchedule(
             baseMilliseconds: configuration.retryBackoffMilliseconds,
@@ -80,13 +83,12 @@ public struct SchedulerState: Sendable {
     /// Tasks held by one worker.
     public func heldCount(workerID: UInt32) -> Int { workers[workerID]?.held ?? 0 }
 
+    /// Exponentially weighted mean of reported task durations, once any is known.
+    public var meanDurationMicroseconds: Double? { prefetch.meanDurationMicroseconds }
+
     /// How many tasks a worker may hold: its slots plus a prefetch sized so that it holds about
     /// `prefetchTargetMicroseconds` of queued work (none for tasks longer than that).
-    public func holdLimit(slots: Int) -> Int {
-        guard let mean = meanDurationMicroseconds else { return slots + configuration.initialPrefetch }
-        let prefetch = Double(configuration.prefetchTargetMicroseconds) / max(mean, 1)
-        return slots + Int(min(prefetch.rounded(.down), Double(configuration.maxBatch)))
-    }
+    public func holdLimit(slots: Int) -> Int { prefetch.holdLimit(slots: slots) }
 
     /// Applies one event and returns what the driver must do, in order.
     public mutating func handle(_ event: SchedulerEvent, now: Instant) -> [SchedulerAction] {
