@@ -14,7 +14,7 @@ extension SchedulerState {
             }
             var record = TaskRecord(retriesLeft: max(task.retries ?? configuration.defaultRetries, 0), isIO: task.isIO)
             record.priority = task.priority
-            record.demand = ledger.intern(task.demand)
+            record.demand = placement.ledger.intern(task.demand)
             switch dependencies.readiness(after: task.after) {
             case .failed(let dependency):
                 recordedCount += 1
@@ -53,12 +53,6 @@ extension SchedulerState {
     /// Puts a ready task in the queue for its kind: constrained, IO-bound or CPU-bound.
     mutating func enqueue(_ sequence: UInt64) {
         guard phase == .running, let record = tasks[sequence] else { return }
-        if record.demand != 0 {
-            constrained.append(sequence, priority: record.priority)
-        } else if record.isIO {
-            ioQueue.append(sequence, priority: record.priority)
-        } else {
-            queue.append(sequence, priority: record.priority)
-        }
+        placement.enqueue(sequence, record)
     }
 }

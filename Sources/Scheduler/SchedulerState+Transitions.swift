@@ -74,7 +74,7 @@ extension SchedulerState {
         for (sequence, heldTask) in held {
             var task = heldTask
             task.holder = nil
-            ledger.give(for: sequence, demandIndex: task.demand, host: record.capacity.host)
+            placement.ledger.give(for: sequence, demandIndex: task.demand, host: record.capacity.host)
             if task.started || presumedRunning.contains(sequence), reason != .stopped {
                 task.deaths += 1
                 if task.deaths >= configuration.poisonLimit {
@@ -112,10 +112,7 @@ extension SchedulerState {
         switch phase {
         case .running:
             phase = .draining(since: now)
-            _ = queue.removeAll()
-            _ = ioQueue.removeAll()
-            _ = constrained.removeAll()
-            _ = ledger.removeAllWaiting()
+            placement.removeAll()
             retries.removeAll()
             for workerID in workers.keys.sorted() {
                 workers[workerID]?.drainSent = true
@@ -150,81 +147,25 @@ extension SchedulerState {
         }
     }
 
-    /// Sends every worker what its credit allows. Tasks with a demand (pool, CPUs, GPUs, resources, labels, memory)
-    /// are placed first, one by one, where they fit, as far as their priority is at least that of the best plain
-    /// task; then plain CPU-bound tasks go up to each worker's slots plus prefetch (no prefetch on a worker running a
-    /// wide task) and IO-bound ones up to its IO concurrency, least loaded workers first; then the remaining tasks
-    /// with a demand get what is left.
+    /// Sends every worker what its credit allows (see `Placement.dispatch`).
     mutating func dispatch(now: Instant, into actions: inout [SchedulerAction]) {
         guard phase == .running else { return }
-        var batches: [UInt32: [DispatchedTask]] = [:]
-        var reserved: UInt32?
-        if !constrained.isEmpty || ledger.anyPoolWaiting {
-            releasePools(now: now)
-            let plainTop = max(queue.topPriority ?? .min, ioQueue.topPriority ?? .min)
-            reserved = placeConstrained(now: now, minimumPriority: plainTop, into: &batches)
-        }
-        if !queue.isEmpty || !ioQueue.isEmpty {
-            let order = workers.map { (id: $0.key, load: $0.value.cpuUnits * 1024 / $0.value.slots) }
-                .sorted { ($0.load, $0.id) < ($1.load, $1.id) }
-            for (workerID, _) in order {
-                guard let record = workers[workerID], !record.retiring, ledger.admitsTasks(on: record.capacity.host) else { continue }
-                var batch: [DispatchedTask] = []
-                let cpuHeld = record.cpuUnits
-                // A wide task runs alongside only what fits in the slots it leaves.
-                let limit = record.wideHeld > 0 ? record.slots : prefetch.holdLimit(slots: record.slots)
-                if workerID != reserved, cpuHeld * 2 <= limit, cpuHeld < limit {
-                    take(min(limit - cpuHeld, configuration.maxBatch, queue.count), from: \.queue, for: workerID, into: &batch)
-                }
-                let ioRoom = record.ioConcurrency - record.heldIO
-                if ioRoom > 0, !ioQueue.isEmpty {
-                    let count = min(ioRoom, configuration.maxBatch - batch.count, ioQueue.count)
-                    take(count, from: \.ioQueue, for: workerID, into: &batch)
-                }
-                if !batch.isEmpty { batches[workerID, default: []] += batch }
-                if queue.isEmpty, ioQueue.isEmpty { break }
-            }
-        }
-        if !constrained.isEmpty { _ = placeConstrained(now: now, minimumPriority: .min, into: &batches) }
+        let batches = placement.dispatch(now: now, tasks: &tasks, workers: &workers, prefetch: prefetch)
         for workerID in batches.keys.sorted() {
             actions.append(.dispatch(workerID: workerID, batches[workerID]!))
         }
     }
 
-    /// Moves up to `count` tasks from a queue to a worker, as the next attempt of each.
-    private mutating func take(
-        _ count: Int, from line: WritableKeyPath<SchedulerState, ReadyQueue>, for workerID: UInt32,
-        into batch: inout [DispatchedTask]
-    ) {
-        guard count > 0 else { return }
-        var taken = 0
-        while taken < count, let sequence = self[keyPath: line].popFirst() {
-            guard var record = tasks[sequence] else { continue }
-            taken += 1
-            dispatchCounter += 1
-            record.attempts += 1
-            record.dispatchOrder = dispatchCounter
-            record.holder = workerID
-            tasks[sequence] = record
-            batch.append(DispatchedTask(sequence: sequence, attempt: record.attempts))
-        }
-        workers[workerID]?.held += taken
-        if line == \SchedulerState.ioQueue { workers[workerID]?.heldIO += taken } else { workers[workerID]?.cpuUnits += taken }
-    }
-
     /// Forgets that a worker holds a task, giving back what it took of the worker, its host and its pool; the
     /// caller clears the task's `holder`.
     mutating func release(_ sequence: UInt64, from workerID: UInt32) {
-        guard var worker = workers[workerID], let record = tasks[sequence] else { return }
-        worker.discharge(isIO: record.isIO, cpus: ledger[demand: record.demand].cpus)
-        workers[workerID] = worker
-        ledger.give(for: sequence, demandIndex: record.demand, host: worker.capacity.host)
+        guard let record = tasks[sequence] else { return }
+        placement.release(sequence, record, from: workerID, workers: &workers)
     }
 
     /// Takes a task that no worker holds out of its queue or the retry delay.
     mutating func withdraw(_ sequence: UInt64) {
-        if queue.remove(sequence) || ioQueue.remove(sequence) || constrained.remove(sequence) { return }
-        if ledger.withdrawFromPools(sequence) { return }
+        if placement.withdraw(sequence) { return }
         retries.remove(sequence)
     }
 
@@ -232,37 +173,25 @@ extension SchedulerState {
     mutating func requeue(_ sequences: some Sequence<UInt64>) {
         for sequence in sequences {
             guard let record = tasks[sequence] else { continue }
-            if record.demand != 0 {
-                constrained.requeue([sequence], priority: record.priority)
-            } else if record.isIO {
-                ioQueue.requeue([sequence], priority: record.priority)
-            } else {
-                queue.requeue([sequence], priority: record.priority)
-            }
+            placement.requeue(sequence, record)
         }
     }
 
     /// When the queue is empty and a worker has a free slot, asks the worker holding the most unstarted tasks to
     /// give half of them back, so no core idles while another worker's queue waits.
     mutating func rebalance(into actions: inout [SchedulerAction]) {
-        guard phase == .running, queue.isEmpty else { return }
-        let idle = workers.values.contains { !$0.retiring && $0.cpuUnits < $0.slots }
-        guard idle else { return }
-        let donor = workers
-            .filter { !$0.value.reclaimPending && $0.value.cpuUnits > $0.value.slots }
-            .max { ($0.value.cpuUnits, $1.key) < ($1.value.cpuUnits, $0.key) }
-        guard let (workerID, record) = donor else { return }
+        guard phase == .running, let (workerID, count) = placement.rebalance(workers: workers) else { return }
         workers[workerID]?.reclaimPending = true
-        actions.append(.reclaim(workerID: workerID, count: (record.cpuUnits - record.slots + 1) / 2))
+        actions.append(.reclaim(workerID: workerID, count: count))
     }
 
     mutating func requestTasksIfNeeded(into actions: inout [SchedulerAction]) {
         guard phase == .running, !inputEnded, !loadPending else { return }
         let window = configuration.readAhead
-        let waiting = queue.count + ioQueue.count + constrained.count + ledger.poolWaitingCount
+        let waiting = placement.waitingCount
         // Tasks with a demand may all wait for a worker that can run them, or for tasks not read yet: when nothing
         // runs, read on regardless, so the job can reach its end.
-        let idle = queue.isEmpty && ioQueue.isEmpty && workers.values.allSatisfy { $0.held == 0 }
+        let idle = placement.plainIsEmpty && workers.values.allSatisfy { $0.held == 0 }
         guard waiting * 2 <= window || idle else { return }
         loadPending = true
         actions.append(.loadTasks(count: max(window - waiting, window / 2, 1)))

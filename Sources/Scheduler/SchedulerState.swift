@@ -23,15 +23,8 @@ public struct SchedulerState: Sendable {
     /// Whether the total grows as tasks are loaded (the input is a stream).
     let countsLoadedTasks: Bool
 
-    /// CPU-bound tasks with the plain demand waiting for a worker.
-    var queue = ReadyQueue()
-    /// IO-bound tasks with the plain demand waiting for a worker: a separate line, so waits never queue behind
-    /// computations.
-    var ioQueue = ReadyQueue()
-    /// Ready tasks with any other demand: placed one at a time on a worker that fits.
-    var constrained = ReadyQueue()
-    /// What tasks with a demand hold, and where they fit.
-    var ledger: ResourceLedger
+    /// The ready queues, and which task goes to which worker.
+    var placement: Placement
     /// Which tasks wait for which, and how ended tasks ended.
     var dependencies: DependencyTracker
     /// Since when only tasks no worker can run are left, while that lasts.
@@ -47,8 +40,6 @@ public struct SchedulerState: Sendable {
     var workers: [UInt32: WorkerRecord] = [:]
     var phase = Phase.running
     var loadPending = false
-    /// Counts dispatches, to know which tasks a worker received first.
-    var dispatchCounter: UInt64 = 0
     var inputEnded = false
     var lastHeartbeatSent: Instant?
     /// Where workers come from, and whether the job can still get any.
@@ -71,7 +62,9 @@ public struct SchedulerState: Sendable {
             baseMilliseconds: configuration.retryBackoffMilliseconds,
             maximumMilliseconds: configuration.retryBackoffMaxMilliseconds)
         self.supply = WorkerSupply(policy: configuration.workerSupervision)
-        ledger = ResourceLedger(pools: configuration.pools, memfreeBytes: configuration.memfreeBytes)
+        placement = Placement(
+            ledger: ResourceLedger(pools: configuration.pools, memfreeBytes: configuration.memfreeBytes),
+            maxBatch: configuration.maxBatch)
     }
 
     /// Failed tasks waiting to be retried.
@@ -117,7 +110,7 @@ public struct SchedulerState: Sendable {
                 workers[workerID] = WorkerRecord(
                     slots: max(slots, 1), ioConcurrency: max(ioConcurrency, 1), lastHeard: now, replaceable: replaceable,
                     capacity: capacity)
-                ledger.hostJoined(capacity)
+                placement.ledger.hostJoined(capacity)
                 supply.joined(local: replaceable)
                 if phase != .running { actions.append(.drain(workerID: workerID, cancelRunning: false)) }
             }
@@ -130,7 +123,7 @@ public struct SchedulerState: Sendable {
             supply.declared = true
             supply.remoteExpected = expected
         case .hostMemory(let host, let freeBytes):
-            ledger.noteFreeMemory(host: host, freeBytes: freeBytes)
+            placement.ledger.noteFreeMemory(host: host, freeBytes: freeBytes)
         case .heartbeat(let workerID):
             workers[workerID]?.lastHeard = now
         case .resultsArrived(let workerID, let finished):
