@@ -20,7 +20,7 @@ extension SchedulerState {
     mutating func recordUnplaceableIfStuck(now: Instant, into actions: inout [SchedulerAction]) {
         guard phase == .running, inputEnded, !workers.isEmpty, placement.plainIsEmpty, retries.isEmpty,
             placement.hasConstrained,
-            workers.values.allSatisfy({ $0.held == 0 })
+            workers.allIdle
         else {
             stuckSince = nil
             return
@@ -57,12 +57,12 @@ extension SchedulerState {
                 counts.resources += 1
             }
         }
-        counts.lowMemoryHosts = placement.ledger.lowMemoryHosts(connected: Set(workers.values.map(\.capacity.host)))
+        counts.lowMemoryHosts = placement.ledger.lowMemoryHosts(connected: workers.hosts)
         return counts
     }
 
     /// Why no connected worker could ever run `record`'s task, even idle; `nil` when one could.
     func unplaceableReason(_ record: TaskRecord) -> String? {
-        placement.ledger.unplaceableReason(placement.ledger[demand: record.demand], isIO: record.isIO, among: workers)
+        placement.ledger.unplaceableReason(placement.ledger[demand: record.demand], isIO: record.isIO, among: workers.records)
     }
 }

@@ -58,7 +58,7 @@ extension SchedulerState {
     package mutating func loseWorker(
         _ workerID: UInt32, reason: LossReason, cause: String? = nil, now: Instant, into actions: inout [SchedulerAction]
     ) {
-        guard let record = workers.removeValue(forKey: workerID) else { return }
+        guard let record = workers.remove(workerID) else { return }
         defer {
             if record.replaceable {
                 let why = cause ?? (reason == .silent ? "stopped answering" : "exited")
@@ -93,19 +93,11 @@ extension SchedulerState {
         actions.append(.workerLost(workerID: workerID, requeued: phase == .running ? requeued.count : 0, reason: reason))
     }
 
+    /// Sends heartbeats when due, and presumes workers lost that missed too many.
     mutating func checkHeartbeats(now: Instant, into actions: inout [SchedulerAction]) {
-        let period = configuration.heartbeatMilliseconds
-        if lastHeartbeatSent.map({ now >= $0.advanced(byMilliseconds: period) }) ?? true {
-            lastHeartbeatSent = now
-            if !workers.isEmpty { actions.append(.sendHeartbeats) }
-        }
-        let silenceLimit = period * configuration.heartbeatMisses
-        for workerID in workers.keys.sorted() {
-            guard let record = workers[workerID], now > record.lastHeard.advanced(byMilliseconds: silenceLimit) else {
-                continue
-            }
-            loseWorker(workerID, reason: .silent, now: now, into: &actions)
-        }
+        let (send, silent) = workers.checkHeartbeats(now: now)
+        if send { actions.append(.sendHeartbeats) }
+        for workerID in silent { loseWorker(workerID, reason: .silent, now: now, into: &actions) }
     }
 
     mutating func interrupt(now: Instant, into actions: inout [SchedulerAction]) {
@@ -114,10 +106,7 @@ extension SchedulerState {
             phase = .draining(since: now)
             placement.removeAll()
             retries.removeAll()
-            for workerID in workers.keys.sorted() {
-                workers[workerID]?.drainSent = true
-                actions.append(.drain(workerID: workerID, cancelRunning: false))
-            }
+            actions += workers.drainAll()
         case .draining:
             cancelRunning(now: now, into: &actions)
         case .cancelling, .finished:
@@ -127,10 +116,7 @@ extension SchedulerState {
 
     mutating func cancelRunning(now: Instant, into actions: inout [SchedulerAction]) {
         phase = .cancelling(since: now)
-        for workerID in workers.keys.sorted() where workers[workerID]?.cancelSent == false {
-            workers[workerID]?.cancelSent = true
-            actions.append(.drain(workerID: workerID, cancelRunning: true))
-        }
+        actions += workers.cancelAll()
     }
 
     mutating func checkInterruptGrace(now: Instant, into actions: inout [SchedulerAction]) {
@@ -150,7 +136,7 @@ extension SchedulerState {
     /// Sends every worker what its credit allows (see `Placement.dispatch`).
     mutating func dispatch(now: Instant, into actions: inout [SchedulerAction]) {
         guard phase == .running else { return }
-        let batches = placement.dispatch(now: now, tasks: &tasks, workers: &workers, prefetch: prefetch)
+        let batches = placement.dispatch(now: now, tasks: &tasks, workers: &workers.records, prefetch: prefetch)
         for workerID in batches.keys.sorted() {
             actions.append(.dispatch(workerID: workerID, batches[workerID]!))
         }
@@ -160,7 +146,7 @@ extension SchedulerState {
     /// caller clears the task's `holder`.
     mutating func release(_ sequence: UInt64, from workerID: UInt32) {
         guard let record = tasks[sequence] else { return }
-        placement.release(sequence, record, from: workerID, workers: &workers)
+        placement.release(sequence, record, from: workerID, workers: &workers.records)
     }
 
     /// Takes a task that no worker holds out of its queue or the retry delay.
@@ -180,7 +166,7 @@ extension SchedulerState {
     /// When the queue is empty and a worker has a free slot, asks the worker holding the most unstarted tasks to
     /// give half of them back, so no core idles while another worker's queue waits.
     mutating func rebalance(into actions: inout [SchedulerAction]) {
-        guard phase == .running, let (workerID, count) = placement.rebalance(workers: workers) else { return }
+        guard phase == .running, let (workerID, count) = placement.rebalance(workers: workers.records) else { return }
         workers[workerID]?.reclaimPending = true
         actions.append(.reclaim(workerID: workerID, count: count))
     }
@@ -191,7 +177,7 @@ extension SchedulerState {
         let waiting = placement.waitingCount
         // Tasks with a demand may all wait for a worker that can run them, or for tasks not read yet: when nothing
         // runs, read on regardless, so the job can reach its end.
-        let idle = placement.plainIsEmpty && workers.values.allSatisfy { $0.held == 0 }
+        let idle = placement.plainIsEmpty && workers.allIdle
         guard waiting * 2 <= window || idle else { return }
         loadPending = true
         actions.append(.loadTasks(count: max(window - waiting, window / 2, 1)))
@@ -206,7 +192,7 @@ extension SchedulerState {
             phase = .finished
             actions.append(.finish(.noWorkers(unfinished: totalTasks - recordedCount)))
         case .draining, .cancelling:
-            if workers.values.allSatisfy({ $0.held == 0 }) {
+            if workers.allIdle {
                 phase = .finished
                 actions.append(.finish(.interrupted(unfinished: totalTasks - recordedCount)))
             }

@@ -37,7 +37,8 @@ public struct SchedulerState: Sendable {
     var tasks = SequenceTable<TaskRecord>()
     /// Failed tasks waiting out their retry delay.
     var retries: RetrySchedule
-    var workers: [UInt32: WorkerRecord] = [:]
+    /// The registered workers, their liveness and the stop messages sent to them.
+    var workers: WorkerTable
     var phase = Phase.running
     var loadPending = false
     var inputEnded = false
@@ -61,6 +62,8 @@ public struct SchedulerState: Sendable {
         retries = RetrySchedule(
             baseMilliseconds: configuration.retryBackoffMilliseconds,
             maximumMilliseconds: configuration.retryBackoffMaxMilliseconds)
+        workers = WorkerTable(
+            heartbeatMilliseconds: configuration.heartbeatMilliseconds, heartbeatMisses: configuration.heartbeatMisses)
         self.supply = WorkerSupply(policy: configuration.workerSupervision)
         placement = Placement(
             ledger: ResourceLedger(pools: configuration.pools, memfreeBytes: configuration.memfreeBytes),
@@ -72,7 +75,7 @@ public struct SchedulerState: Sendable {
     /// Registered workers.
     public var workerCount: Int { workers.count }
     /// Workers holding at least one task.
-    public var busyWorkerCount: Int { workers.values.count { $0.held > 0 } }
+    public var busyWorkerCount: Int { workers.busyCount }
     /// Tasks held by one worker.
     public func heldCount(workerID: UInt32) -> Int { workers[workerID]?.held ?? 0 }
 
@@ -97,7 +100,7 @@ public struct SchedulerState: Sendable {
                 skipDependentsOfUnloaded(into: &actions)
             }
         case .tasksStarted(let workerID, let started):
-            workers[workerID]?.lastHeard = now
+            workers.heard(from: workerID, now: now)
             for task in started {
                 guard var record = tasks[task.sequence], record.holder == workerID, record.attempts == task.attempt else {
                     continue
@@ -106,10 +109,9 @@ public struct SchedulerState: Sendable {
                 tasks[task.sequence] = record
             }
         case .workerJoined(let workerID, let slots, let ioConcurrency, let replaceable, let capacity):
-            if workers[workerID] == nil {
-                workers[workerID] = WorkerRecord(
-                    slots: max(slots, 1), ioConcurrency: max(ioConcurrency, 1), lastHeard: now, replaceable: replaceable,
-                    capacity: capacity)
+            if workers.join(
+                workerID, slots: slots, ioConcurrency: ioConcurrency, replaceable: replaceable, capacity: capacity, now: now)
+            {
                 placement.ledger.hostJoined(capacity)
                 supply.joined(local: replaceable)
                 if phase != .running { actions.append(.drain(workerID: workerID, cancelRunning: false)) }
@@ -125,16 +127,16 @@ public struct SchedulerState: Sendable {
         case .hostMemory(let host, let freeBytes):
             placement.ledger.noteFreeMemory(host: host, freeBytes: freeBytes)
         case .heartbeat(let workerID):
-            workers[workerID]?.lastHeard = now
+            workers.heard(from: workerID, now: now)
         case .resultsArrived(let workerID, let finished):
-            workers[workerID]?.lastHeard = now
+            workers.heard(from: workerID, now: now)
             if !finished.isEmpty {
                 workers[workerID]?.finishedAny = true
                 _ = supply.supervisor.handle(.taskFinished, now: now)
             }
             acceptResults(finished, from: workerID, now: now, into: &actions)
         case .tasksReturned(let workerID, let sequences):
-            workers[workerID]?.lastHeard = now
+            workers.heard(from: workerID, now: now)
             workers[workerID]?.reclaimPending = false
             for sequence in sequences {
                 guard var record = tasks[sequence], record.holder == workerID else { continue }
@@ -149,13 +151,7 @@ public struct SchedulerState: Sendable {
         case .workerExited(let workerID, let cause):
             loseWorker(workerID, reason: .exited, cause: cause, now: now, into: &actions)
         case .retire(let workerID):
-            if let record = workers[workerID], !record.retiring {
-                workers[workerID]?.retiring = true
-                if !record.drainSent {
-                    workers[workerID]?.drainSent = true
-                    actions.append(.drain(workerID: workerID, cancelRunning: false))
-                }
-            }
+            if let drain = workers.retire(workerID) { actions.append(drain) }
         case .tick:
             superviseWorkers(now: now, into: &actions)
             releaseDelayed(now: now)
