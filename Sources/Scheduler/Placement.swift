@@ -3,7 +3,8 @@
 /// It exists so that the choice of where tasks run (plain CPU-bound tasks up to each worker's slots plus prefetch,
 /// IO-bound ones up to its IO concurrency, tasks with a demand one at a time where they fit, pools, the worker kept
 /// free for a wide task, rebalancing) is one piece, apart from the task lifecycle around it. It keeps no task or
-/// worker table of its own: SchedulerState passes its tables in, and every change to them goes through here.
+/// worker table of its own: SchedulerState passes its tables in, and every change to them goes through here. Tasks
+/// that no connected worker could ever run are found here too (`Placement+Unplaceable.swift`).
 struct Placement: Sendable {
     /// CPU-bound tasks with the plain demand waiting for a worker.
     private(set) var queue = ReadyQueue()
@@ -18,10 +19,17 @@ struct Placement: Sendable {
     let maxBatch: Int
     /// Counts dispatches, to know which tasks a worker received first.
     private var dispatchCounter: UInt64 = 0
+    /// How long tasks no connected worker can run wait, once nothing else is left, before they are given up.
+    let unschedulableGraceMilliseconds: Int
+    /// Since when only tasks no worker can run are left, while that lasts.
+    var stuckSince: Instant?
+    /// The last wake-up asked for, so it is not repeated.
+    var lastWakeUp: Instant?
 
-    init(ledger: ResourceLedger, maxBatch: Int) {
+    init(ledger: ResourceLedger, maxBatch: Int, unschedulableGraceMilliseconds: Int) {
         self.ledger = ledger
         self.maxBatch = maxBatch
+        self.unschedulableGraceMilliseconds = unschedulableGraceMilliseconds
     }
 
     /// Ready tasks waiting for a worker or for room in their pool.

@@ -27,10 +27,6 @@ public struct SchedulerState: Sendable {
     var placement: Placement
     /// Which tasks wait for which, and how ended tasks ended.
     var dependencies: DependencyTracker
-    /// Since when only tasks no worker can run are left, while that lasts.
-    var stuckSince: Instant?
-    /// The last wake-up asked for, so it is not repeated.
-    var lastWakeUp: Instant?
     /// Tasks that kept an earlier run's result (`--resume`).
     public internal(set) var keptCount = 0
     /// Every loaded task that has no recorded result yet.
@@ -67,7 +63,7 @@ public struct SchedulerState: Sendable {
         self.supply = WorkerSupply(policy: configuration.workerSupervision)
         placement = Placement(
             ledger: ResourceLedger(pools: configuration.pools, memfreeBytes: configuration.memfreeBytes),
-            maxBatch: configuration.maxBatch)
+            maxBatch: configuration.maxBatch, unschedulableGraceMilliseconds: configuration.unschedulableGraceMilliseconds)
     }
 
     /// Failed tasks waiting to be retried.
