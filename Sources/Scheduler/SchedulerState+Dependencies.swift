@@ -52,7 +52,7 @@ extension SchedulerState {
 
     /// Puts a ready task in the queue for its kind: constrained, IO-bound or CPU-bound.
     mutating func enqueue(_ sequence: UInt64) {
-        guard phase == .running, let record = tasks[sequence] else { return }
+        guard phase.isRunning, let record = tasks[sequence] else { return }
         placement.enqueue(sequence, record)
     }
 }

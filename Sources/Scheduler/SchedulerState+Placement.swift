@@ -4,14 +4,14 @@ extension SchedulerState {
 
     /// Asks to be woken when a pool's rate next allows a start that tasks wait for, or the unplaceable grace ends.
     mutating func requestWakeUp(now: Instant, into actions: inout [SchedulerAction]) {
-        guard phase == .running, let due = placement.nextWakeUp(now: now) else { return }
+        guard phase.isRunning, let due = placement.nextWakeUp(now: now) else { return }
         actions.append(.wakeUp(at: due))
     }
 
     /// When nothing runs, nothing else is ready and no more input will come, tasks that no connected worker could
     /// ever run are recorded as unschedulable (and their dependents skipped), so the job can end.
     mutating func recordUnplaceableIfStuck(now: Instant, into actions: inout [SchedulerAction]) {
-        let settled = phase == .running && inputEnded && retries.isEmpty && workers.allIdle
+        let settled = phase.isRunning && inputEnded && retries.isEmpty && workers.allIdle
         let (unplaceable, kept) = placement.takeUnplaceable(
             now: now, settled: settled, tasks: tasks, workers: workers.records)
         for (sequence, reason) in unplaceable {

@@ -27,7 +27,7 @@ extension SchedulerState {
             }
             // Only computations size the prefetch: a wait's length says nothing about CPU work.
             if !record.isIO { prefetch.noteDuration(task.durationMicroseconds) }
-            if !task.succeeded, task.retryable, record.retriesLeft > 0, phase == .running {
+            if !task.succeeded, task.retryable, record.retriesLeft > 0, phase.isRunning {
                 record.retriesLeft -= 1
                 record.retriesUsed += 1
                 record.started = false
@@ -89,8 +89,8 @@ extension SchedulerState {
             tasks[sequence] = task
             requeued.append(sequence)
         }
-        if phase == .running { requeue(requeued.reversed()) }
-        actions.append(.workerLost(workerID: workerID, requeued: phase == .running ? requeued.count : 0, reason: reason))
+        if phase.isRunning { requeue(requeued.reversed()) }
+        actions.append(.workerLost(workerID: workerID, requeued: phase.isRunning ? requeued.count : 0, reason: reason))
     }
 
     /// Sends heartbeats when due, and presumes workers lost that missed too many.
@@ -100,42 +100,34 @@ extension SchedulerState {
         for workerID in silent { loseWorker(workerID, reason: .silent, now: now, into: &actions) }
     }
 
+    /// An interrupt: the first drains the job, the next cancels running tasks (see `JobPhase`).
     mutating func interrupt(now: Instant, into actions: inout [SchedulerAction]) {
-        switch phase {
-        case .running:
-            phase = .draining(since: now)
+        carryOut(phase.interrupt(now: now), into: &actions)
+    }
+
+    /// Moves an interrupted job on when its graces are over: cancels running tasks, then ends without their reports.
+    mutating func checkInterruptGrace(now: Instant, into actions: inout [SchedulerAction]) {
+        carryOut(phase.checkGrace(now: now), into: &actions)
+    }
+
+    private mutating func carryOut(_ step: JobPhase.Step?, into actions: inout [SchedulerAction]) {
+        switch step {
+        case .drain:
             placement.removeAll()
             retries.removeAll()
             actions += workers.drainAll()
-        case .draining:
-            cancelRunning(now: now, into: &actions)
-        case .cancelling, .finished:
-            break
-        }
-    }
-
-    mutating func cancelRunning(now: Instant, into actions: inout [SchedulerAction]) {
-        phase = .cancelling(since: now)
-        actions += workers.cancelAll()
-    }
-
-    mutating func checkInterruptGrace(now: Instant, into actions: inout [SchedulerAction]) {
-        switch phase {
-        case .draining(let since) where now >= since.advanced(byMilliseconds: configuration.interruptGraceMilliseconds):
-            cancelRunning(now: now, into: &actions)
-        case .cancelling(let since)
-        where now >= since.advanced(byMilliseconds: configuration.killGraceMilliseconds + configuration.heartbeatMilliseconds):
-            // Workers had their chance to report cancelled tasks; end without them.
-            phase = .finished
+        case .cancel:
+            actions += workers.cancelAll()
+        case .finishInterrupted:
             actions.append(.finish(.interrupted(unfinished: totalTasks - recordedCount)))
-        default:
+        case nil:
             break
         }
     }
 
     /// Sends every worker what its credit allows (see `Placement.dispatch`).
     mutating func dispatch(now: Instant, into actions: inout [SchedulerAction]) {
-        guard phase == .running else { return }
+        guard phase.isRunning else { return }
         let batches = placement.dispatch(now: now, tasks: &tasks, workers: &workers.records, prefetch: prefetch)
         for workerID in batches.keys.sorted() {
             actions.append(.dispatch(workerID: workerID, batches[workerID]!))
@@ -166,13 +158,13 @@ extension SchedulerState {
     /// When the queue is empty and a worker has a free slot, asks the worker holding the most unstarted tasks to
     /// give half of them back, so no core idles while another worker's queue waits.
     mutating func rebalance(into actions: inout [SchedulerAction]) {
-        guard phase == .running, let (workerID, count) = placement.rebalance(workers: workers.records) else { return }
+        guard phase.isRunning, let (workerID, count) = placement.rebalance(workers: workers.records) else { return }
         workers[workerID]?.reclaimPending = true
         actions.append(.reclaim(workerID: workerID, count: count))
     }
 
     mutating func requestTasksIfNeeded(into actions: inout [SchedulerAction]) {
-        guard phase == .running, !inputEnded, !loadPending else { return }
+        guard phase.isRunning, !inputEnded, !loadPending else { return }
         let window = configuration.readAhead
         let waiting = placement.waitingCount
         // Tasks with a demand may all wait for a worker that can run them, or for tasks not read yet: when nothing
@@ -184,16 +176,16 @@ extension SchedulerState {
     }
 
     mutating func finishIfDone(into actions: inout [SchedulerAction]) {
-        switch phase {
+        switch phase.stage {
         case .running where inputEnded && tasks.isEmpty:
-            phase = .finished
+            phase.finish()
             actions.append(.finish(.completed))
         case .running where workers.isEmpty && supply.cannotProvide:
-            phase = .finished
+            phase.finish()
             actions.append(.finish(.noWorkers(unfinished: totalTasks - recordedCount)))
         case .draining, .cancelling:
             if workers.allIdle {
-                phase = .finished
+                phase.finish()
                 actions.append(.finish(.interrupted(unfinished: totalTasks - recordedCount)))
             }
         default:

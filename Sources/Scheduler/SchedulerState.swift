@@ -7,15 +7,6 @@
 /// (late or duplicate results are dropped); a worker presumed lost gives its tasks back to the queue; a worker
 /// never holds more than its slots plus a prefetch that follows the measured task duration.
 public struct SchedulerState: Sendable {
-    enum Phase: Sendable, Equatable {
-        case running
-        /// Interrupted: no new dispatch; running tasks may finish until the grace ends.
-        case draining(since: Instant)
-        /// Running tasks have been told to stop.
-        case cancelling(since: Instant)
-        case finished
-    }
-
     public let configuration: Configuration
     /// Tasks in the job: as counted by the check before the run, or, for a stream (`totalTasks: nil` at init),
     /// the tasks loaded so far.
@@ -35,7 +26,8 @@ public struct SchedulerState: Sendable {
     var retries: RetrySchedule
     /// The registered workers, their liveness and the stop messages sent to them.
     var workers: WorkerTable
-    var phase = Phase.running
+    /// Running, or how far an interrupt has gone.
+    var phase: JobPhase
     var loadPending = false
     var inputEnded = false
     var lastHeartbeatSent: Instant?
@@ -58,6 +50,9 @@ public struct SchedulerState: Sendable {
         retries = RetrySchedule(
             baseMilliseconds: configuration.retryBackoffMilliseconds,
             maximumMilliseconds: configuration.retryBackoffMaxMilliseconds)
+        phase = JobPhase(
+            interruptGraceMilliseconds: configuration.interruptGraceMilliseconds,
+            cancelGraceMilliseconds: configuration.killGraceMilliseconds + configuration.heartbeatMilliseconds)
         workers = WorkerTable(
             heartbeatMilliseconds: configuration.heartbeatMilliseconds, heartbeatMisses: configuration.heartbeatMisses)
         self.supply = WorkerSupply(policy: configuration.workerSupervision)
@@ -84,7 +79,7 @@ public struct SchedulerState: Sendable {
 
     /// Applies one event and returns what the driver must do, in order.
     public mutating func handle(_ event: SchedulerEvent, now: Instant) -> [SchedulerAction] {
-        guard phase != .finished else { return [] }
+        guard !phase.isFinished else { return [] }
         supply.supervisor.noteTime(now)
         var actions: [SchedulerAction] = []
         switch event {
@@ -110,7 +105,7 @@ public struct SchedulerState: Sendable {
             {
                 placement.ledger.hostJoined(capacity)
                 supply.joined(local: replaceable)
-                if phase != .running { actions.append(.drain(workerID: workerID, cancelRunning: false)) }
+                if !phase.isRunning { actions.append(.drain(workerID: workerID, cancelRunning: false)) }
             }
         case .localWorkersStarting(let count):
             supply.starting(count, now: now)
@@ -142,7 +137,7 @@ public struct SchedulerState: Sendable {
                 record.holder = nil
                 tasks[sequence] = record
                 release(sequence, from: workerID)
-                if phase == .running { requeue([sequence]) }
+                if phase.isRunning { requeue([sequence]) }
             }
         case .workerExited(let workerID, let cause):
             loseWorker(workerID, reason: .exited, cause: cause, now: now, into: &actions)
