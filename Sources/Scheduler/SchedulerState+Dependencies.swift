@@ -35,7 +35,7 @@ extension SchedulerState {
     /// ones are recorded, the released ones join their queue.
     mutating func settle(_ sequence: UInt64, ok: Bool, into actions: inout [SchedulerAction]) {
         guard dependencies.isTracking else { return }
-        let settled = dependencies.settle(sequence, ok: ok, tasks: &tasks)
+        let settled = dependencies.settle(sequence, ok: ok, tasks: &tasks.records)
         for (dependent, dependency) in settled.skipped {
             recordedCount += 1
             actions.append(.skip(sequence: dependent, dependency: dependency))

@@ -1,6 +1,6 @@
 extension SchedulerState {
     /// Moves tasks that waited for their pool back to their queue, as far as the pool has room now.
-    mutating func releasePools(now: Instant) { placement.releasePools(now: now, tasks: tasks) }
+    mutating func releasePools(now: Instant) { placement.releasePools(now: now, tasks: tasks.records) }
 
     /// Asks to be woken when a pool's rate next allows a start that tasks wait for, or the unplaceable grace ends.
     mutating func requestWakeUp(now: Instant, into actions: inout [SchedulerAction]) {
@@ -13,7 +13,7 @@ extension SchedulerState {
     mutating func recordUnplaceableIfStuck(now: Instant, into actions: inout [SchedulerAction]) {
         let settled = phase.isRunning && inputEnded && retries.isEmpty && workers.allIdle
         let (unplaceable, kept) = placement.takeUnplaceable(
-            now: now, settled: settled, tasks: tasks, workers: workers.records)
+            now: now, settled: settled, tasks: tasks.records, workers: workers.records)
         for (sequence, reason) in unplaceable {
             tasks[sequence] = nil
             recordedCount += 1
@@ -25,7 +25,7 @@ extension SchedulerState {
 
     /// Why tasks wait, for displays. Looks at every waiting task with a demand: call it at display pace.
     public var waitingCounts: WaitingCounts {
-        var counts = placement.waitingCounts(tasks: tasks, workers: workers.records)
+        var counts = placement.waitingCounts(tasks: tasks.records, workers: workers.records)
         counts.dependencies = dependencies.waitingCount
         return counts
     }

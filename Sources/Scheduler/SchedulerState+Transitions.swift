@@ -7,14 +7,7 @@ extension SchedulerState {
         var ended: [(UInt64, Bool)] = []
         var stale = 0
         for (index, task) in finished.enumerated() {
-            // Only a loaded, unrecorded task's result counts: a late result from a worker presumed lost still
-            // completes the task (the work is done), and every later copy is dropped. A failure counts only from
-            // the worker holding the current attempt: one from an earlier attempt, or from a worker that lost the
-            // task (often because it stopped the task itself when it gave up on this coordinator), is dropped, as
-            // the task runs again anyway.
-            guard var record = tasks[task.sequence],
-                task.succeeded || (task.attempt == record.attempts && record.holder == workerID)
-            else {
+            guard var record = tasks.countedRecord(for: task, from: workerID) else {
                 stale += 1
                 continue
             }
@@ -28,12 +21,9 @@ extension SchedulerState {
             // Only computations size the prefetch: a wait's length says nothing about CPU work.
             if !record.isIO { prefetch.noteDuration(task.durationMicroseconds) }
             if !task.succeeded, task.retryable, record.retriesLeft > 0, phase.isRunning {
-                record.retriesLeft -= 1
-                record.retriesUsed += 1
-                record.started = false
-                tasks[task.sequence] = record
-                let delay = retries.schedule(task.sequence, retry: record.retriesUsed, now: now)
-                actions.append(.retry(workerID: workerID, index: index, retry: record.retriesUsed, delayMilliseconds: delay))
+                let retry = tasks.useRetry(task.sequence, record)
+                let delay = retries.schedule(task.sequence, retry: retry, now: now)
+                actions.append(.retry(workerID: workerID, index: index, retry: retry, delayMilliseconds: delay))
                 continue
             }
             tasks[task.sequence] = nil
@@ -66,16 +56,11 @@ extension SchedulerState {
             }
         }
         var requeued: [UInt64] = []
-        // A worker runs its tasks in the order it received them, `slots` at a time, and reports starts lazily: its
-        // oldest `slots` tasks are running even if their start has not been reported yet.
-        let held = tasks.entries.filter { $0.value.holder == workerID }
-            .sorted { $0.value.dispatchOrder < $1.value.dispatchOrder }
-        let presumedRunning = Set(held.filter { !$0.value.isIO }.prefix(record.slots).map(\.sequence))
-        for (sequence, heldTask) in held {
+        for (sequence, heldTask, running) in tasks.held(by: workerID, slots: record.slots) {
             var task = heldTask
             task.holder = nil
             placement.ledger.give(for: sequence, demandIndex: task.demand, host: record.capacity.host)
-            if task.started || presumedRunning.contains(sequence), reason != .stopped {
+            if running, reason != .stopped {
                 task.deaths += 1
                 if task.deaths >= configuration.poisonLimit {
                     tasks[sequence] = nil
@@ -128,7 +113,7 @@ extension SchedulerState {
     /// Sends every worker what its credit allows (see `Placement.dispatch`).
     mutating func dispatch(now: Instant, into actions: inout [SchedulerAction]) {
         guard phase.isRunning else { return }
-        let batches = placement.dispatch(now: now, tasks: &tasks, workers: &workers.records, prefetch: prefetch)
+        let batches = placement.dispatch(now: now, tasks: &tasks.records, workers: &workers.records, prefetch: prefetch)
         for workerID in batches.keys.sorted() {
             actions.append(.dispatch(workerID: workerID, batches[workerID]!))
         }

@@ -21,7 +21,7 @@ public struct SchedulerState: Sendable {
     /// Tasks that kept an earlier run's result (`--resume`).
     public internal(set) var keptCount = 0
     /// Every loaded task that has no recorded result yet.
-    var tasks = SequenceTable<TaskRecord>()
+    var tasks = TaskTable()
     /// Failed tasks waiting out their retry delay.
     var retries: RetrySchedule
     /// The registered workers, their liveness and the stop messages sent to them.
@@ -92,13 +92,7 @@ public struct SchedulerState: Sendable {
             }
         case .tasksStarted(let workerID, let started):
             workers.heard(from: workerID, now: now)
-            for task in started {
-                guard var record = tasks[task.sequence], record.holder == workerID, record.attempts == task.attempt else {
-                    continue
-                }
-                record.started = true
-                tasks[task.sequence] = record
-            }
+            tasks.markStarted(started, by: workerID)
         case .workerJoined(let workerID, let slots, let ioConcurrency, let replaceable, let capacity):
             if workers.join(
                 workerID, slots: slots, ioConcurrency: ioConcurrency, replaceable: replaceable, capacity: capacity, now: now)
@@ -130,12 +124,7 @@ public struct SchedulerState: Sendable {
             workers.heard(from: workerID, now: now)
             workers[workerID]?.reclaimPending = false
             for sequence in sequences {
-                guard var record = tasks[sequence], record.holder == workerID else { continue }
-                // It never started, so that dispatch was not an attempt.
-                if record.attempts > 0 { record.attempts -= 1 }
-                record.started = false
-                record.holder = nil
-                tasks[sequence] = record
+                guard tasks.takeBack(sequence, from: workerID) else { continue }
                 release(sequence, from: workerID)
                 if phase.isRunning { requeue([sequence]) }
             }
