@@ -6,6 +6,12 @@
 /// Guarantees: a task is held by at most one worker at a time; every loaded task ends recorded exactly once
 /// (late or duplicate results are dropped); a worker presumed lost gives its tasks back to the queue; a worker
 /// never holds more than its slots plus a prefetch that follows the measured task duration.
+///
+/// It is the single entry point (`handle`) and routes each event through the value types it owns, each with one
+/// responsibility: `TaskTable` (tasks and their attempts), `DependencyTracker` (`after`, skips, `--resume` endings),
+/// `Placement` with its `ResourceLedger` (ready queues, dispatch, slots, resources, pools, `--memfree`),
+/// `WorkerTable` (workers, heartbeats, stop messages), `RetrySchedule`, `PrefetchSizer`, `WorkerSupply` and
+/// `JobPhase` (the interrupt protocol).
 public struct SchedulerState: Sendable {
     public let configuration: Configuration
     /// Tasks in the job: as counted by the check before the run, or, for a stream (`totalTasks: nil` at init),
@@ -28,9 +34,10 @@ public struct SchedulerState: Sendable {
     var workers: WorkerTable
     /// Running, or how far an interrupt has gone.
     var phase: JobPhase
+    /// A `loadTasks` is on its way; no other is asked for until its tasks arrive.
     var loadPending = false
+    /// The input has no more tasks.
     var inputEnded = false
-    var lastHeartbeatSent: Instant?
     /// Where workers come from, and whether the job can still get any.
     var supply: WorkerSupply
     /// Tasks with a recorded result.
