@@ -7,14 +7,7 @@ extension SchedulerState {
         var ended: [(UInt64, Bool)] = []
         var stale = 0
         for (index, task) in finished.enumerated() {
-            // Only a loaded, unrecorded task's result counts: a late result from a worker presumed lost still
-            // completes the task (the work is done), and every later copy is dropped. A failure counts only from
-            // the worker holding the current attempt: one from an earlier attempt, or from a worker that lost the
-            // task (often because it stopped the task itself when it gave up on this coordinator), is dropped, as
-            // the task runs again anyway.
-            guard var record = tasks[task.sequence],
-                task.succeeded || (task.attempt == record.attempts && record.holder == workerID)
-            else {
+            guard var record = tasks.countedRecord(for: task, from: workerID) else {
                 stale += 1
                 continue
             }
@@ -26,15 +19,11 @@ extension SchedulerState {
                 withdraw(task.sequence)
             }
             // Only computations size the prefetch: a wait's length says nothing about CPU work.
-            if !record.isIO { noteDuration(task.durationMicroseconds) }
-            if !task.succeeded, task.retryable, record.retriesLeft > 0, phase == .running {
-                record.retriesLeft -= 1
-                record.retriesUsed += 1
-                record.started = false
-                tasks[task.sequence] = record
-                let delay = retryDelay(sequence: task.sequence, retry: record.retriesUsed)
-                delayed.append((now.advanced(byMilliseconds: delay), task.sequence))
-                actions.append(.retry(workerID: workerID, index: index, retry: record.retriesUsed, delayMilliseconds: delay))
+            if !record.isIO { prefetch.noteDuration(task.durationMicroseconds) }
+            if !task.succeeded, task.retryable, record.retriesLeft > 0, phase.isRunning {
+                let retry = tasks.useRetry(task.sequence, record)
+                let delay = retries.schedule(task.sequence, retry: retry, now: now)
+                actions.append(.retry(workerID: workerID, index: index, retry: retry, delayMilliseconds: delay))
                 continue
             }
             tasks[task.sequence] = nil
@@ -48,37 +37,9 @@ extension SchedulerState {
         for (sequence, succeeded) in ended { settle(sequence, ok: succeeded, into: &actions) }
     }
 
-    /// Folds a reported duration into the mean: rise fast, fall slowly, so one long task among short ones
-    /// shrinks the prefetch at once and workers do not hoard the long tasks that follow.
-    mutating func noteDuration(_ microseconds: UInt64) {
-        let duration = Double(microseconds)
-        if let mean = meanDurationMicroseconds {
-            meanDurationMicroseconds = mean + (duration - mean) * (duration > mean ? 0.5 : 0.02)
-        } else {
-            meanDurationMicroseconds = duration
-        }
-    }
-
-    /// The delay before retry number `retry` (from 1): exponential, capped, with jitter between half and all of
-    /// it so that tasks failing together do not retry together. The jitter is derived from the task and retry
-    /// numbers, keeping the state machine deterministic.
-    func retryDelay(sequence: UInt64, retry: Int) -> Int {
-        let base = configuration.retryBackoffMilliseconds
-        let exponential = min(base << min(retry - 1, 20), configuration.retryBackoffMaxMilliseconds)
-        var mix = sequence &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(retry) &* 0xBF58_476D_1CE4_E5B9
-        mix ^= mix >> 31
-        let fraction = Double(mix % 1000) / 1000
-        return Int(Double(exponential) * (0.5 + fraction / 2))
-    }
-
     /// Moves failed tasks whose retry delay is over back into the queue.
     mutating func releaseDelayed(now: Instant) {
-        guard !delayed.isEmpty else { return }
-        var waiting: [(due: Instant, sequence: UInt64)] = []
-        for entry in delayed {
-            if entry.due <= now { requeue([entry.sequence]) } else { waiting.append(entry) }
-        }
-        delayed = waiting
+        for sequence in retries.takeDue(now: now) { requeue([sequence]) }
     }
 
     /// Forgets a worker. Tasks that had started on it count a death (a worker killed from outside is not their
@@ -87,7 +48,7 @@ extension SchedulerState {
     package mutating func loseWorker(
         _ workerID: UInt32, reason: LossReason, cause: String? = nil, now: Instant, into actions: inout [SchedulerAction]
     ) {
-        guard let record = workers.removeValue(forKey: workerID) else { return }
+        guard let record = workers.remove(workerID) else { return }
         defer {
             if record.replaceable {
                 let why = cause ?? (reason == .silent ? "stopped answering" : "exited")
@@ -95,16 +56,11 @@ extension SchedulerState {
             }
         }
         var requeued: [UInt64] = []
-        // A worker runs its tasks in the order it received them, `slots` at a time, and reports starts lazily: its
-        // oldest `slots` tasks are running even if their start has not been reported yet.
-        let held = tasks.entries.filter { $0.value.holder == workerID }
-            .sorted { $0.value.dispatchOrder < $1.value.dispatchOrder }
-        let presumedRunning = Set(held.filter { !$0.value.isIO }.prefix(record.slots).map(\.sequence))
-        for (sequence, heldTask) in held {
+        for (sequence, heldTask, running) in tasks.held(by: workerID, slots: record.slots) {
             var task = heldTask
             task.holder = nil
-            releaseShared(sequence, demandIndex: task.demand, host: record.capacity.host)
-            if task.started || presumedRunning.contains(sequence), reason != .stopped {
+            placement.ledger.give(for: sequence, demandIndex: task.demand, host: record.capacity.host)
+            if running, reason != .stopped {
                 task.deaths += 1
                 if task.deaths >= configuration.poisonLimit {
                     tasks[sequence] = nil
@@ -118,203 +74,103 @@ extension SchedulerState {
             tasks[sequence] = task
             requeued.append(sequence)
         }
-        if phase == .running { requeue(requeued.reversed()) }
-        actions.append(.workerLost(workerID: workerID, requeued: phase == .running ? requeued.count : 0, reason: reason))
+        if phase.isRunning { requeue(requeued.reversed()) }
+        actions.append(.workerLost(workerID: workerID, requeued: phase.isRunning ? requeued.count : 0, reason: reason))
     }
 
+    /// Sends heartbeats when due, and presumes workers lost that missed too many.
     mutating func checkHeartbeats(now: Instant, into actions: inout [SchedulerAction]) {
-        let period = configuration.heartbeatMilliseconds
-        if lastHeartbeatSent.map({ now >= $0.advanced(byMilliseconds: period) }) ?? true {
-            lastHeartbeatSent = now
-            if !workers.isEmpty { actions.append(.sendHeartbeats) }
-        }
-        let silenceLimit = period * configuration.heartbeatMisses
-        for workerID in workers.keys.sorted() {
-            guard let record = workers[workerID], now > record.lastHeard.advanced(byMilliseconds: silenceLimit) else {
-                continue
-            }
-            loseWorker(workerID, reason: .silent, now: now, into: &actions)
-        }
+        let (send, silent) = workers.checkHeartbeats(now: now)
+        if send { actions.append(.sendHeartbeats) }
+        for workerID in silent { loseWorker(workerID, reason: .silent, now: now, into: &actions) }
     }
 
+    /// An interrupt: the first drains the job, the next cancels running tasks (see `JobPhase`).
     mutating func interrupt(now: Instant, into actions: inout [SchedulerAction]) {
-        switch phase {
-        case .running:
-            phase = .draining(since: now)
-            _ = queue.removeAll()
-            _ = ioQueue.removeAll()
-            _ = constrained.removeAll()
-            for index in pools.indices { _ = pools[index].waiting.removeAll() }
-            delayed = []
-            for workerID in workers.keys.sorted() {
-                workers[workerID]?.drainSent = true
-                actions.append(.drain(workerID: workerID, cancelRunning: false))
-            }
-        case .draining:
-            cancelRunning(now: now, into: &actions)
-        case .cancelling, .finished:
-            break
-        }
+        carryOut(phase.interrupt(now: now), into: &actions)
     }
 
-    mutating func cancelRunning(now: Instant, into actions: inout [SchedulerAction]) {
-        phase = .cancelling(since: now)
-        for workerID in workers.keys.sorted() where workers[workerID]?.cancelSent == false {
-            workers[workerID]?.cancelSent = true
-            actions.append(.drain(workerID: workerID, cancelRunning: true))
-        }
-    }
-
+    /// Moves an interrupted job on when its graces are over: cancels running tasks, then ends without their reports.
     mutating func checkInterruptGrace(now: Instant, into actions: inout [SchedulerAction]) {
-        switch phase {
-        case .draining(let since) where now >= since.advanced(byMilliseconds: configuration.interruptGraceMilliseconds):
-            cancelRunning(now: now, into: &actions)
-        case .cancelling(let since)
-        where now >= since.advanced(byMilliseconds: configuration.killGraceMilliseconds + configuration.heartbeatMilliseconds):
-            // Workers had their chance to report cancelled tasks; end without them.
-            phase = .finished
+        carryOut(phase.checkGrace(now: now), into: &actions)
+    }
+
+    private mutating func carryOut(_ step: JobPhase.Step?, into actions: inout [SchedulerAction]) {
+        switch step {
+        case .drain:
+            placement.removeAll()
+            retries.removeAll()
+            actions += workers.drainAll()
+        case .cancel:
+            actions += workers.cancelAll()
+        case .finishInterrupted:
             actions.append(.finish(.interrupted(unfinished: totalTasks - recordedCount)))
-        default:
+        case nil:
             break
         }
     }
 
-    /// Sends every worker what its credit allows. Tasks with a demand (pool, CPUs, GPUs, resources, labels, memory)
-    /// are placed first, one by one, where they fit, as far as their priority is at least that of the best plain
-    /// task; then plain CPU-bound tasks go up to each worker's slots plus prefetch (no prefetch on a worker running a
-    /// wide task) and IO-bound ones up to its IO concurrency, least loaded workers first; then the remaining tasks
-    /// with a demand get what is left.
+    /// Sends every worker what its credit allows (see `Placement.dispatch`).
     mutating func dispatch(now: Instant, into actions: inout [SchedulerAction]) {
-        guard phase == .running else { return }
-        var batches: [UInt32: [DispatchedTask]] = [:]
-        var reserved: UInt32?
-        if !constrained.isEmpty || pools.contains(where: { !$0.waiting.isEmpty }) {
-            releasePools(now: now)
-            let plainTop = max(queue.topPriority ?? .min, ioQueue.topPriority ?? .min)
-            reserved = placeConstrained(now: now, minimumPriority: plainTop, into: &batches)
-        }
-        if !queue.isEmpty || !ioQueue.isEmpty {
-            let order = workers.map { (id: $0.key, load: $0.value.cpuUnits * 1024 / $0.value.slots) }
-                .sorted { ($0.load, $0.id) < ($1.load, $1.id) }
-            for (workerID, _) in order {
-                guard let record = workers[workerID], !record.retiring, lowMemoryHosts[record.capacity.host] == nil else { continue }
-                var batch: [DispatchedTask] = []
-                let cpuHeld = record.cpuUnits
-                // A wide task runs alongside only what fits in the slots it leaves.
-                let limit = record.wideHeld > 0 ? record.slots : holdLimit(slots: record.slots)
-                if workerID != reserved, cpuHeld * 2 <= limit, cpuHeld < limit {
-                    take(min(limit - cpuHeld, configuration.maxBatch, queue.count), from: \.queue, for: workerID, into: &batch)
-                }
-                let ioRoom = record.ioConcurrency - record.heldIO
-                if ioRoom > 0, !ioQueue.isEmpty {
-                    let count = min(ioRoom, configuration.maxBatch - batch.count, ioQueue.count)
-                    take(count, from: \.ioQueue, for: workerID, into: &batch)
-                }
-                if !batch.isEmpty { batches[workerID, default: []] += batch }
-                if queue.isEmpty, ioQueue.isEmpty { break }
-            }
-        }
-        if !constrained.isEmpty { _ = placeConstrained(now: now, minimumPriority: .min, into: &batches) }
+        guard phase.isRunning else { return }
+        let batches = placement.dispatch(now: now, tasks: &tasks.records, workers: &workers.records, prefetch: prefetch)
         for workerID in batches.keys.sorted() {
             actions.append(.dispatch(workerID: workerID, batches[workerID]!))
         }
     }
 
-    /// Moves up to `count` tasks from a queue to a worker, as the next attempt of each.
-    private mutating func take(
-        _ count: Int, from line: WritableKeyPath<SchedulerState, ReadyQueue>, for workerID: UInt32,
-        into batch: inout [DispatchedTask]
-    ) {
-        guard count > 0 else { return }
-        var taken = 0
-        while taken < count, let sequence = self[keyPath: line].popFirst() {
-            guard var record = tasks[sequence] else { continue }
-            taken += 1
-            dispatchCounter += 1
-            record.attempts += 1
-            record.dispatchOrder = dispatchCounter
-            record.holder = workerID
-            tasks[sequence] = record
-            batch.append(DispatchedTask(sequence: sequence, attempt: record.attempts))
-        }
-        workers[workerID]?.held += taken
-        if line == \SchedulerState.ioQueue { workers[workerID]?.heldIO += taken } else { workers[workerID]?.cpuUnits += taken }
-    }
-
     /// Forgets that a worker holds a task, giving back what it took of the worker, its host and its pool; the
     /// caller clears the task's `holder`.
     mutating func release(_ sequence: UInt64, from workerID: UInt32) {
-        guard var worker = workers[workerID], let record = tasks[sequence] else { return }
-        worker.held -= 1
-        if record.isIO {
-            worker.heldIO -= 1
-        } else {
-            let cpus = demands[Int(record.demand)].cpus
-            worker.cpuUnits -= cpus
-            if cpus > 1 { worker.wideHeld -= 1 }
-        }
-        workers[workerID] = worker
-        releaseShared(sequence, demandIndex: record.demand, host: worker.capacity.host)
+        guard let record = tasks[sequence] else { return }
+        placement.release(sequence, record, from: workerID, workers: &workers.records)
     }
 
     /// Takes a task that no worker holds out of its queue or the retry delay.
     mutating func withdraw(_ sequence: UInt64) {
-        if queue.remove(sequence) || ioQueue.remove(sequence) || constrained.remove(sequence) { return }
-        for index in pools.indices where pools[index].waiting.remove(sequence) { return }
-        delayed.removeAll { $0.sequence == sequence }
+        if placement.withdraw(sequence) { return }
+        retries.remove(sequence)
     }
 
     /// Puts tasks back at the front of their queue.
     mutating func requeue(_ sequences: some Sequence<UInt64>) {
         for sequence in sequences {
             guard let record = tasks[sequence] else { continue }
-            if record.demand != 0 {
-                constrained.requeue([sequence], priority: record.priority)
-            } else if record.isIO {
-                ioQueue.requeue([sequence], priority: record.priority)
-            } else {
-                queue.requeue([sequence], priority: record.priority)
-            }
+            placement.requeue(sequence, record)
         }
     }
 
     /// When the queue is empty and a worker has a free slot, asks the worker holding the most unstarted tasks to
     /// give half of them back, so no core idles while another worker's queue waits.
     mutating func rebalance(into actions: inout [SchedulerAction]) {
-        guard phase == .running, queue.isEmpty else { return }
-        let idle = workers.values.contains { !$0.retiring && $0.cpuUnits < $0.slots }
-        guard idle else { return }
-        let donor = workers
-            .filter { !$0.value.reclaimPending && $0.value.cpuUnits > $0.value.slots }
-            .max { ($0.value.cpuUnits, $1.key) < ($1.value.cpuUnits, $0.key) }
-        guard let (workerID, record) = donor else { return }
+        guard phase.isRunning, let (workerID, count) = placement.rebalance(workers: workers.records) else { return }
         workers[workerID]?.reclaimPending = true
-        actions.append(.reclaim(workerID: workerID, count: (record.cpuUnits - record.slots + 1) / 2))
+        actions.append(.reclaim(workerID: workerID, count: count))
     }
 
     mutating func requestTasksIfNeeded(into actions: inout [SchedulerAction]) {
-        guard phase == .running, !inputEnded, !loadPending else { return }
+        guard phase.isRunning, !inputEnded, !loadPending else { return }
         let window = configuration.readAhead
-        let waiting = queue.count + ioQueue.count + constrained.count + pools.reduce(0) { $0 + $1.waiting.count }
+        let waiting = placement.waitingCount
         // Tasks with a demand may all wait for a worker that can run them, or for tasks not read yet: when nothing
         // runs, read on regardless, so the job can reach its end.
-        let idle = queue.isEmpty && ioQueue.isEmpty && workers.values.allSatisfy { $0.held == 0 }
+        let idle = placement.plainIsEmpty && workers.allIdle
         guard waiting * 2 <= window || idle else { return }
         loadPending = true
         actions.append(.loadTasks(count: max(window - waiting, window / 2, 1)))
     }
 
     mutating func finishIfDone(into actions: inout [SchedulerAction]) {
-        switch phase {
+        switch phase.stage {
         case .running where inputEnded && tasks.isEmpty:
-            phase = .finished
+            phase.finish()
             actions.append(.finish(.completed))
         case .running where workers.isEmpty && supply.cannotProvide:
-            phase = .finished
+            phase.finish()
             actions.append(.finish(.noWorkers(unfinished: totalTasks - recordedCount)))
         case .draining, .cancelling:
-            if workers.values.allSatisfy({ $0.held == 0 }) {
-                phase = .finished
+            if workers.allIdle {
+                phase.finish()
                 actions.append(.finish(.interrupted(unfinished: totalTasks - recordedCount)))
             }
         default:

@@ -6,131 +6,13 @@
 /// Guarantees: a task is held by at most one worker at a time; every loaded task ends recorded exactly once
 /// (late or duplicate results are dropped); a worker presumed lost gives its tasks back to the queue; a worker
 /// never holds more than its slots plus a prefetch that follows the measured task duration.
+///
+/// It is the single entry point (`handle`) and routes each event through the value types it owns, each with one
+/// responsibility: `TaskTable` (tasks and their attempts), `DependencyTracker` (`after`, skips, `--resume` endings),
+/// `Placement` with its `ResourceLedger` (ready queues, dispatch, slots, resources, pools, `--memfree`),
+/// `WorkerTable` (workers, heartbeats, stop messages), `RetrySchedule`, `PrefetchSizer`, `WorkerSupply` and
+/// `JobPhase` (the interrupt protocol).
 public struct SchedulerState: Sendable {
-    /// The knobs the scheduler follows (see `config/jobrun.conf`).
-    public struct Configuration: Sendable, Equatable {
-        public var maxBatch: Int
-        public var prefetchTargetMicroseconds: Int
-        public var initialPrefetch: Int
-        public var readAhead: Int
-        public var heartbeatMilliseconds: Int
-        public var heartbeatMisses: Int
-        public var interruptGraceMilliseconds: Int
-        public var killGraceMilliseconds: Int
-        /// Worker deaths while running a task after which the task is recorded as failed instead of requeued.
-        public var poisonLimit: Int
-        /// The first retry's delay; each further retry doubles it, up to `retryBackoffMaxMilliseconds`.
-        public var retryBackoffMilliseconds: Int
-        public var retryBackoffMaxMilliseconds: Int
-        /// When lost local workers are replaced, and when replacing them stops.
-        public var workerSupervision: WorkerSupervisor.Policy
-        /// How long local workers have to join before the job ends for want of any.
-        public var workerStartTimeoutMilliseconds: Int
-        /// Retries for tasks that do not set their own.
-        public var defaultRetries: Int
-        /// With `--resume`: run again the tasks an earlier run recorded as not ok (else they keep that result).
-        public var rerunFailed: Bool
-        /// Some task waits for others (`after`): remember how every task ended, for tasks loaded later.
-        public var tracksDependencies: Bool
-        /// The pools tasks may join, by index.
-        public var pools: [PoolConfiguration]
-        /// `--memfree`: no task starts on a host whose free memory is below this.
-        public var memfreeBytes: UInt64?
-        /// How long tasks no connected worker can run wait, once nothing else is left, before they are recorded
-        /// unschedulable (time for more workers to join).
-        public var unschedulableGraceMilliseconds: Int
-
-        public init(
-            maxBatch: Int = 1024, prefetchTargetMicroseconds: Int = 20_000, initialPrefetch: Int = 1,
-            readAhead: Int = 8192, heartbeatMilliseconds: Int = 1000, heartbeatMisses: Int = 3,
-            interruptGraceMilliseconds: Int = 3000, killGraceMilliseconds: Int = 2000, poisonLimit: Int = 3,
-            retryBackoffMilliseconds: Int = 1000, retryBackoffMaxMilliseconds: Int = 60_000,
-            workerSupervision: WorkerSupervisor.Policy = .init(), workerStartTimeoutMilliseconds: Int = 15_000,
-            defaultRetries: Int = 0, rerunFailed: Bool = false, tracksDependencies: Bool = false,
-            pools: [PoolConfiguration] = [], memfreeBytes: UInt64? = nil, unschedulableGraceMilliseconds: Int = 0
-        ) {
-            self.unschedulableGraceMilliseconds = unschedulableGraceMilliseconds
-            self.defaultRetries = defaultRetries
-            self.rerunFailed = rerunFailed
-            self.tracksDependencies = tracksDependencies
-            self.pools = pools
-            self.memfreeBytes = memfreeBytes
-            self.maxBatch = maxBatch
-            self.prefetchTargetMicroseconds = prefetchTargetMicroseconds
-            self.initialPrefetch = initialPrefetch
-            self.readAhead = readAhead
-            self.heartbeatMilliseconds = heartbeatMilliseconds
-            self.heartbeatMisses = heartbeatMisses
-            self.interruptGraceMilliseconds = interruptGraceMilliseconds
-            self.killGraceMilliseconds = killGraceMilliseconds
-            self.poisonLimit = poisonLimit
-            self.retryBackoffMilliseconds = retryBackoffMilliseconds
-            self.retryBackoffMaxMilliseconds = retryBackoffMaxMilliseconds
-            self.workerSupervision = workerSupervision
-            self.workerStartTimeoutMilliseconds = workerStartTimeoutMilliseconds
-        }
-    }
-
-    struct WorkerRecord: Sendable {
-        var slots: Int
-        /// IO-bound tasks it runs at once.
-        var ioConcurrency: Int = 256
-        /// Tasks it holds (queued or running there).
-        var held = 0
-        /// How many of `held` are IO-bound.
-        var heldIO = 0
-        var lastHeard: Instant
-        var drainSent = false
-        /// A `reclaim` is on its way; no other is sent until the worker answers.
-        var reclaimPending = false
-        var cancelSent = false
-        /// A local worker, replaced when lost.
-        var replaceable = false
-        /// Whether it reported any finished task (proof that workers can run this job).
-        var finishedAny = false
-        /// Told to take no more tasks (`retire`).
-        var retiring = false
-        /// CPU slots taken by the CPU-bound tasks it holds (a task with `cpus` N takes N).
-        var cpuUnits = 0
-        /// Held tasks that take more than one CPU slot; while there are any, it gets no prefetch.
-        var wideHeld = 0
-        var capacity = WorkerCapacity()
-    }
-
-    /// What the scheduler knows about one loaded task that has no recorded result yet.
-    struct TaskRecord: Sendable {
-        /// Dispatches that reached a worker's queue, counting the current one (the attempt number).
-        var attempts: UInt32 = 0
-        /// Failures that may still be retried.
-        var retriesLeft: Int
-        /// Retries used so far.
-        var retriesUsed = 0
-        /// Workers that died while running this task.
-        var deaths = 0
-        /// Whether the current attempt has started running.
-        var started = false
-        /// When the current attempt was dispatched, in the scheduler's dispatch order.
-        var dispatchOrder: UInt64 = 0
-        /// Whether it waits on IO rather than computing.
-        var isIO = false
-        /// The worker holding the current attempt, while one does.
-        var holder: UInt32?
-        var priority = 0
-        /// Index into `demands`; 0 is the plain demand.
-        var demand: Int32 = 0
-        /// Dependencies that have not ended yet.
-        var waitingOn: Int32 = 0
-    }
-
-    enum Phase: Sendable, Equatable {
-        case running
-        /// Interrupted: no new dispatch; running tasks may finish until the grace ends.
-        case draining(since: Instant)
-        /// Running tasks have been told to stop.
-        case cancelling(since: Instant)
-        case finished
-    }
-
     public let configuration: Configuration
     /// Tasks in the job: as counted by the check before the run, or, for a stream (`totalTasks: nil` at init),
     /// the tasks loaded so far.
@@ -138,83 +20,73 @@ public struct SchedulerState: Sendable {
     /// Whether the total grows as tasks are loaded (the input is a stream).
     let countsLoadedTasks: Bool
 
-    /// CPU-bound tasks with the plain demand waiting for a worker.
-    var queue = ReadyQueue()
-    /// IO-bound tasks with the plain demand waiting for a worker: a separate line, so waits never queue behind
-    /// computations.
-    var ioQueue = ReadyQueue()
-    /// Ready tasks with any other demand: placed one at a time on a worker that fits.
-    var constrained = ReadyQueue()
-    /// The distinct demands of loaded tasks (tasks share them through defaults); index 0 is the plain demand.
-    var demands: [TaskDemand] = [.plain]
-    var demandIndex: [TaskDemand: Int32] = [.plain: 0]
-    /// Per pool: tasks running, recent starts, ready tasks waiting for room.
-    var pools: [PoolState] = []
-    /// Per host name: GPUs, resources and memory in use.
-    var hosts: [String: HostState] = [:]
-    /// Dependents waiting for a task to end, by the sequence of that task.
-    var dependents: [UInt64: [UInt64]] = [:]
-    /// Tasks waiting for dependencies.
-    var waitingForDependencies = 0
-    /// How every ended task ended, by sequence (0: not yet, 1: ok, 2: other), when `tracksDependencies`.
-    var endings: [UInt8] = []
-    /// GPUs given to running tasks, by sequence.
-    var gpuGrants: [UInt64: [Int]] = [:]
-    /// Hosts whose free memory is below `--memfree`, with the free memory last measured there.
-    var lowMemoryHosts: [String: UInt64] = [:]
-    /// Since when only tasks no worker can run are left, while that lasts.
-    var stuckSince: Instant?
-    /// The last wake-up asked for, so it is not repeated.
-    var lastWakeUp: Instant?
+    /// The ready queues, and which task goes to which worker.
+    var placement: Placement
+    /// Which tasks wait for which, and how ended tasks ended.
+    var dependencies: DependencyTracker
     /// Tasks that kept an earlier run's result (`--resume`).
     public internal(set) var keptCount = 0
     /// Every loaded task that has no recorded result yet.
-    var tasks = SequenceTable<TaskRecord>()
-    /// Failed tasks waiting out their retry delay, with when they may run again.
-    var delayed: [(due: Instant, sequence: UInt64)] = []
-    var workers: [UInt32: WorkerRecord] = [:]
-    var phase = Phase.running
+    var tasks = TaskTable()
+    /// Failed tasks waiting out their retry delay.
+    var retries: RetrySchedule
+    /// The registered workers, their liveness and the stop messages sent to them.
+    var workers: WorkerTable
+    /// Running, or how far an interrupt has gone.
+    var phase: JobPhase
+    /// A `loadTasks` is on its way; no other is asked for until its tasks arrive.
     var loadPending = false
-    /// Counts dispatches, to know which tasks a worker received first.
-    var dispatchCounter: UInt64 = 0
+    /// The input has no more tasks.
     var inputEnded = false
-    var lastHeartbeatSent: Instant?
     /// Where workers come from, and whether the job can still get any.
     var supply: WorkerSupply
     /// Tasks with a recorded result.
     public internal(set) var recordedCount = 0
-    /// Exponentially weighted mean of reported task durations, once any is known.
-    public internal(set) var meanDurationMicroseconds: Double?
+    /// How many tasks each worker may hold, from the measured task duration.
+    var prefetch: PrefetchSizer
 
     /// A scheduler for `totalTasks` tasks, or for a stream of tasks not counted ahead when `nil`.
     public init(configuration: Configuration, totalTasks: Int?) {
         self.configuration = configuration
         self.totalTasks = totalTasks ?? 0
         countsLoadedTasks = totalTasks == nil
+        prefetch = PrefetchSizer(
+            targetMicroseconds: configuration.prefetchTargetMicroseconds, initial: configuration.initialPrefetch,
+            maximum: configuration.maxBatch)
+        dependencies = DependencyTracker(isTracking: configuration.tracksDependencies)
+        retries = RetrySchedule(
+            baseMilliseconds: configuration.retryBackoffMilliseconds,
+            maximumMilliseconds: configuration.retryBackoffMaxMilliseconds)
+        phase = JobPhase(
+            interruptGraceMilliseconds: configuration.interruptGraceMilliseconds,
+            cancelGraceMilliseconds: configuration.killGraceMilliseconds + configuration.heartbeatMilliseconds)
+        workers = WorkerTable(
+            heartbeatMilliseconds: configuration.heartbeatMilliseconds, heartbeatMisses: configuration.heartbeatMisses)
         self.supply = WorkerSupply(policy: configuration.workerSupervision)
-        pools = configuration.pools.map { PoolState(configuration: $0) }
+        placement = Placement(
+            ledger: ResourceLedger(pools: configuration.pools, memfreeBytes: configuration.memfreeBytes),
+            maxBatch: configuration.maxBatch, unschedulableGraceMilliseconds: configuration.unschedulableGraceMilliseconds)
     }
 
     /// Failed tasks waiting to be retried.
-    public var delayedCount: Int { delayed.count }
+    public var delayedCount: Int { retries.count }
     /// Registered workers.
     public var workerCount: Int { workers.count }
     /// Workers holding at least one task.
-    public var busyWorkerCount: Int { workers.values.count { $0.held > 0 } }
+    public var busyWorkerCount: Int { workers.busyCount }
     /// Tasks held by one worker.
     public func heldCount(workerID: UInt32) -> Int { workers[workerID]?.held ?? 0 }
 
+    /// Exponentially weighted mean of reported task durations, once any is known.
+    public var meanDurationMicroseconds: Double? { prefetch.meanDurationMicroseconds }
+
     /// How many tasks a worker may hold: its slots plus a prefetch sized so that it holds about
     /// `prefetchTargetMicroseconds` of queued work (none for tasks longer than that).
-    public func holdLimit(slots: Int) -> Int {
-        guard let mean = meanDurationMicroseconds else { return slots + configuration.initialPrefetch }
-        let prefetch = Double(configuration.prefetchTargetMicroseconds) / max(mean, 1)
-        return slots + Int(min(prefetch.rounded(.down), Double(configuration.maxBatch)))
-    }
+    public func holdLimit(slots: Int) -> Int { prefetch.holdLimit(slots: slots) }
 
     /// Applies one event and returns what the driver must do, in order.
     public mutating func handle(_ event: SchedulerEvent, now: Instant) -> [SchedulerAction] {
-        guard phase != .finished else { return [] }
+        guard !phase.isFinished else { return [] }
         supply.supervisor.noteTime(now)
         var actions: [SchedulerAction] = []
         switch event {
@@ -226,22 +98,15 @@ public struct SchedulerState: Sendable {
                 skipDependentsOfUnloaded(into: &actions)
             }
         case .tasksStarted(let workerID, let started):
-            workers[workerID]?.lastHeard = now
-            for task in started {
-                guard var record = tasks[task.sequence], record.holder == workerID, record.attempts == task.attempt else {
-                    continue
-                }
-                record.started = true
-                tasks[task.sequence] = record
-            }
+            workers.heard(from: workerID, now: now)
+            tasks.markStarted(started, by: workerID)
         case .workerJoined(let workerID, let slots, let ioConcurrency, let replaceable, let capacity):
-            if workers[workerID] == nil {
-                workers[workerID] = WorkerRecord(
-                    slots: max(slots, 1), ioConcurrency: max(ioConcurrency, 1), lastHeard: now, replaceable: replaceable,
-                    capacity: capacity)
-                if hosts[capacity.host] == nil { hosts[capacity.host] = HostState(capacity: capacity) }
+            if workers.join(
+                workerID, slots: slots, ioConcurrency: ioConcurrency, replaceable: replaceable, capacity: capacity, now: now)
+            {
+                placement.ledger.hostJoined(capacity)
                 supply.joined(local: replaceable)
-                if phase != .running { actions.append(.drain(workerID: workerID, cancelRunning: false)) }
+                if !phase.isRunning { actions.append(.drain(workerID: workerID, cancelRunning: false)) }
             }
         case .localWorkersStarting(let count):
             supply.starting(count, now: now)
@@ -252,41 +117,28 @@ public struct SchedulerState: Sendable {
             supply.declared = true
             supply.remoteExpected = expected
         case .hostMemory(let host, let freeBytes):
-            if let memfree = configuration.memfreeBytes {
-                lowMemoryHosts[host] = freeBytes < memfree ? freeBytes : nil
-            }
+            placement.ledger.noteFreeMemory(host: host, freeBytes: freeBytes)
         case .heartbeat(let workerID):
-            workers[workerID]?.lastHeard = now
+            workers.heard(from: workerID, now: now)
         case .resultsArrived(let workerID, let finished):
-            workers[workerID]?.lastHeard = now
+            workers.heard(from: workerID, now: now)
             if !finished.isEmpty {
                 workers[workerID]?.finishedAny = true
                 _ = supply.supervisor.handle(.taskFinished, now: now)
             }
             acceptResults(finished, from: workerID, now: now, into: &actions)
         case .tasksReturned(let workerID, let sequences):
-            workers[workerID]?.lastHeard = now
+            workers.heard(from: workerID, now: now)
             workers[workerID]?.reclaimPending = false
             for sequence in sequences {
-                guard var record = tasks[sequence], record.holder == workerID else { continue }
-                // It never started, so that dispatch was not an attempt.
-                if record.attempts > 0 { record.attempts -= 1 }
-                record.started = false
-                record.holder = nil
-                tasks[sequence] = record
+                guard tasks.takeBack(sequence, from: workerID) else { continue }
                 release(sequence, from: workerID)
-                if phase == .running { requeue([sequence]) }
+                if phase.isRunning { requeue([sequence]) }
             }
         case .workerExited(let workerID, let cause):
             loseWorker(workerID, reason: .exited, cause: cause, now: now, into: &actions)
         case .retire(let workerID):
-            if let record = workers[workerID], !record.retiring {
-                workers[workerID]?.retiring = true
-                if !record.drainSent {
-                    workers[workerID]?.drainSent = true
-                    actions.append(.drain(workerID: workerID, cancelRunning: false))
-                }
-            }
+            if let drain = workers.retire(workerID) { actions.append(drain) }
         case .tick:
             superviseWorkers(now: now, into: &actions)
             releaseDelayed(now: now)
