@@ -1,3 +1,4 @@
+import Clock
 import JSONValue
 import Scheduler
 import TaskFile
@@ -36,12 +37,18 @@ final class WorkerMessages {
         self.streamedOutput = streamedOutput
     }
 
-    /// Handles queued messages on the shared result socket (bounded per turn, in frames and bytes, so ticks and
-    /// heartbeats keep their pace).
+    /// The longest one turn of receiving results takes before the loop goes round (and ticks) again.
+    static let turnNanoseconds: UInt64 = 100_000_000
+
+    /// Handles queued messages on the shared result socket, bounded per turn in frames, bytes and time, so ticks and
+    /// heartbeats keep their pace: a flood of streamed output lines (each one an event to log and maybe print) must
+    /// not keep the loop from telling workers it is alive.
     func receiveResults(on socket: ZMQSocket) throws {
         var bytes = 0
+        let deadline = Clocks.monotonicNanoseconds() + Self.turnNanoseconds
         for _ in 0..<1024 {
-            guard bytes < 2 << 20, let frame = try socket.receive(dontWait: true) else { return }
+            guard bytes < 2 << 20, Clocks.monotonicNanoseconds() < deadline, let frame = try socket.receive(dontWait: true)
+            else { return }
             bytes += frame.count
             guard let message = try? WireMessage(decoding: frame) else {
                 tally.statistics.rejectedFrames += 1

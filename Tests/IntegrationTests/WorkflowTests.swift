@@ -138,8 +138,10 @@ struct WorkflowTests {
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let starts = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").compactMap { Double($0) }.sorted()
         #expect(starts.count == 3)
-        // At most two starts in any second: the third comes at least a second after the first.
-        #expect(starts[2] - starts[0] >= 0.95, "\(starts)")
+        // At most two starts in any second: the third is dispatched a second after the first. The times are taken by
+        // the commands themselves, so process start-up on a busy machine can shift each by tens of milliseconds;
+        // without the rate all three would start within a few milliseconds.
+        #expect(starts[2] - starts[0] >= 0.8, "\(starts)")
     }
 
     @Test("cpus and custom resources: a task takes its share, and a task asking more CPUs than workers have is refused")
