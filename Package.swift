@@ -8,7 +8,7 @@ let package = Package(
     products: [
         .executable(name: "jobrun", targets: ["jobrun"]),
         // Write your own task kinds and run them in your own worker program (see Sources/example-worker).
-        .library(name: "JobRun", targets: ["JobRun", "Worker"]),
+        .library(name: "JobRunKit", targets: ["JobRunKit", "Worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "ChildProcess", dependencies: ["CChildProcess", "SystemIO"]),
         // The public handler API task kinds are written against, and the built-in kinds.
         .target(
-            name: "JobRun",
+            name: "JobRunKit",
             dependencies: [
                 "JSONValue", "ChildProcess", "SystemIO",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "ZeroMQ", "WireProtocol", "JobRun", "JSONValue", "TaskFile", "ChildProcess", "Clock", "ProcessSignals",
+                "ZeroMQ", "WireProtocol", "JobRunKit", "JSONValue", "TaskFile", "ChildProcess", "Clock", "ProcessSignals",
                 "SystemIO", "Security", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "Coordinator",
             dependencies: [
-                "ZeroMQ", "WireProtocol", "Scheduler", "TaskFile", "JSONValue", "ChildProcess", "Settings", "JobRun",
+                "ZeroMQ", "WireProtocol", "Scheduler", "TaskFile", "JSONValue", "ChildProcess", "Settings", "JobRunKit",
                 "Clock", "ProcessSignals", "Security", "CChildProcess", "SystemIO",
             ]
         ),
@@ -94,13 +94,13 @@ let package = Package(
         .executableTarget(
             name: "jobrun",
             dependencies: [
-                "Coordinator", "Worker", "Settings", "JobRun", "JobMonitor", "Observability", "Security", "ZeroMQ",
+                "Coordinator", "Worker", "Settings", "JobRunKit", "JobMonitor", "Observability", "Security", "ZeroMQ",
                 "ParallelCommand", "TaskFile", "Scheduler", "WireProtocol", "ChildProcess", "SystemIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // A custom worker program with two task kinds of its own, written against the JobRun library.
-        .executableTarget(name: "example-worker", dependencies: ["JobRun", "Worker", "JSONValue"]),
+        // A custom worker program with two task kinds of its own, written against the JobRunKit library.
+        .executableTarget(name: "example-worker", dependencies: ["JobRunKit", "Worker", "JSONValue"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security", "ZeroMQ"]),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
@@ -114,7 +114,7 @@ let package = Package(
             name: "SchedulerTests",
             dependencies: ["Scheduler", "WireProtocol", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "JobRunTests", dependencies: ["JobRun", "JSONValue"]),
+        .testTarget(name: "JobRunKitTests", dependencies: ["JobRunKit", "JSONValue"]),
         .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "WireProtocol", "ChildProcess"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),

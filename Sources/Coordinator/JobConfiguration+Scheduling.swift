@@ -1,4 +1,4 @@
-import JobRun
+import JobRunKit
 import Scheduler
 import Settings
 import TaskFile

@@ -1,4 +1,4 @@
-public import JobRun
+public import JobRunKit
 public import Scheduler
 public import TaskFile
 public import Settings

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Clock
 import JSONValue
-import JobRun
+import JobRunKit
 import Scheduler
 import Settings
 import TaskFile

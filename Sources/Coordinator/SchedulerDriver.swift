@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Clock
-import JobRun
+import JobRunKit
 import Scheduler
 import Settings
 import TaskFile

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import JobRun
+import JobRunKit
 import Scheduler
 import TaskFile
 

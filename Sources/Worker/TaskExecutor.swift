@@ -4,7 +4,7 @@ import Glibc
 import ChildProcess
 import Clock
 import JSONValue
-import JobRun
+import JobRunKit
 import TaskFile
 import WireProtocol
 

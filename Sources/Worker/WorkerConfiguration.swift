@@ -1,4 +1,4 @@
-public import JobRun
+public import JobRunKit
 public import WireProtocol
 
 /// How a worker process connects and what it offers.

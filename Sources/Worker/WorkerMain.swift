@@ -2,13 +2,13 @@
 import Glibc
 #endif
 import ArgumentParser
-public import JobRun
+public import JobRunKit
 import SystemIO
 
 /// The entry point of a custom worker program: jobrun's built-in kinds plus your own handlers.
 ///
 /// ```swift
-/// import JobRun
+/// import JobRunKit
 /// import Worker
 ///
 /// exit(WorkerMain.run(handlers: [WordCountHandler()]))

@@ -1,6 +1,6 @@
 public import ArgumentParser
 import ChildProcess
-public import JobRun
+public import JobRunKit
 import Security
 import SystemIO
 import WireProtocol

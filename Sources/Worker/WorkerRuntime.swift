@@ -3,7 +3,7 @@ import Glibc
 #endif
 import ChildProcess
 import Clock
-import JobRun
+import JobRunKit
 import ProcessSignals
 import SystemIO
 import WireProtocol

@@ -5,7 +5,7 @@ import ChildProcess
 import Clock
 import Dispatch
 import Synchronization
-import JobRun
+import JobRunKit
 import ProcessSignals
 import WireProtocol
 import ZeroMQ

@@ -1,5 +1,5 @@
 // An example of a custom worker: jobrun's built-in task kinds plus two of its own, written against the public
-// `JobRun` handler API. Build it with `swift build --product example-worker`, then run a job on it:
+// `JobRunKit` handler API. Build it with `swift build --product example-worker`, then run a job on it:
 //
 //     jobrun submit config/examples/custom-kinds.json --worker-command .build/debug/example-worker
 
@@ -7,7 +7,7 @@
 import Glibc
 #endif
 import JSONValue
-import JobRun
+import JobRunKit
 import Worker
 
 /// `word-count`: reads `args.path` (IO, no CPU slot) and counts its lines and words (CPU, on a CPU slot).

@@ -2,7 +2,7 @@ import ArgumentParser
 import ChildProcess
 import Coordinator
 import JobMonitor
-import JobRun
+import JobRunKit
 import Observability
 import Scheduler
 import Settings
@@ -82,7 +82,7 @@ struct SubmitCommand: StatusCommand {
     @Option(name: .long, help: "IO-bound tasks (sleep, http-get, io exec) each worker keeps in flight (default 256, see config).")
     var ioConcurrency: Int?
 
-    @Option(name: .long, help: "Run workers from this program (a custom worker built with the JobRun library) instead of jobrun itself.")
+    @Option(name: .long, help: "Run workers from this program (a custom worker built with the JobRunKit library) instead of jobrun itself.")
     var workerCommand: String?
 
     @Flag(

@@ -1,5 +1,5 @@
 import ArgumentParser
-import JobRun
+import JobRunKit
 import Worker
 
 /// `jobrun worker --connect ENDPOINT`: a worker process serving one coordinator. Its options are `WorkerOptions`,

@@ -1,5 +1,5 @@
 import JSONValue
-import JobRun
+import JobRunKit
 import Testing
 
 @Suite("Built-in task kinds")
