@@ -92,18 +92,50 @@ public struct CgroupMounts: Sendable, Equatable {
 
 /// The text of a small file (at most 1 MiB), or `nil` when it cannot be read.
 func readSmallFile(_ path: String) -> String? {
+    readSmallFileBytes(path).map { String(decoding: $0, as: UTF8.self) }
+}
+
+/// The bytes of a small file (at most 1 MiB), or `nil` when it cannot be read. Reads straight into the result, so a
+/// file under 16 KiB (every /proc and control file read per task) costs one allocation.
+func readSmallFileBytes(_ path: String) -> [UInt8]? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 16384)
-    while bytes.count < 1 << 20 {
-        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    var bytes = [UInt8](repeating: 0, count: 16384)
+    var filled = 0
+    while filled < 1 << 20 {
+        if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
+        let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
         if count < 0, errno == EINTR { continue }
         if count <= 0 { break }
-        bytes += chunk[..<count]
+        filled += count
     }
-    return String(decoding: bytes, as: UTF8.self)
+    bytes.removeLast(bytes.count - filled)
+    return bytes
+}
+
+/// The number after `key` and a space at the start of a line of `bytes`: the value of a flat keyed file such as
+/// /proc/vmstat, `memory.events` or `memory.oom_control`. `nil` when no line has the key or its value is not a number.
+func keyedNumber(_ key: String, in bytes: [UInt8]) -> UInt64? {
+    let key = Array(key.utf8)
+    var lineStart = 0
+    while lineStart < bytes.count {
+        let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+        let valueStart = lineStart + key.count + 1
+        if valueStart < lineEnd, bytes[valueStart - 1] == UInt8(ascii: " "), bytes[lineStart..<valueStart - 1].elementsEqual(key) {
+            var value: UInt64 = 0
+            for byte in bytes[valueStart..<lineEnd] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflowSum) = times.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+                guard !overflowTimes, !overflowSum else { return nil }
+                value = sum
+            }
+            return value
+        }
+        lineStart = lineEnd + 1
+    }
+    return nil
 }
 
 /// Writes `text` to an existing file (a cgroup control file); returns 0 or the errno value.
