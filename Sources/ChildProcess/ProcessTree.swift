@@ -43,6 +43,9 @@ public final class ProcessTree: Sendable {
         /// The tracking group was empty once the program had ended: nothing is left to stop, and nothing can join
         /// it again (a group gains members only by its own members' forks, or from this tree's launch).
         var emptiedAfterEnd = false
+        /// The tracking group's processes were killed through it (`cgroup.kill`): the kernel then kills every child
+        /// later started inside the group with clone3 (seen on Linux 6.18), so the group is never reused.
+        var groupKilled = false
         var finished: MemoryUse?
     }
 
@@ -199,7 +202,13 @@ public final class ProcessTree: Sendable {
         if finished { return (0, false) }
         if let trackingGroup {
             let members = trackingGroup.members()
-            if !members.isEmpty { trackingGroup.killAll() }
+            // Marked under the lock that `finish` sets `finished` with, so a group is never pooled after a kill.
+            let kills = !members.isEmpty && state.withLock { state in
+                guard state.finished == nil else { return false }
+                state.groupKilled = true
+                return true
+            }
+            if kills { trackingGroup.killAll() }
             return (members.filter { $0 != leader }.count, members.isEmpty)
         }
         var killed = Set<Int32>()
@@ -273,10 +282,14 @@ public final class ProcessTree: Sendable {
         }
         // Finished before the groups are let go: from now on this tree has no members, so a late `stop` (a timeout
         // firing as the program ended) cannot reach the next tree that uses the same group.
-        state.withLock { $0.finished = report }
+        let groupKilled = state.withLock { state in
+            state.finished = report
+            return state.groupKilled
+        }
         if let trackingGroup {
-            // A cgroup2 group that only tracked (no limit was written to it) can serve the next tree.
-            if tracking == .cgroup2, memoryEnforcement != .cgroup2 {
+            // A cgroup2 group that only tracked (no limit was written to it) and was never killed through can serve
+            // the next tree.
+            if tracking == .cgroup2, memoryEnforcement != .cgroup2, !groupKilled {
                 Self.idleGroups.giveBack(trackingGroup, knownEmpty: emptied)
             } else {
                 trackingGroup.remove()
