@@ -25,6 +25,12 @@ struct Cgroup: Sendable, Equatable {
         return fd >= 0 ? fd : nil
     }
 
+    /// Opens the group's directory, for a child to start inside this (cgroup2) group (see the C helper).
+    func openDirectory() -> Int32? {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        return fd >= 0 ? fd : nil
+    }
+
     /// The processes in the group now.
     func members() -> [Int32] {
         guard let text = WholeFile.text(path + "/cgroup.procs") else { return [] }
@@ -48,12 +54,7 @@ struct Cgroup: Sendable, Equatable {
 
     /// The number after `key` in a flat keyed file such as `memory.events` or `memory.oom_control`.
     func keyed(_ file: String, _ key: String) -> UInt64? {
-        guard let text = read(file) else { return nil }
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, parts[0] == key { return UInt64(parts[1]) }
-        }
-        return nil
+        (try? WholeFile.read(path + "/" + file)).flatMap { keyedNumber(key, in: $0) }
     }
 
     /// Writes a control file; returns whether the kernel took it.

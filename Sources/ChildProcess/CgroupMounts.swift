@@ -91,6 +91,30 @@ public struct CgroupMounts: Sendable, Equatable {
     }
 }
 
+/// The number after `key` and a space at the start of a line of `bytes`: the value of a flat keyed file such as
+/// /proc/vmstat, `memory.events` or `memory.oom_control`. `nil` when no line has the key or its value is not a number.
+func keyedNumber(_ key: String, in bytes: [UInt8]) -> UInt64? {
+    let key = Array(key.utf8)
+    var lineStart = 0
+    while lineStart < bytes.count {
+        let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+        let valueStart = lineStart + key.count + 1
+        if valueStart < lineEnd, bytes[valueStart - 1] == UInt8(ascii: " "), bytes[lineStart..<valueStart - 1].elementsEqual(key) {
+            var value: UInt64 = 0
+            for byte in bytes[valueStart..<lineEnd] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflowSum) = times.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+                guard !overflowTimes, !overflowSum else { return nil }
+                value = sum
+            }
+            return value
+        }
+        lineStart = lineEnd + 1
+    }
+    return nil
+}
+
 /// Writes `text` to an existing file (a cgroup control file); returns 0 or the errno value.
 @discardableResult
 func writeControlFile(_ path: String, _ text: String) -> Int32 {

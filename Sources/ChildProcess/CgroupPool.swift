@@ -26,9 +26,10 @@ final class CgroupPool: Sendable {
         }
     }
 
-    /// Keeps `group` for another tree when it is empty and there is room, else removes it.
-    func giveBack(_ group: Cgroup) {
-        let kept = group.members().isEmpty && idle.withLock { groups in
+    /// Keeps `group` for another tree when it is empty (`knownEmpty`, or found so now) and there is room, else
+    /// removes it.
+    func giveBack(_ group: Cgroup, knownEmpty: Bool = false) {
+        let kept = (knownEmpty || group.members().isEmpty) && idle.withLock { groups in
             guard groups.count < limit else { return false }
             groups.append(group)
             return true

@@ -1,10 +1,10 @@
 import CChildProcess
 import Glibc
 
-/// Starts a prepared `LaunchPlan`: `posix_spawn` normally, the `clone`-based C helper when a
-/// parent-death signal is wanted or the child must join control groups before it executes. Both give the child default signal actions, an empty signal
-/// mask, the requested standard streams and nothing else (every other descriptor this module
-/// opens is close-on-exec).
+/// Starts a prepared `LaunchPlan`: `posix_spawn` normally, the C helper (`cchildprocess_spawn`) when a
+/// parent-death signal is wanted, the child must start inside control groups, or a pidfd of it is wanted. Both give
+/// the child default signal actions, an empty signal mask, the requested standard streams and nothing else (every
+/// other descriptor this module opens is close-on-exec).
 enum Launcher {
     /// Where one of the child's standard streams comes from.
     enum StreamSource {
@@ -17,16 +17,18 @@ enum Launcher {
     }
 
     /// Starts the child and returns its pid; by then it has executed the program (vfork
-    /// semantics), so exec failures are thrown here as `SpawnError`.
+    /// semantics), so exec failures are thrown here as `SpawnError`. `joinCgroups` are open `cgroup.procs` files
+    /// the child writes itself into before it executes.
     static func launch(
         _ plan: borrowing LaunchPlan,
         stdin: StreamSource, stdout: StreamSource, stderr: StreamSource,
         newProcessGroup: Bool, parentDeathSignal: Int32?, joinCgroups: [Int32] = [], newSession: Bool = false
     ) throws(SpawnError) -> pid_t {
         if parentDeathSignal != nil || !joinCgroups.isEmpty {
-            return try launchWithDeathSignal(
+            return try launchWithHelper(
                 plan, streams: [stdin, stdout, stderr], newProcessGroup: newProcessGroup,
-                deathSignal: parentDeathSignal ?? 0, joinCgroups: joinCgroups)
+                deathSignal: parentDeathSignal ?? 0, groups: CgroupEntry(procs: joinCgroups), wantsPidfd: false
+            ).pid
         }
         return try posixSpawn(
             plan, streams: [stdin, stdout, stderr], newProcessGroup: newProcessGroup, newSession: newSession)
@@ -34,6 +36,33 @@ enum Launcher {
 
     /// glibc's `POSIX_SPAWN_SETSID` (spawn.h declares it only under `_GNU_SOURCE`): the child calls `setsid()`.
     private static let spawnSetSID: Int32 = 0x80
+
+    /// The control groups a child starts in: a cgroup2 directory it is born in, and cgroup v1 groups it joins by
+    /// writing to their open `cgroup.procs` files. The caller keeps and closes the descriptors.
+    struct CgroupEntry {
+        /// An open cgroup2 directory, or -1.
+        var directory: Int32 = -1
+        var procs: [Int32] = []
+    }
+
+    /// A child started by `launchTracked`: its pid, and a pidfd of it (-1 where the kernel has none), which the
+    /// caller owns and closes.
+    struct Launched {
+        let pid: pid_t
+        let pidfd: Int32
+    }
+
+    /// Starts the child like `launch`, inside `groups`, and also returns a pidfd of it: with clone3 the pidfd and
+    /// the cgroup2 group come with the fork itself, no extra system call for either.
+    static func launchTracked(
+        _ plan: borrowing LaunchPlan,
+        stdin: StreamSource, stdout: StreamSource, stderr: StreamSource,
+        newProcessGroup: Bool, parentDeathSignal: Int32?, groups: CgroupEntry
+    ) throws(SpawnError) -> Launched {
+        try launchWithHelper(
+            plan, streams: [stdin, stdout, stderr], newProcessGroup: newProcessGroup,
+            deathSignal: parentDeathSignal ?? 0, groups: groups, wantsPidfd: true)
+    }
 
     private static func posixSpawn(
         _ plan: borrowing LaunchPlan, streams: [StreamSource], newProcessGroup: Bool, newSession: Bool
@@ -99,10 +128,10 @@ enum Launcher {
         return pid
     }
 
-    private static func launchWithDeathSignal(
+    private static func launchWithHelper(
         _ plan: borrowing LaunchPlan, streams: [StreamSource], newProcessGroup: Bool, deathSignal: Int32,
-        joinCgroups: [Int32]
-    ) throws(SpawnError) -> pid_t {
+        groups: CgroupEntry, wantsPidfd: Bool
+    ) throws(SpawnError) -> Launched {
         let stdio: [Int32] = streams.map { source in
             switch source {
             case .inherit: CCHILDPROCESS_INHERIT
@@ -111,18 +140,21 @@ enum Launcher {
             }
         }
         var pid: pid_t = 0
+        var pidfd: Int32 = -1
         var failedStep: Int32 = 0
         var result: Int32 = 0
         // As in `posixSpawn`: a just-written program can be briefly busy (ETXTBSY); retry a few times.
         for retry in 0...8 {
             if retry > 0 { usleep(UInt32(1000 << retry)) }
             result = stdio.withUnsafeBufferPointer { stdio in
-                joinCgroups.withUnsafeBufferPointer { join in
+                groups.procs.withUnsafeBufferPointer { join in
                     withOptionalCString(plan.workingDirectory) { directory in
-                        cchildprocess_spawn_with_death_signal(
-                            &pid, &failedStep, plan.path, plan.argv.pointers, plan.environmentPointer,
-                            stdio.baseAddress, directory, newProcessGroup ? 1 : 0, deathSignal,
-                            join.baseAddress, Int32(join.count))
+                        withUnsafeMutablePointer(to: &pidfd) { pidfd in
+                            cchildprocess_spawn(
+                                &pid, wantsPidfd ? pidfd : nil, &failedStep, plan.path, plan.argv.pointers,
+                                plan.environmentPointer, stdio.baseAddress, directory, newProcessGroup ? 1 : 0, deathSignal,
+                                groups.directory, join.baseAddress, Int32(join.count))
+                        }
                     }
                 }
             }
@@ -140,7 +172,7 @@ enum Launcher {
                 throw .system(plan.executable, "preparing the child process", errorNumber: result)
             }
         }
-        return pid
+        return Launched(pid: pid, pidfd: pidfd)
     }
 
     /// Calls `body` with a C string for `string`, or with `nil`.

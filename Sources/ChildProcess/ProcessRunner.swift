@@ -41,15 +41,29 @@ public enum ProcessRunner {
         }
         let plan = try LaunchPlan(configuration)
         var streams = try ChildStreams(configuration)
-        let joinCgroups = tree?.joinDescriptors() ?? []
-        defer { for fd in joinCgroups { Descriptors.close(fd) } }
         let machineOOMKillsBefore = tree == nil ? nil : ProcessTree.machineOOMKills()
+        // A tree's child starts inside the tree's groups and comes with a pidfd, which tells the pump when the program
+        // itself ended.
         let pid: pid_t
+        var programEnd: Int32 = -1
         do {
-            pid = try Launcher.launch(
-                plan, stdin: streams.childStdin, stdout: streams.childStdout, stderr: streams.childStderr,
-                newProcessGroup: configuration.newProcessGroup,
-                parentDeathSignal: configuration.parentDeathSignal, joinCgroups: joinCgroups)
+            if let tree {
+                let groups = tree.launchGroups()
+                defer {
+                    Descriptors.close(groups.directory)
+                    for fd in groups.procs { Descriptors.close(fd) }
+                }
+                let launched = try Launcher.launchTracked(
+                    plan, stdin: streams.childStdin, stdout: streams.childStdout, stderr: streams.childStderr,
+                    newProcessGroup: configuration.newProcessGroup,
+                    parentDeathSignal: configuration.parentDeathSignal, groups: groups)
+                pid = launched.pid
+                programEnd = launched.pidfd
+            } else {
+                pid = try Launcher.launch(
+                    plan, stdin: streams.childStdin, stdout: streams.childStdout, stderr: streams.childStderr,
+                    newProcessGroup: configuration.newProcessGroup, parentDeathSignal: configuration.parentDeathSignal)
+            }
         } catch {
             streams.closeAll()
             throw error
@@ -64,12 +78,13 @@ public enum ProcessRunner {
             input: configuration.stdin ?? [], inputOffset: streams.inputWritten, cap: configuration.outputCap)
         let watch = tree.map { tree in
             PumpWatch(
-                programEnd: cchildprocess_pidfd_open(pid), onProgramEnd: { tree.programEnded() },
+                programEnd: programEnd, onProgramEnd: { tree.programEnded() },
                 tickNanoseconds: ProcessRunner.memoryCheckNanoseconds, onTick: { tree.enforceMemoryLimit() },
                 drainMilliseconds: ProcessRunner.drainAfterEndMilliseconds)
         }
         pump.run(sink: sink ?? onLine.map { LineSplittingSink(onLine: $0) }, watch: watch)
-        let status = process.wait()
+        // With a watch the pump ran until the program ended, so it is reaped at once; without, it may still run.
+        let status = process.tryWait() ?? process.wait()
         // Only a SIGKILL can be the out-of-memory killer's; reading the machine's count again costs more than a
         // short program, so it is read only then.
         let memory = tree?.finish(

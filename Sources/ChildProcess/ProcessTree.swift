@@ -41,6 +41,12 @@ public final class ProcessTree: Sendable {
         var overLimit = false
         var stoppedByCaller = false
         var strays = 0
+        /// The tracking group was empty once the program had ended: nothing is left to stop, and nothing can join
+        /// it again (a group gains members only by its own members' forks, or from this tree's launch).
+        var emptiedAfterEnd = false
+        /// The tracking group's processes were killed through it (`cgroup.kill`): the kernel then kills every child
+        /// later started inside the group with clone3 (seen on Linux 6.18), so the group is never reused.
+        var groupKilled = false
         var finished: MemoryUse?
     }
 
@@ -141,12 +147,19 @@ public final class ProcessTree: Sendable {
         return Cgroup.create(parent.path + "/" + name)
     }
 
-    /// Descriptors of the `cgroup.procs` files a new child must write to join the tree (close them after the
-    /// launch).
-    func joinDescriptors() -> [Int32] {
-        var groups = [trackingGroup].compactMap { $0 }
-        if let memoryGroup, memoryGroup != trackingGroup { groups.append(memoryGroup) }
-        return groups.compactMap { $0.openProcs() }
+    /// The groups a new child starts in: the cgroup2 group's directory, and the `cgroup.procs` files of cgroup v1
+    /// groups. The caller closes the descriptors after the launch.
+    func launchGroups() -> Launcher.CgroupEntry {
+        var entry = Launcher.CgroupEntry()
+        if let trackingGroup {
+            if tracking == .cgroup2 {
+                entry.directory = trackingGroup.openDirectory() ?? -1
+            } else if let procs = trackingGroup.openProcs() {
+                entry.procs.append(procs)
+            }
+        }
+        if let memoryGroup, memoryGroup != trackingGroup, let procs = memoryGroup.openProcs() { entry.procs.append(procs) }
+        return entry
     }
 
     /// Notes the program's process (it leads its own process group when it was started with one).
@@ -176,18 +189,28 @@ public final class ProcessTree: Sendable {
 
     /// Kills whatever the program left running after it ended; called by `ProcessRunner` when the program ends.
     func programEnded() {
-        let killed = killEverything()
-        state.withLock { $0.strays += killed }
+        let (killed, empty) = killEverything()
+        state.withLock { state in
+            state.strays += killed
+            state.emptiedAfterEnd = empty && trackingGroup != nil
+        }
     }
 
-    /// Kills every member; returns how many processes it signalled (the program itself not counted).
-    private func killEverything() -> Int {
+    /// Kills every member; returns how many processes it signalled (the program itself not counted), and whether
+    /// the tracking group was already empty.
+    private func killEverything() -> (killed: Int, wasEmpty: Bool) {
         let (leader, finished) = state.withLock { ($0.leader, $0.finished != nil) }
-        if finished { return 0 }
+        if finished { return (0, false) }
         if let trackingGroup {
             let members = trackingGroup.members()
-            if !members.isEmpty { trackingGroup.killAll() }
-            return members.filter { $0 != leader }.count
+            // Marked under the lock that `finish` sets `finished` with, so a group is never pooled after a kill.
+            let kills = !members.isEmpty && state.withLock { state in
+                guard state.finished == nil else { return false }
+                state.groupKilled = true
+                return true
+            }
+            if kills { trackingGroup.killAll() }
+            return (members.filter { $0 != leader }.count, members.isEmpty)
         }
         var killed = Set<Int32>()
         for _ in 0..<20 {
@@ -195,7 +218,7 @@ public final class ProcessTree: Sendable {
             if members.isEmpty { break }
             for pid in members where kill(pid, SIGKILL) == 0 && pid != leader { killed.insert(pid) }
         }
-        return killed.count
+        return (killed.count, false)
     }
 
     /// Checks the tree against its memory limit (each tick while the program runs): kills it when it went over,
@@ -239,7 +262,8 @@ public final class ProcessTree: Sendable {
     func finish(kernelOOMKillsBefore: UInt64? = nil, kernelOOMKillsAfter: UInt64? = nil) -> MemoryUse {
         if let done = state.withLock({ $0.finished }) { return done }
         let overLimit = enforceMemoryLimit()
-        _ = killEverything()
+        let emptied = state.withLock { $0.emptiedAfterEnd }
+        if !emptied { _ = killEverything() }
         let peak: UInt64?
         switch memoryEnforcement {
         case .cgroup2: peak = memoryGroup?.number("memory.peak")
@@ -259,22 +283,28 @@ public final class ProcessTree: Sendable {
         }
         // Finished before the groups are let go: from now on this tree has no members, so a late `stop` (a timeout
         // firing as the program ended) cannot reach the next tree that uses the same group.
-        state.withLock { $0.finished = report }
+        let groupKilled = state.withLock { state in
+            state.finished = report
+            return state.groupKilled
+        }
         if let trackingGroup {
-            // A cgroup2 group that only tracked (no limit was written to it) can serve the next tree.
-            if tracking == .cgroup2, memoryEnforcement != .cgroup2 { Self.idleGroups.giveBack(trackingGroup) } else { trackingGroup.remove() }
+            // A cgroup2 group that only tracked (no limit was written to it) and was never killed through can serve
+            // the next tree.
+            if tracking == .cgroup2, memoryEnforcement != .cgroup2, !groupKilled {
+                Self.idleGroups.giveBack(trackingGroup, knownEmpty: emptied)
+            } else {
+                trackingGroup.remove()
+            }
         }
         if let memoryGroup, memoryGroup != trackingGroup { memoryGroup.remove() }
         return report
     }
 
-    /// The kernel's count of out-of-memory kills on the whole machine (`oom_kill` in /proc/vmstat), or `nil`.
+    /// The kernel's count of out-of-memory kills on the whole machine (`oom_kill` in /proc/vmstat), or `nil`. Read
+    /// before every tree's program starts, so it scans bytes: splitting the file's 5 KiB into strings cost more than
+    /// the kernel's fork of a short program.
     static func machineOOMKills() -> UInt64? {
-        guard let text = WholeFile.text("/proc/vmstat") else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
-            return UInt64(line.dropFirst("oom_kill ".count))
-        }
-        return nil
+        (try? WholeFile.read("/proc/vmstat")).flatMap { keyedNumber("oom_kill", in: $0) }
     }
 }
 

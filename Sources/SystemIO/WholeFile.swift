@@ -55,18 +55,24 @@ public enum WholeFile {
     ///
     /// - Throws: `ReadError` when reading fails or there are more than `limit` bytes.
     public static func read(descriptor: Int32, path: String, limit: Int = defaultLimit) throws(ReadError) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: min(max(limit, 0) + 1, 1 << 16))
+        // Read straight into the result, which grows as needed: a small file (every /proc and control-group file read
+        // per task) costs one allocation and no copy.
+        let bound = max(limit, 0)
+        var bytes = [UInt8](repeating: 0, count: min(bound + 1, 16384))
+        var filled = 0
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: min(bytes.count, bound + 1 - bytes.count))) }
+            let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw ReadError(path: path, reason: .cannotRead, code: errno)
             }
-            if count == 0 { return bytes }
-            guard count <= limit - bytes.count else { throw ReadError(path: path, reason: .tooLarge(limit: limit), code: 0) }
-            bytes += chunk[0..<count]
+            if count == 0 { break }
+            filled += count
+            guard filled <= bound else { throw ReadError(path: path, reason: .tooLarge(limit: limit), code: 0) }
         }
+        bytes.removeLast(bytes.count - filled)
+        return bytes
     }
 
     /// The file's text (invalid UTF-8 repaired), or `nil` when it cannot be read or has more than `limit` bytes.

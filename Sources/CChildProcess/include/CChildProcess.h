@@ -13,8 +13,9 @@
 /// `stdio` entry: the child gets /dev/null.
 #define CCHILDPROCESS_DEV_NULL (-2)
 
-/// Which step of `cchildprocess_spawn_with_death_signal` failed in the child: signal dispositions,
-/// process group, death signal or descriptors; changing to the working directory; execve itself.
+/// Which step of `cchildprocess_spawn` failed in the child: signal dispositions,
+/// process group, death signal or descriptors; changing to the working directory; execve itself; joining a
+/// control group.
 #define CCHILDPROCESS_STEP_SETUP 1
 #define CCHILDPROCESS_STEP_CHDIR 2
 #define CCHILDPROCESS_STEP_EXEC 3
@@ -29,23 +30,33 @@ int cchildprocess_pipe_cloexec(int fds[2]);
 /// which Swift's Glibc module does not define. Returns 0 or an errno value.
 int cchildprocess_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 
-/// Starts `path` like posix_spawn (clone with CLONE_VM | CLONE_VFORK, so no page tables are copied)
-/// and also sets PR_SET_PDEATHSIG in the child. Exists because posix_spawn has no hook to run
-/// prctl between clone and execve, and Swift cannot run code in a vfork-style child.
+/// How many groups `cchildprocess_spawn` can join by writing to their `cgroup.procs`.
+#define CCHILDPROCESS_MAX_JOINS 4
+
+/// Starts `path` like posix_spawn (a child sharing the parent's memory while the calling thread waits, so no page
+/// tables are copied), with what posix_spawn cannot do between the fork and the exec: a parent-death signal, and
+/// starting inside control groups. Exists because Swift cannot run code in such a child.
 ///
 /// The child: resets every signal to its default action; joins a new process group when
 /// `new_process_group` is non-zero; gets `death_signal` when the thread that called this function
 /// exits; installs `stdio[i]` (a descriptor >= 3, CCHILDPROCESS_INHERIT or CCHILDPROCESS_DEV_NULL)
 /// as descriptor i; changes to `working_directory` when it is not NULL; unblocks every signal;
-/// writes "0" to each of the `join_count` descriptors in `join_fds` (open cgroup.procs files), so it
-/// joins those control groups before the program runs; and executes `path` (no PATH search) with
-/// `argv` and `envp`. A `death_signal` of 0 sets no parent-death signal.
+/// and executes `path` (no PATH search) with `argv` and `envp`. A `death_signal` of 0 sets no parent-death signal.
+///
+/// Control groups, so that everything the program starts is born inside them: `cgroup_fd`, when not -1, is an
+/// open cgroup2 directory the child starts in (clone3 with CLONE_INTO_CGROUP where the kernel has it, Linux 5.7;
+/// elsewhere the child writes to the group's cgroup.procs before it executes); and the child writes "0" to each
+/// of the `join_count` (at most CCHILDPROCESS_MAX_JOINS) descriptors in `join_fds`, open cgroup.procs files of
+/// cgroup v1 groups.
+///
+/// `pidfd`, when not NULL, receives a close-on-exec pidfd of the child (from clone3, else pidfd_open), or -1 where
+/// the kernel has none; the caller closes it.
 ///
 /// Returns 0 and stores the pid, or returns an errno value and stores the failed step (a child that
 /// failed has already been reaped).
-int cchildprocess_spawn_with_death_signal(
-    pid_t *pid, int *failed_step, const char *path, char *const argv[], char *const envp[],
-    const int stdio[3], const char *working_directory, int new_process_group, int death_signal,
+int cchildprocess_spawn(
+    pid_t *pid, int *pidfd, int *failed_step, const char *path, char *const argv[], char *const envp[],
+    const int stdio[3], const char *working_directory, int new_process_group, int death_signal, int cgroup_fd,
     const int *join_fds, int join_count);
 
 /// prctl(PR_SET_CHILD_SUBREAPER, 1): processes orphaned below this one (a dead worker's task processes) are
