@@ -76,16 +76,54 @@ public final class CoordinatorService {
     public func run() -> Int32 {
         HeapTuning.keepFreedMemory()
         DescriptorLimit.raiseToHardLimit()
-        guard intake.open() else { return SubmitExitCode.usage }
+        // Task processes of a worker that dies are re-parented here, so they can be stopped instead of lingering.
+        OrphanReaper.adopt()
+        let endpoints: JobEndpoints
+        do {
+            endpoints = try JobEndpoints(maxFrameBytes: settings.maxFrameBytes)
+        } catch {
+            Self.printError("jobrun: \(error)")
+            return SubmitExitCode.failures
+        }
+        endpoints.removeOnStopSignal()
+        roster.open(context: endpoints.context, runtime: endpoints.runtime)
+        driver.registerEndpoint = endpoints.registerEndpoint
+        defer {
+            roster.closeAll()
+            endpoints.close()
+        }
+        do {
+            // Local workers start before the task file is checked, so their start-up overlaps the check.
+            try supply.launchLocalWorkers(registerEndpoint: endpoints.registerEndpoint)
+        } catch {
+            Self.printError("jobrun: \(error)")
+            stopWorkers()
+            return SubmitExitCode.failures
+        }
+        let status = checkAndRun(endpoints)
+        return status
+    }
+
+    /// Checks the task file and the results file, then runs the job; the workers started already are stopped when
+    /// the job cannot start.
+    private func checkAndRun(_ endpoints: JobEndpoints) -> Int32 {
+        guard intake.open() else {
+            stopWorkers()
+            return SubmitExitCode.usage
+        }
         defer { intake.close() }
         do {
             try recorder.openResultFile()
         } catch {
             Self.printError("jobrun: \(error)")
+            stopWorkers()
             return SubmitExitCode.usage
         }
         defer { recorder.close() }
-        guard intake.tasksFitWorkers() else { return SubmitExitCode.usage }
+        guard intake.tasksFitWorkers() else {
+            stopWorkers()
+            return SubmitExitCode.usage
+        }
         let start = Clocks.monotonicNanoseconds()
         let knownTotal = intake.source?.knownTaskCount
         let schedulerConfiguration = configuration.schedulerConfiguration(check: intake.check)
@@ -96,46 +134,32 @@ public final class CoordinatorService {
         tally.statistics = JobStatistics(totalTasks: knownTotal ?? 0, startedAt: start)
         tally.statistics.totalIsKnown = knownTotal != nil
         do {
-            return try runJob()
+            return try runJob(endpoints)
         } catch {
             tally.progress.finish()
             Self.printError("jobrun: \(error)")
-            roster.askWorkersToStop()
-            supply.waitForWorkersToExit()
+            stopWorkers()
             return SubmitExitCode.failures
         }
     }
 
-    private func runJob() throws -> Int32 {
+    /// Asks the workers to stop and waits for the local ones to exit.
+    private func stopWorkers() {
+        roster.askWorkersToStop()
+        supply.waitForWorkersToExit()
+    }
+
+    private func runJob(_ endpoints: JobEndpoints) throws -> Int32 {
         SignalPipe.ignore(SIGPIPE)
         // A results file past the file-size limit fails its write (handled) instead of killing the coordinator.
         SignalPipe.ignore(SIGXFSZ)
         guard let signals = SignalPipe.install(for: [SIGINT, SIGTERM, SIGHUP, SIGCHLD]) else {
             throw CoordinatorError("cannot create the signal pipe: \(String(cString: strerror(errno)))")
         }
-        // Task processes of a worker that dies are re-parented here, so they can be stopped instead of lingering.
-        OrphanReaper.adopt()
-        let runtime = try RuntimeDirectory()
-        driver.registerEndpoint = runtime.endpoint("register")
-        defer { runtime.remove() }
-        let context = try ZMQContext()
-        defer { context.terminate() }
-        roster.open(context: context, runtime: runtime)
-        let register = try ZMQSocket(context: context, type: .router)
-        let resultsIn = try ZMQSocket(context: context, type: .pull)
-        defer {
-            roster.closeAll()
-            register.close()
-            resultsIn.close()
-        }
-        try register.setMaxMessageSize(1 << 20)
-        try resultsIn.setMaxMessageSize(Int64(settings.maxFrameBytes))
-        try resultsIn.setReceiveHighWaterMark(0)
-        try register.bind(runtime.endpoint("register"))
-        try resultsIn.bind(runtime.endpoint("results"))
-        // Workers start now, so their start-up overlaps the rest of the coordinator's.
-        try supply.startLocalWorkers(registerEndpoint: runtime.endpoint("register"))
-        try hosts.startListening(context: context, runtime: runtime)
+        let register = endpoints.register
+        let resultsIn = endpoints.results
+        supply.noteLocalWorkersStarting()
+        try hosts.startListening(context: endpoints.context, runtime: endpoints.runtime)
         roster.remote = hosts.listener
         supply.noteRemoteWorkersExpected(force: true)
         defer {

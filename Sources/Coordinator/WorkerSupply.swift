@@ -35,8 +35,12 @@ final class WorkerSupply {
     }
 
     /// Starts the local worker processes; they register on `registerEndpoint`.
-    func startLocalWorkers(registerEndpoint: String) throws(CoordinatorError) {
+    func launchLocalWorkers(registerEndpoint: String) throws(CoordinatorError) {
         for _ in 0..<configuration.workerCount { try localWorkers.startLocalWorker(registerEndpoint: registerEndpoint) }
+    }
+
+    /// Tells the scheduler that the local workers launched before it existed are on their way.
+    func noteLocalWorkersStarting() {
         driver.handle(.localWorkersStarting(count: configuration.workerCount))
     }
 

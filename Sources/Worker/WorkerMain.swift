@@ -61,11 +61,15 @@ extension WorkerConfiguration {
     /// A configuration taking the token and parent pid a coordinator passes to the workers it starts
     /// (`JOBRUN_TOKEN`, `JOBRUN_PARENT_PID`). Both are removed from the environment once read, so the tasks this
     /// worker runs never see the job's token (with it, a task could register fake workers).
+    ///
+    /// A worker its coordinator started waits for its welcome as long as that coordinator lives (the wait ends when
+    /// its parent changes): the coordinator starts its workers before it checks the task file, which can take long.
     public static func fromEnvironment(registerEndpoint: String, handlers: HandlerRegistry) -> WorkerConfiguration {
         let variable = { (name: String) in getenv(name).map { String(cString: $0) } }
-        let configuration = WorkerConfiguration(
+        var configuration = WorkerConfiguration(
             registerEndpoint: registerEndpoint, token: variable("JOBRUN_TOKEN") ?? "",
             parentPID: variable("JOBRUN_PARENT_PID").flatMap { Int32($0) }, handlers: handlers)
+        if configuration.parentPID != nil { configuration.registrationTimeoutMilliseconds = Int(Int32.max) }
         unsetenv("JOBRUN_TOKEN")
         unsetenv("JOBRUN_PARENT_PID")
         return configuration
