@@ -23,30 +23,33 @@ public struct TimestampWriter: Sendable {
         }
         buffer.append(contentsOf: cachedPrefix)
         let millis = Int((microseconds - second * 1_000_000) / 1000)
-        buffer.append(UInt8(ascii: "0") + UInt8(millis / 100))
-        buffer.append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
-        buffer.append(UInt8(ascii: "0") + UInt8(millis % 10))
-        buffer.append(UInt8(ascii: "Z"))
+        let tail: (UInt8, UInt8, UInt8, UInt8) = (
+            UInt8(ascii: "0") + UInt8(millis / 100), UInt8(ascii: "0") + UInt8(millis / 10 % 10),
+            UInt8(ascii: "0") + UInt8(millis % 10), UInt8(ascii: "Z")
+        )
+        withUnsafeBytes(of: tail) { buffer.append(contentsOf: $0) }
     }
 }
 
 /// Appends an unsigned integer's decimal digits to a byte buffer without creating a String.
+///
+/// The digits are written back to front into a stack buffer and appended at once: one capacity check instead of one
+/// per digit (each result line and event carries several numbers).
 public func appendDecimal(_ value: UInt64, to buffer: inout [UInt8]) {
     if value < 10 {
         buffer.append(UInt8(ascii: "0") + UInt8(value))
         return
     }
-    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                 UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    var count = 0
-    var remaining = value
+    // UInt64.max has 20 digits.
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
     withUnsafeMutableBytes(of: &digits) { raw in
+        var start = 20
+        var remaining = value
         while remaining > 0 {
-            raw[count] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            start -= 1
+            raw[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: remaining % 10)
             remaining /= 10
-            count += 1
         }
-        for index in stride(from: count - 1, through: 0, by: -1) { buffer.append(raw[index]) }
+        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start..<20]))
     }
 }

@@ -49,11 +49,15 @@ struct TaskHash: Equatable, Sendable {
         value = hash
     }
 
-    /// Appends the 16 hex digits.
+    /// Appends the 16 hex digits (written to a stack buffer and appended at once: every result line has them).
     func appendHex(to bytes: inout [UInt8]) {
-        for shift in stride(from: 60, through: 0, by: -4) {
-            let nibble = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xF
-            bytes.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
+        var digits: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &digits) { raw in
+            for index in 0..<16 {
+                let nibble = UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * index)) & 0xF
+                raw[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+            }
+            bytes.append(contentsOf: raw)
         }
     }
 }

@@ -11,7 +11,7 @@ struct RemoteHostTests {
     @Test("--memfree holds back only the host whose reported free memory is below it, until it recovers")
     func memfreePerHost() {
         let tasks = (0..<6).map { LoadedTask(sequence: UInt64($0)) }
-        var harness = WorkflowHarness(tasks, configuration: .init(memfreeBytes: Self.gigabyte))
+        var harness = SchedulerHarness(tasks, configuration: .init(memfreeBytes: Self.gigabyte))
         harness.send(.hostMemory(host: "coord", freeBytes: 2 * Self.gigabyte))
         harness.send(.hostMemory(host: "remote", freeBytes: 100 << 20))
         harness.send(.workerJoined(workerID: 1, slots: 1, replaceable: true, capacity: WorkerCapacity(host: "coord")))
@@ -22,28 +22,28 @@ struct RemoteHostTests {
 
         harness.advance(milliseconds: 1000)
         let recovered = harness.send(.hostMemory(host: "remote", freeBytes: 3 * Self.gigabyte))
-        #expect(WorkflowHarness.dispatchedTo(recovered) == [2])
+        #expect(SchedulerHarness.dispatchedTo(recovered) == [2])
         #expect(harness.state.waitingCounts.lowMemoryHosts.isEmpty)
 
         harness.advance(milliseconds: 1000)
         harness.send(.hostMemory(host: "coord", freeBytes: 1 << 20))
         let first = harness.held[1]!.first!.sequence
-        #expect(!WorkflowHarness.dispatchedTo(harness.finish(first)).contains(1), "the coordinator's host is low now")
+        #expect(!SchedulerHarness.dispatchedTo(harness.finish(first)).contains(1), "the coordinator's host is low now")
         #expect(harness.state.waitingCounts.lowMemoryHosts == [LowMemoryHost(host: "coord", freeBytes: 1 << 20)])
     }
 
     @Test("a host that has not reported its free memory yet starts tasks, as the coordinator's own does")
     func unknownFigure() {
-        var harness = WorkflowHarness([LoadedTask(sequence: 0)], configuration: .init(memfreeBytes: Self.gigabyte))
+        var harness = SchedulerHarness([LoadedTask(sequence: 0)], configuration: .init(memfreeBytes: Self.gigabyte))
         harness.send(.hostMemory(host: "other", freeBytes: 1 << 20))
         let joined = harness.send(.workerJoined(workerID: 7, slots: 1, capacity: WorkerCapacity(host: "new", offer: HostOffer())))
-        #expect(WorkflowHarness.sent(joined) == [0])
+        #expect(SchedulerHarness.sent(joined) == [0])
         #expect(harness.state.waitingCounts.lowMemoryHosts.isEmpty, "a host without workers holds nothing up")
     }
 
     @Test("a low host whose workers are all gone is no longer named as holding tasks back")
     func goneHostNotNamed() {
-        var harness = WorkflowHarness([LoadedTask(sequence: 0)], configuration: .init(memfreeBytes: Self.gigabyte))
+        var harness = SchedulerHarness([LoadedTask(sequence: 0)], configuration: .init(memfreeBytes: Self.gigabyte))
         harness.send(.workerJoined(workerID: 2, slots: 1, capacity: WorkerCapacity(host: "remote", offer: HostOffer())))
         harness.send(.hostMemory(host: "remote", freeBytes: 1 << 20))
         harness.send(.workerExited(workerID: 2))
@@ -54,7 +54,7 @@ struct RemoteHostTests {
     @Test("two workers of one remote host never get the same GPU; a GPU given back goes to the next task")
     func sharedGPUs() {
         let tasks = (0..<3).map { LoadedTask(sequence: UInt64($0), demand: TaskDemand(gpus: 1)) }
-        var harness = WorkflowHarness(tasks)
+        var harness = SchedulerHarness(tasks)
         let offer = HostOffer(gpus: 2)
         harness.send(.workerJoined(workerID: 1, slots: 2, capacity: WorkerCapacity(host: "gpu-host", offer: offer)))
         harness.send(.workerJoined(workerID: 2, slots: 2, capacity: WorkerCapacity(host: "gpu-host", offer: offer)))
@@ -74,7 +74,7 @@ struct RemoteHostTests {
             LoadedTask(sequence: 2, demand: TaskDemand(resources: ["licence": 1])),
             LoadedTask(sequence: 3),
         ]
-        var harness = WorkflowHarness(tasks)
+        var harness = SchedulerHarness(tasks)
         harness.send(.workerJoined(workerID: 1, slots: 4, replaceable: true, capacity: WorkerCapacity(host: "coord")))
         let offer = HostOffer(labels: ["zone": "eu"], resources: ["licence": 1], memoryBytes: 8 * Self.gigabyte)
         harness.send(.workerJoined(workerID: 2, slots: 4, capacity: WorkerCapacity(host: "eu-1", offer: offer)))
@@ -89,9 +89,9 @@ struct RemoteHostTests {
     @Test("memory reservations are admitted against the physical memory a remote host declared")
     func declaredMemory() {
         let tasks = (0..<2).map { LoadedTask(sequence: UInt64($0), demand: TaskDemand(memoryBytes: 3 * Self.gigabyte)) }
-        var harness = WorkflowHarness(tasks)
+        var harness = SchedulerHarness(tasks)
         let offer = HostOffer(memoryBytes: 4 * Self.gigabyte)
-        #expect(WorkflowHarness.sent(harness.send(.workerJoined(workerID: 5, slots: 2, capacity: WorkerCapacity(host: "r", offer: offer)))) == [0])
-        #expect(WorkflowHarness.sent(harness.finish(0)) == [1])
+        #expect(SchedulerHarness.sent(harness.send(.workerJoined(workerID: 5, slots: 2, capacity: WorkerCapacity(host: "r", offer: offer)))) == [0])
+        #expect(SchedulerHarness.sent(harness.finish(0)) == [1])
     }
 }

@@ -8,8 +8,7 @@ struct SchedulerRetryTests {
 
     @Test("a retryable failure is retried after a backoff with jitter, then recorded when retries run out")
     func retriesThenRecords() {
-        var harness = SchedulerHarness(tasks: 1, configuration: Self.configuration)
-        harness.retries = 2
+        var harness = SchedulerHarness(tasks: 1, retries: 2, configuration: Self.configuration)
         harness.send(.tick)
         var sent = SchedulerHarness.dispatched(harness.send(.workerJoined(workerID: 1, slots: 1)))[1]!
         for retry in 1...2 {
@@ -34,8 +33,7 @@ struct SchedulerRetryTests {
 
     @Test("a failure that cannot succeed on a retry is recorded at once")
     func permanentFailureNotRetried() {
-        var harness = SchedulerHarness(tasks: 1, configuration: Self.configuration)
-        harness.retries = 5
+        var harness = SchedulerHarness(tasks: 1, retries: 5, configuration: Self.configuration)
         harness.send(.tick)
         let sent = SchedulerHarness.dispatched(harness.send(.workerJoined(workerID: 1, slots: 1)))[1]!
         let actions = harness.finish(sent, by: 1, succeeded: false, retryable: false)
@@ -89,8 +87,7 @@ struct SchedulerRetryTests {
 
     @Test("an interrupt drops tasks waiting for a retry")
     func interruptDropsDelayed() {
-        var harness = SchedulerHarness(tasks: 1, configuration: Self.configuration)
-        harness.retries = 1
+        var harness = SchedulerHarness(tasks: 1, retries: 1, configuration: Self.configuration)
         harness.send(.tick)
         let sent = SchedulerHarness.dispatched(harness.send(.workerJoined(workerID: 1, slots: 1)))[1]!
         harness.finish(sent, by: 1, succeeded: false)

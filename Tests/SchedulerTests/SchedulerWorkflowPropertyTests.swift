@@ -61,7 +61,7 @@ struct SchedulerWorkflowPropertyTests {
                     sequence: sequence, retries: random.below(2), isIO: random.chance(10), after: Array(Set(after)),
                     priority: random.below(3), demand: demand))
         }
-        var harness = WorkflowHarness(
+        var harness = SchedulerHarness(
             tasks,
             configuration: .init(
                 readAhead: 1 + random.below(16), retryBackoffMilliseconds: 10, tracksDependencies: true, pools: pools))

@@ -5,19 +5,19 @@ import Testing
 struct SchedulerDependencyTests {
     @Test("a task starts only after every task in its after list ended ok")
     func waitsForDependencies() {
-        var harness = WorkflowHarness([
+        var harness = SchedulerHarness([
             LoadedTask(sequence: 0), LoadedTask(sequence: 1, after: [0]), LoadedTask(sequence: 2, after: [0, 1]),
         ])
-        let first = WorkflowHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 4)))
+        let first = SchedulerHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 4)))
         #expect(first == [0])
-        #expect(WorkflowHarness.sent(harness.finish(0)) == [1])
-        #expect(WorkflowHarness.sent(harness.finish(1)) == [2])
+        #expect(SchedulerHarness.sent(harness.finish(0)) == [1])
+        #expect(SchedulerHarness.sent(harness.finish(1)) == [2])
         #expect(harness.finish(2).contains(.finish(.completed)))
     }
 
     @Test("a failed dependency skips its dependents, and theirs in turn, naming the dependency")
     func failureCascades() {
-        var harness = WorkflowHarness([
+        var harness = SchedulerHarness([
             LoadedTask(sequence: 0), LoadedTask(sequence: 1, after: [0]), LoadedTask(sequence: 2, after: [1]),
             LoadedTask(sequence: 3),
         ])
@@ -34,25 +34,25 @@ struct SchedulerDependencyTests {
 
     @Test("a retried dependency releases its dependents only when it finally succeeds")
     func retriedDependency() {
-        var harness = WorkflowHarness(
+        var harness = SchedulerHarness(
             [LoadedTask(sequence: 0), LoadedTask(sequence: 1, after: [0])],
             configuration: .init(retryBackoffMilliseconds: 10, defaultRetries: 1, tracksDependencies: true))
         harness.send(.workerJoined(workerID: 1, slots: 2))
         let afterFailure = harness.finish(0, ok: false, retryable: true)
         #expect(!afterFailure.contains { if case .skip = $0 { true } else { false } })
         harness.advance(milliseconds: 20)
-        #expect(WorkflowHarness.sent(harness.send(.tick)) == [0])
-        #expect(WorkflowHarness.sent(harness.finish(0)) == [1])
+        #expect(SchedulerHarness.sent(harness.send(.tick)) == [0])
+        #expect(SchedulerHarness.sent(harness.finish(0)) == [1])
     }
 
     @Test("a task may name a task that comes later in the file")
     func forwardReference() {
-        var harness = WorkflowHarness([
+        var harness = SchedulerHarness([
             LoadedTask(sequence: 0, after: [2]), LoadedTask(sequence: 1, after: [0]), LoadedTask(sequence: 2),
         ])
-        #expect(WorkflowHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 4))) == [2])
-        #expect(WorkflowHarness.sent(harness.finish(2)) == [0])
-        #expect(WorkflowHarness.sent(harness.finish(0)) == [1])
+        #expect(SchedulerHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 4))) == [2])
+        #expect(SchedulerHarness.sent(harness.finish(2)) == [0])
+        #expect(SchedulerHarness.sent(harness.finish(0)) == [1])
     }
 
     @Test("resume: an earlier ok meets a dependency; an earlier failure keeps its result and skips dependents")
@@ -63,10 +63,10 @@ struct SchedulerDependencyTests {
             (true, .notOK, [:], [0]),
         ]
         for entry in cases {
-            var harness = WorkflowHarness(
+            var harness = SchedulerHarness(
                 [LoadedTask(sequence: 0, earlier: entry.earlier), LoadedTask(sequence: 1, after: [0])],
                 configuration: .init(rerunFailed: entry.rerunFailed, tracksDependencies: true))
-            let sent = WorkflowHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 4)))
+            let sent = SchedulerHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 4)))
             #expect(sent == entry.firstSent, "\(entry)")
             #expect(harness.outcomes == entry.expected, "\(entry)")
         }
@@ -91,10 +91,10 @@ struct SchedulerDependencyTests {
         ]
         for entry in cases {
             let tasks = entry.priorities.enumerated().map { LoadedTask(sequence: UInt64($0.offset), priority: $0.element) }
-            var harness = WorkflowHarness(tasks, configuration: .init(prefetchTargetMicroseconds: 0, initialPrefetch: 0))
-            var order = WorkflowHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 1)))
+            var harness = SchedulerHarness(tasks, configuration: .init(prefetchTargetMicroseconds: 0, initialPrefetch: 0))
+            var order = SchedulerHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 1)))
             while order.count < tasks.count, let last = order.last {
-                let next = WorkflowHarness.sent(harness.finish(last))
+                let next = SchedulerHarness.sent(harness.finish(last))
                 if next.isEmpty { break }
                 order += next
             }
@@ -104,11 +104,11 @@ struct SchedulerDependencyTests {
 
     @Test("a dependent released later still goes ahead of lower-priority ready tasks")
     func priorityAppliesToReleasedTasks() {
-        var harness = WorkflowHarness(
+        var harness = SchedulerHarness(
             [LoadedTask(sequence: 0), LoadedTask(sequence: 1), LoadedTask(sequence: 2), LoadedTask(sequence: 3, after: [0], priority: 9)],
             configuration: .init(prefetchTargetMicroseconds: 0, initialPrefetch: 0, tracksDependencies: true))
-        #expect(WorkflowHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 1))) == [0])
-        #expect(WorkflowHarness.sent(harness.finish(0)) == [3])
+        #expect(SchedulerHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 1))) == [0])
+        #expect(SchedulerHarness.sent(harness.finish(0)) == [3])
     }
 }
 
@@ -120,27 +120,27 @@ struct SchedulerPlacementTests {
 
     @Test("a pool's limit holds across workers")
     func poolLimit() {
-        var harness = WorkflowHarness(
+        var harness = SchedulerHarness(
             Self.pooled(6), configuration: .init(pools: [PoolConfiguration(name: "api", limit: 2)]))
-        var sent = WorkflowHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 4)))
-        sent += WorkflowHarness.sent(harness.send(.workerJoined(workerID: 2, slots: 4)))
+        var sent = SchedulerHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 4)))
+        sent += SchedulerHarness.sent(harness.send(.workerJoined(workerID: 2, slots: 4)))
         #expect(sent == [0, 1])
         #expect(harness.state.waitingCounts.pools == 4)
-        #expect(WorkflowHarness.sent(harness.finish(0)) == [2])
+        #expect(SchedulerHarness.sent(harness.finish(0)) == [2])
     }
 
     @Test("a pool's rate: at most R starts in any second, with a wake-up when the next one is allowed")
     func poolRate() {
-        var harness = WorkflowHarness(
+        var harness = SchedulerHarness(
             Self.pooled(5), configuration: .init(pools: [PoolConfiguration(name: "api", limit: 10, perSecond: 2)]))
         let start = harness.clock
         let first = harness.send(.workerJoined(workerID: 1, slots: 8))
-        #expect(WorkflowHarness.sent(first) == [0, 1])
+        #expect(SchedulerHarness.sent(first) == [0, 1])
         #expect(first.contains(.wakeUp(at: start.advanced(byMilliseconds: 1000))))
         harness.advance(milliseconds: 999)
-        #expect(WorkflowHarness.sent(harness.send(.tick)).isEmpty)
+        #expect(SchedulerHarness.sent(harness.send(.tick)).isEmpty)
         harness.advance(milliseconds: 1)
-        #expect(WorkflowHarness.sent(harness.send(.tick)) == [2, 3])
+        #expect(SchedulerHarness.sent(harness.send(.tick)) == [2, 3])
     }
 
     @Test("cpus: a task takes that many slots, and no prefetched task shares them")
@@ -149,10 +149,10 @@ struct SchedulerPlacementTests {
             LoadedTask(sequence: 0, demand: TaskDemand(cpus: 3)), LoadedTask(sequence: 1, demand: TaskDemand(cpus: 2)),
             LoadedTask(sequence: 2), LoadedTask(sequence: 3),
         ]
-        var harness = WorkflowHarness(tasks)
+        var harness = SchedulerHarness(tasks)
         // Task 1 cannot fit beside task 0, so the worker is kept for it rather than filled with one-slot tasks.
-        #expect(WorkflowHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 4))) == [0])
-        #expect(WorkflowHarness.sent(harness.finish(0)) == [1, 2, 3])
+        #expect(SchedulerHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 4))) == [0])
+        #expect(SchedulerHarness.sent(harness.finish(0)) == [1, 2, 3])
         #expect(harness.held[1]?.map(\.sequence) == [1, 2, 3])
     }
 
@@ -161,7 +161,7 @@ struct SchedulerPlacementTests {
         var tasks = (0..<10).map { LoadedTask(sequence: UInt64($0)) }
         tasks.append(LoadedTask(sequence: 10, demand: TaskDemand(cpus: 2)))
         tasks += (11..<60).map { LoadedTask(sequence: UInt64($0)) }
-        var harness = WorkflowHarness(tasks)
+        var harness = SchedulerHarness(tasks)
         harness.send(.workerJoined(workerID: 1, slots: 2))
         var finished = 0
         while let next = harness.held[1]?.first, next.sequence != 10, finished < 60 {
@@ -175,21 +175,21 @@ struct SchedulerPlacementTests {
     @Test("custom host resources are shared by the host's workers")
     func customResources() {
         let tasks = (0..<3).map { LoadedTask(sequence: UInt64($0), demand: TaskDemand(resources: ["licence": 1])) }
-        var harness = WorkflowHarness(tasks)
+        var harness = SchedulerHarness(tasks)
         let host = WorkerCapacity(host: "a", resources: ["licence": 1])
-        var sent = WorkflowHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 2, capacity: host)))
-        sent += WorkflowHarness.sent(harness.send(.workerJoined(workerID: 2, slots: 2, capacity: host)))
+        var sent = SchedulerHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 2, capacity: host)))
+        sent += SchedulerHarness.sent(harness.send(.workerJoined(workerID: 2, slots: 2, capacity: host)))
         #expect(sent == [0])
-        #expect(WorkflowHarness.sent(harness.finish(0)) == [1])
+        #expect(SchedulerHarness.sent(harness.finish(0)) == [1])
     }
 
     @Test("labels: a task runs only on a worker with the labels it requires")
     func labels() {
-        var harness = WorkflowHarness(
+        var harness = SchedulerHarness(
             [LoadedTask(sequence: 0, demand: TaskDemand(requires: ["zone": "eu"]))],
             configuration: .init(unschedulableGraceMilliseconds: 60_000))
         let us = harness.send(.workerJoined(workerID: 1, slots: 2, capacity: WorkerCapacity(host: "a", labels: ["zone": "us"])))
-        #expect(WorkflowHarness.sent(us).isEmpty)
+        #expect(SchedulerHarness.sent(us).isEmpty)
         #expect(harness.state.waitingCounts.unplaceable == 1)
         let eu = harness.send(.workerJoined(workerID: 2, slots: 2, capacity: WorkerCapacity(host: "b", labels: ["zone": "eu"])))
         #expect(eu.contains(.dispatch(workerID: 2, [DispatchedTask(sequence: 0, attempt: 1)])))
@@ -197,7 +197,7 @@ struct SchedulerPlacementTests {
 
     @Test("unschedulable tasks wait out the grace for more workers, asking to be woken when it ends")
     func unschedulableGrace() {
-        var harness = WorkflowHarness(
+        var harness = SchedulerHarness(
             [LoadedTask(sequence: 0, demand: TaskDemand(requires: ["zone": "ap"]))],
             configuration: .init(unschedulableGraceMilliseconds: 5000))
         let start = harness.clock
@@ -217,7 +217,7 @@ struct SchedulerPlacementTests {
 
     @Test("a task no worker can run is recorded unschedulable once nothing else is left, and its dependents skipped")
     func unschedulable() {
-        var harness = WorkflowHarness([
+        var harness = SchedulerHarness([
             LoadedTask(sequence: 0, demand: TaskDemand(requires: ["zone": "ap"])), LoadedTask(sequence: 1, after: [0]),
             LoadedTask(sequence: 2),
         ])
@@ -232,7 +232,7 @@ struct SchedulerPlacementTests {
     @Test("gpus: each task gets distinct GPUs of its host, given back when it ends")
     func gpus() {
         let tasks = (0..<3).map { LoadedTask(sequence: UInt64($0), demand: TaskDemand(gpus: 1)) }
-        var harness = WorkflowHarness(tasks)
+        var harness = SchedulerHarness(tasks)
         let actions = harness.send(.workerJoined(workerID: 1, slots: 4, capacity: WorkerCapacity(host: "a", gpus: 2)))
         #expect(actions.contains(.dispatch(workerID: 1, [
             DispatchedTask(sequence: 0, attempt: 1, gpus: [0]), DispatchedTask(sequence: 1, attempt: 1, gpus: [1]),
@@ -244,21 +244,21 @@ struct SchedulerPlacementTests {
     func memoryAdmission() {
         let gigabyte: UInt64 = 1 << 30
         let tasks = (0..<3).map { LoadedTask(sequence: UInt64($0), demand: TaskDemand(memoryBytes: 600 << 20)) }
-        var harness = WorkflowHarness(tasks)
+        var harness = SchedulerHarness(tasks)
         let sent = harness.send(.workerJoined(workerID: 1, slots: 4, capacity: WorkerCapacity(host: "a", memoryBytes: gigabyte)))
-        #expect(WorkflowHarness.sent(sent) == [0])
-        #expect(WorkflowHarness.sent(harness.finish(0)) == [1])
+        #expect(SchedulerHarness.sent(sent) == [0])
+        #expect(SchedulerHarness.sent(harness.finish(0)) == [1])
     }
 
     @Test("memfree: no task starts on a host while its free memory is below the floor")
     func memfree() {
-        var harness = WorkflowHarness(
+        var harness = SchedulerHarness(
             [LoadedTask(sequence: 0), LoadedTask(sequence: 1)], configuration: .init(memfreeBytes: 1 << 30))
         harness.send(.hostMemory(host: "a", freeBytes: 1 << 20))
-        #expect(WorkflowHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 1, capacity: WorkerCapacity(host: "a")))).isEmpty)
+        #expect(SchedulerHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 1, capacity: WorkerCapacity(host: "a")))).isEmpty)
         harness.send(.hostMemory(host: "a", freeBytes: 1 << 20))
         #expect(harness.state.waitingCounts.lowMemoryHosts == [LowMemoryHost(host: "a", freeBytes: 1 << 20)])
-        #expect(WorkflowHarness.sent(harness.send(.hostMemory(host: "a", freeBytes: 2 << 30))) == [0, 1])
+        #expect(SchedulerHarness.sent(harness.send(.hostMemory(host: "a", freeBytes: 2 << 30))) == [0, 1])
     }
 
     @Test("a lost worker gives back its tasks' pool places and host resources")
@@ -266,20 +266,20 @@ struct SchedulerPlacementTests {
         let tasks = (0..<2).map {
             LoadedTask(sequence: UInt64($0), demand: TaskDemand(pool: 0, resources: ["licence": 1]))
         }
-        var harness = WorkflowHarness(tasks, configuration: .init(pools: [PoolConfiguration(name: "p", limit: 1)]))
+        var harness = SchedulerHarness(tasks, configuration: .init(pools: [PoolConfiguration(name: "p", limit: 1)]))
         let host = WorkerCapacity(host: "a", resources: ["licence": 1])
-        #expect(WorkflowHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 2, capacity: host))) == [0])
+        #expect(SchedulerHarness.sent(harness.send(.workerJoined(workerID: 1, slots: 2, capacity: host))) == [0])
         harness.send(.workerJoined(workerID: 2, slots: 2, capacity: host))
         harness.held[1] = []
         // The lost task's pool place and licence are free again: one of the two tasks starts on the other worker.
         let sent = harness.send(.workerExited(workerID: 1))
-        #expect(WorkflowHarness.sent(sent).count == 1)
-        #expect(WorkflowHarness.dispatchedTo(sent) == [2])
+        #expect(SchedulerHarness.sent(sent).count == 1)
+        #expect(SchedulerHarness.dispatchedTo(sent) == [2])
     }
 
     @Test("default retries come from the configuration unless the task sets its own")
     func defaultRetries() {
-        var harness = WorkflowHarness(
+        var harness = SchedulerHarness(
             [LoadedTask(sequence: 0), LoadedTask(sequence: 1, retries: 0)],
             configuration: .init(defaultRetries: 2))
         harness.send(.workerJoined(workerID: 1, slots: 2))
