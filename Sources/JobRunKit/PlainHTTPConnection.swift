@@ -30,7 +30,12 @@ final class PlainHTTPConnection: Sendable {
             }
         let channel: any Channel
         do {
-            channel = try await bootstrap.connect(host: target.host, port: target.port).get()
+            // An address in the URL needs no resolver (whose lookup and connection race cost more than the GET).
+            if let address = try? SocketAddress(ipAddress: target.host, port: target.port) {
+                channel = try await bootstrap.connect(to: address).get()
+            } else {
+                channel = try await bootstrap.connect(host: target.host, port: target.port).get()
+            }
         } catch ChannelError.connectTimeout {
             throw HTTPFetchError.timedOut(milliseconds: timeoutMilliseconds)
         } catch {
