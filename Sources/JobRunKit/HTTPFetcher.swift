@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// A response to `TaskContext.httpGet`.
 public struct HTTPResponse: Sendable {
@@ -44,15 +43,13 @@ public enum HTTPFetchError: Error, Sendable, CustomStringConvertible, Equatable 
 
 /// The worker's one HTTP client, shared by every task: connections are pooled, at most `connectionsPerHost` to one
 /// host at a time. Plain `http://` GETs go through the lean `PlainHTTPClient`; https, credentials in the URL and
-/// redirects through async-http-client. Both run on one event loop thread of the worker's own: a worker is one
-/// process per core, so more loops would only compete with the other workers for the cores.
+/// redirects through async-http-client. Both run on the worker's IO event loop (`group`, one thread: a worker is one
+/// process per core, so more loops would only compete with the other workers for the cores).
 final class HTTPFetcher: Sendable {
-    private let group: MultiThreadedEventLoopGroup
     private let client: HTTPClient
     private let plain: PlainHTTPClient
 
-    init(connectionsPerHost: Int) {
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    init(group: any EventLoopGroup, connectionsPerHost: Int) {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(connectionsPerHost, 1))
@@ -131,6 +128,5 @@ final class HTTPFetcher: Sendable {
     func shutdown() async {
         plain.shutdown()
         try? await client.shutdown()
-        try? await group.shutdownGracefully()
     }
 }
