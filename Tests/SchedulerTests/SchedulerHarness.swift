@@ -8,6 +8,8 @@ struct SchedulerHarness {
     var unloaded: [UInt64]
     /// Retries each task is allowed.
     var retries = 0
+    /// Whether the tasks are IO-bound.
+    var io = false
     /// Every action returned so far, in order.
     var log: [SchedulerAction] = []
 
@@ -25,7 +27,7 @@ struct SchedulerHarness {
             if case .loadTasks(let count) = actions[index] {
                 let batch = Array(unloaded.prefix(count))
                 unloaded.removeFirst(batch.count)
-                let loaded = batch.map { LoadedTask(sequence: $0, retries: retries) }
+                let loaded = batch.map { LoadedTask(sequence: $0, retries: retries, isIO: io) }
                 actions += state.handle(.tasksLoaded(loaded, inputEnded: unloaded.isEmpty), now: clock)
             }
             index += 1
