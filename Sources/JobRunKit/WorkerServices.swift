@@ -61,6 +61,7 @@ public final class WorkerServices: Sendable {
     public func shutdown() async {
         guard let existing = network.withLock({ $0 }) else { return }
         await existing.http?.shutdown()
+        existing.executor.stop()
         try? await existing.loop.shutdownGracefully()
     }
 }

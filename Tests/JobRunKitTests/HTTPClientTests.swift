@@ -164,6 +164,20 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("an IO task that outlives the worker's shutdown still finishes (on the shared pool)")
+    func outlivesShutdown() async {
+        let services = WorkerServices(cpuSlots: 1, ioConcurrency: 4)
+        let gate = AsyncLimiter(limit: 1)
+        await gate.acquire()
+        let task = Task(executorPreference: services.ioExecutor) {
+            await gate.acquire()
+            return 42
+        }
+        await services.shutdown()
+        gate.release()
+        #expect(await task.value == 42)
+    }
+
     @Test("cancelling a GET ends it at once and closes its connection")
     func cancellation() async throws {
         let server = try ScriptedHTTPServer { _ in .init(bytes: ScriptedHTTPServer.Reply.ok("late").bytes, delayMilliseconds: 3000) }
