@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// A response to `TaskContext.httpGet`.
 public struct HTTPResponse: Sendable {
@@ -46,16 +47,29 @@ public enum HTTPFetchError: Error, Sendable, CustomStringConvertible, Equatable 
 /// redirects through async-http-client. Both run on the worker's IO event loop (`group`, one thread: a worker is one
 /// process per core, so more loops would only compete with the other workers for the cores).
 final class HTTPFetcher: Sendable {
-    private let client: HTTPClient
+    private let group: any EventLoopGroup
+    private let connectionsPerHost: Int
     private let plain: PlainHTTPClient
+    /// The full client, created on first use: a job of plain GETs never needs it.
+    private let fullClient = Mutex<HTTPClient?>(nil)
 
     init(group: any EventLoopGroup, connectionsPerHost: Int) {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(connectionsPerHost, 1))
-        configuration.decompression = .disabled
-        client = HTTPClient(eventLoopGroup: group, configuration: configuration)
+        self.group = group
+        self.connectionsPerHost = connectionsPerHost
         plain = PlainHTTPClient(group: group, connectionsPerHost: connectionsPerHost)
+    }
+
+    private var client: HTTPClient {
+        fullClient.withLock { client in
+            if let existing = client { return existing }
+            var configuration = HTTPClient.Configuration()
+            configuration.connectionPool = .init(
+                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(connectionsPerHost, 1))
+            configuration.decompression = .disabled
+            let created = HTTPClient(eventLoopGroup: group, configuration: configuration)
+            client = created
+            return created
+        }
     }
 
     /// Whether `url` is an absolute http or https URL (checked before anything runs).
@@ -127,6 +141,6 @@ final class HTTPFetcher: Sendable {
 
     func shutdown() async {
         plain.shutdown()
-        try? await client.shutdown()
+        try? await fullClient.withLock({ $0 })?.shutdown()
     }
 }
