@@ -145,6 +145,33 @@ struct HTTPClientTests {
         #expect(server.connections == 4)
     }
 
+    @Test("a malformed response, or one with endless headers, is a connection error, and the next GET still works")
+    func hostileResponses() async throws {
+        let server = try ScriptedHTTPServer { path in
+            switch path {
+            case "/garbage": .init(bytes: [0x00, 0xFF, 0x13, 0x37] + Array("\r\n\r\nnot http".utf8))
+            case "/headers": .init(bytes: Array("HTTP/1.1 200 OK\r\nX-Long: \(String(repeating: "a", count: 200_000))\r\n\r\n".utf8))
+            default: .ok("fine")
+            }
+        }
+        defer { server.stop() }
+        try await withContext { context in
+            for path in ["/garbage", "/headers"] {
+                do {
+                    _ = try await context.httpGet("http://127.0.0.1:\(server.port)\(path)", timeoutMilliseconds: 5_000)
+                    Issue.record("\(path) was accepted")
+                } catch let error as HTTPFetchError {
+                    guard case .connection = error else {
+                        Issue.record("\(path): expected a connection error, got \(error)")
+                        continue
+                    }
+                }
+            }
+            let after = try await context.httpGet("http://127.0.0.1:\(server.port)/fine")
+            #expect(String(decoding: after.body, as: UTF8.self) == "fine")
+        }
+    }
+
     @Test("a refused connection is a transient connection error")
     func refused() async throws {
         let server = try ScriptedHTTPServer { _ in .ok("") }
