@@ -57,6 +57,9 @@ let package = Package(
                 "JSONValue", "ChildProcess", "SystemIO",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The worker process: connects to a coordinator and runs tasks with registered handlers.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// A response to `TaskContext.httpGet`.
 public struct HTTPResponse: Sendable {
@@ -41,17 +42,34 @@ public enum HTTPFetchError: Error, Sendable, CustomStringConvertible, Equatable 
     }
 }
 
-/// The worker's one HTTP client, shared by every task: connections are pooled, at most
-/// `connectionsPerHost` to one host at a time.
+/// The worker's one HTTP client, shared by every task: connections are pooled, at most `connectionsPerHost` to one
+/// host at a time. Plain `http://` GETs go through the lean `PlainHTTPClient`; https, credentials in the URL and
+/// redirects through async-http-client. Both run on the worker's IO event loop (`group`, one thread: a worker is one
+/// process per core, so more loops would only compete with the other workers for the cores).
 final class HTTPFetcher: Sendable {
-    private let client: HTTPClient
+    private let group: any EventLoopGroup
+    private let connectionsPerHost: Int
+    private let plain: PlainHTTPClient
+    /// The full client, created on first use: a job of plain GETs never needs it.
+    private let fullClient = Mutex<HTTPClient?>(nil)
 
-    init(connectionsPerHost: Int) {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(connectionsPerHost, 1))
-        configuration.decompression = .disabled
-        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    init(group: any EventLoopGroup, connectionsPerHost: Int) {
+        self.group = group
+        self.connectionsPerHost = connectionsPerHost
+        plain = PlainHTTPClient(group: group, connectionsPerHost: connectionsPerHost)
+    }
+
+    private var client: HTTPClient {
+        fullClient.withLock { client in
+            if let existing = client { return existing }
+            var configuration = HTTPClient.Configuration()
+            configuration.connectionPool = .init(
+                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(connectionsPerHost, 1))
+            configuration.decompression = .disabled
+            let created = HTTPClient(eventLoopGroup: group, configuration: configuration)
+            client = created
+            return created
+        }
     }
 
     /// Whether `url` is an absolute http or https URL (checked before anything runs).
@@ -73,10 +91,20 @@ final class HTTPFetcher: Sendable {
         _ url: String, headers: [(String, String)], maxBytes: Int, timeoutMilliseconds: Int
     ) async throws -> HTTPResponse {
         guard Self.isHTTPURL(url) else { throw HTTPFetchError.invalidURL(url) }
+        let deadline = NIODeadline.now() + .milliseconds(Int64(timeoutMilliseconds))
+        if let target = PlainHTTPTarget(url) {
+            let reply = try await plain.get(
+                target, headers: headers, maxBytes: maxBytes, deadline: deadline, timeoutMilliseconds: timeoutMilliseconds)
+            // A redirect goes to the full client, which follows it (and its successors) from the start.
+            if !Self.isRedirect(reply.head) {
+                return HTTPResponse(
+                    status: Int(reply.head.status.code), headers: reply.head.headers.map { ($0.name, $0.value) },
+                    body: Array(reply.body.readableBytesView))
+            }
+        }
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        let deadline = NIODeadline.now() + .milliseconds(Int64(timeoutMilliseconds))
         do {
             let response = try await client.execute(request, deadline: deadline)
             if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > maxBytes {
@@ -106,7 +134,13 @@ final class HTTPFetcher: Sendable {
         }
     }
 
+    /// Whether the full client would follow this response (the redirects it follows, with a `Location`).
+    static func isRedirect(_ head: HTTPResponseHead) -> Bool {
+        [301, 302, 303, 307, 308].contains(head.status.code) && head.headers.contains(name: "location")
+    }
+
     func shutdown() async {
-        try? await client.shutdown()
+        plain.shutdown()
+        try? await fullClient.withLock({ $0 })?.shutdown()
     }
 }

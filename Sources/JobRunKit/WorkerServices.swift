@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// What a worker lends its running tasks: CPU slots, the shared HTTP client, the IO limit, and a way to report
@@ -10,8 +12,8 @@ public final class WorkerServices: Sendable {
     /// The IO concurrency the limiter allows.
     public let ioConcurrency: Int
     private let connectionsPerHost: Int
-    /// Created on first use: most jobs never make a request, and a worker should start and stop fast.
-    private let client = Mutex<HTTPFetcher?>(nil)
+    /// Created on first use: most jobs never run an IO task or make a request, and a worker should start and stop fast.
+    private let network = Mutex<(loop: MultiThreadedEventLoopGroup, executor: EventLoopExecutor, http: HTTPFetcher?)?>(nil)
     let progress: @Sendable (_ sequence: UInt64, _ fraction: Double?, _ message: String?) -> Void
 
     /// Creates the services of a worker with `cpuSlots` CPU slots and `ioConcurrency` IO subtasks at once.
@@ -26,22 +28,40 @@ public final class WorkerServices: Sendable {
         self.progress = progress
     }
 
+    /// The IO event loop (one thread: a worker is one process per core) with its executor, created on first use.
+    private func networkLoop() -> (loop: MultiThreadedEventLoopGroup, executor: EventLoopExecutor) {
+        network.withLock { network in
+            if let existing = network { return (existing.loop, existing.executor) }
+            let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            let executor = EventLoopExecutor(loop: loop.next())
+            network = (loop, executor, nil)
+            return (loop, executor)
+        }
+    }
+
+    /// Where IO-bound tasks run: the event loop that also carries the worker's HTTP connections.
+    public var ioExecutor: EventLoopExecutor { networkLoop().executor }
+
     /// The shared HTTP client, created on first use.
     var http: HTTPFetcher {
-        client.withLock { client in
-            if let existing = client { return existing }
-            let created = HTTPFetcher(connectionsPerHost: connectionsPerHost)
-            client = created
+        let loop = networkLoop().loop
+        return network.withLock { network in
+            if let existing = network?.http { return existing }
+            let created = HTTPFetcher(group: loop, connectionsPerHost: connectionsPerHost)
+            network?.http = created
             return created
         }
     }
 
-    /// Whether the HTTP client was ever created (and so needs `shutdown`).
-    public var hasHTTPClient: Bool { client.withLock { $0 != nil } }
+    /// Whether the HTTP client or the IO event loop was ever created (and so needs `shutdown`).
+    public var hasHTTPClient: Bool { network.withLock { $0 != nil } }
 
-    /// Closes the HTTP client's connections, if it was used. Call once, when the worker stops.
+    /// Closes the HTTP client's connections, if it was used, and stops the IO event loop. Call once, when the worker
+    /// stops, from outside the IO event loop.
     public func shutdown() async {
-        guard let existing = client.withLock({ $0 }) else { return }
-        await existing.shutdown()
+        guard let existing = network.withLock({ $0 }) else { return }
+        await existing.http?.shutdown()
+        existing.executor.stop()
+        try? await existing.loop.shutdownGracefully()
     }
 }

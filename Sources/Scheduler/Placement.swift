@@ -87,7 +87,7 @@ struct Placement: Sendable {
     /// Sends every worker what its credit allows. Tasks with a demand (pool, CPUs, GPUs, resources, labels, memory)
     /// are placed first, one by one, where they fit, as far as their priority is at least that of the best plain
     /// task; then plain CPU-bound tasks go up to each worker's slots plus prefetch (no prefetch on a worker running a
-    /// wide task) and IO-bound ones up to its IO concurrency, least loaded workers first; then the remaining tasks
+    /// wide task) and IO-bound ones up to its IO concurrency plus an IO prefetch, least loaded workers first; then the remaining tasks
     /// with a demand get what is left. Returns the tasks for each worker.
     mutating func dispatch(
         now: Instant, tasks: inout SequenceTable<TaskRecord>, workers: inout [UInt32: WorkerRecord],
@@ -113,7 +113,7 @@ struct Placement: Sendable {
                     let count = min(limit - cpuHeld, maxBatch, queue.count)
                     take(count, from: \.queue, for: workerID, tasks: &tasks, workers: &workers, into: &batch)
                 }
-                let ioRoom = record.ioConcurrency - record.heldIO
+                let ioRoom = prefetch.ioHoldLimit(ioConcurrency: record.ioConcurrency) - record.heldIO
                 if ioRoom > 0, !ioQueue.isEmpty {
                     let count = min(ioRoom, maxBatch - batch.count, ioQueue.count)
                     take(count, from: \.ioQueue, for: workerID, tasks: &tasks, workers: &workers, into: &batch)

@@ -10,8 +10,10 @@ struct PrefetchSizer: Sendable {
     let initial: Int
     /// The largest prefetch (and dispatch batch).
     let maximum: Int
-    /// Exponentially weighted mean of reported task durations, once any is known.
+    /// Exponentially weighted mean of reported durations of CPU-bound tasks, once any is known.
     private(set) var meanDurationMicroseconds: Double?
+    /// The same for IO-bound tasks (a wait's length says nothing about CPU work, and the reverse).
+    private(set) var meanIODurationMicroseconds: Double?
 
     init(targetMicroseconds: Int, initial: Int, maximum: Int) {
         self.targetMicroseconds = targetMicroseconds
@@ -27,14 +29,31 @@ struct PrefetchSizer: Sendable {
         return slots + Int(min(prefetch.rounded(.down), Double(maximum)))
     }
 
-    /// Folds a reported duration into the mean: rise fast, fall slowly, so one long task among short ones shrinks the
-    /// prefetch at once and workers do not hoard the long tasks that follow.
-    mutating func noteDuration(_ microseconds: UInt64) {
-        let duration = Double(microseconds)
-        if let mean = meanDurationMicroseconds {
-            meanDurationMicroseconds = mean + (duration - mean) * (duration > mean ? 0.5 : 0.02)
+    /// How many IO-bound tasks a worker running `ioConcurrency` at once may hold: those, plus the ones it finishes in
+    /// about `targetMicroseconds` (at most `ioConcurrency` more), so that a finished wait is followed at once by the
+    /// next instead of by a round trip to the coordinator. None beyond its IO concurrency until a duration is known.
+    func ioHoldLimit(ioConcurrency: Int) -> Int {
+        guard let mean = meanIODurationMicroseconds else { return ioConcurrency }
+        let prefetch = Double(ioConcurrency) * Double(targetMicroseconds) / max(mean, 1)
+        return ioConcurrency + Int(min(prefetch.rounded(.down), Double(min(ioConcurrency, maximum))))
+    }
+
+    /// Folds a reported duration into the mean of its kind: rise fast, fall slowly, so one long task among short ones
+    /// shrinks the prefetch at once and workers do not hoard the long tasks that follow.
+    mutating func noteDuration(_ microseconds: UInt64, isIO: Bool = false) {
+        if isIO {
+            Self.fold(microseconds, into: &meanIODurationMicroseconds)
         } else {
-            meanDurationMicroseconds = duration
+            Self.fold(microseconds, into: &meanDurationMicroseconds)
+        }
+    }
+
+    private static func fold(_ microseconds: UInt64, into mean: inout Double?) {
+        let duration = Double(microseconds)
+        if let current = mean {
+            mean = current + (duration - current) * (duration > current ? 0.5 : 0.02)
+        } else {
+            mean = duration
         }
     }
 }

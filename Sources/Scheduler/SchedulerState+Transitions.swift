@@ -18,8 +18,7 @@ extension SchedulerState {
                 // Nobody holds it: it waits in a queue or for a retry, and must not be sent again.
                 withdraw(task.sequence)
             }
-            // Only computations size the prefetch: a wait's length says nothing about CPU work.
-            if !record.isIO { prefetch.noteDuration(task.durationMicroseconds) }
+            prefetch.noteDuration(task.durationMicroseconds, isIO: record.isIO)
             if !task.succeeded, task.retryable, record.retriesLeft > 0, phase.isRunning {
                 let retry = tasks.useRetry(task.sequence, record)
                 let delay = retries.schedule(task.sequence, retry: retry, now: now)

@@ -139,12 +139,14 @@ final class WorkerSession {
         }
         let ioInbox = self.ioInbox
         let budget = AsyncLimiter(limit: configuration.ioConcurrency)
+        let services = self.services
         runners.append(
             Task.detached {
                 await withDiscardingTaskGroup { group in
                     while let task = await ioInbox.next() {
                         await budget.acquire()
-                        group.addTask {
+                        // On the IO event loop, with the connections it waits on (see `EventLoopExecutor`).
+                        group.addTask(executorPreference: services.ioExecutor) {
                             defer { budget.release() }
                             outbox.started(StartedTask(sequence: task.sequence, attempt: task.assignment.attempt))
                             outbox.append(await executor.execute(task))

@@ -14,9 +14,10 @@ struct SchedulerHarness {
     /// Tasks whose result was recorded through `finish(_:ok:retryable:)`, in order.
     var recorded: [UInt64] = []
 
-    /// `tasks` plain tasks, sequences 0 up, each allowed `retries` retries.
-    init(tasks: Int, retries: Int = 0, configuration: SchedulerState.Configuration = .init()) {
-        self.init((0..<UInt64(tasks)).map { LoadedTask(sequence: $0, retries: retries) }, configuration: configuration)
+    /// `tasks` plain tasks, sequences 0 up, each allowed `retries` retries (and IO-bound with `io`).
+    init(tasks: Int, retries: Int = 0, io: Bool = false, configuration: SchedulerState.Configuration = .init()) {
+        self.init(
+            (0..<UInt64(tasks)).map { LoadedTask(sequence: $0, retries: retries, isIO: io) }, configuration: configuration)
     }
 
     init(_ tasks: [LoadedTask], configuration: SchedulerState.Configuration = .init(tracksDependencies: true)) {

@@ -45,6 +45,32 @@ struct SchedulerStateTests {
         #expect(harness.state.holdLimit(slots: 1) == 1)
     }
 
+    @Test("IO tasks: a worker holds its IO concurrency, plus what it finishes in the prefetch target once waits are measured")
+    func ioPrefetch() {
+        var harness = SchedulerHarness(tasks: 1000, io: true, configuration: .init(prefetchTargetMicroseconds: 20_000))
+        harness.send(.tick)
+        let first = SchedulerHarness.dispatched(harness.send(.workerJoined(workerID: 1, slots: 1, ioConcurrency: 100)))[1]!
+        #expect(first.count == 100)
+        // Waits of 100 ms: 100 at once finish 20 in 20 ms, so the worker may hold 120.
+        let refill = SchedulerHarness.dispatched(harness.finish(Array(first.prefix(10)), by: 1, micros: 100_000))[1]!
+        #expect(refill.count == 30)
+        #expect(harness.state.heldCount(workerID: 1) == 120)
+        // One wait of 10 s: the prefetch is gone at once, and nothing more is sent until the worker is under 100.
+        let afterLong = harness.finish([first[10]], by: 1, micros: 10_000_000)
+        #expect(SchedulerHarness.dispatched(afterLong)[1] == nil)
+        #expect(harness.state.heldCount(workerID: 1) == 119)
+    }
+
+    @Test("IO waits do not size the CPU prefetch, nor computations the IO prefetch")
+    func prefetchKindsApart() {
+        var harness = SchedulerHarness(tasks: 10, io: true, configuration: .init(prefetchTargetMicroseconds: 20_000))
+        harness.send(.tick)
+        let sent = SchedulerHarness.dispatched(harness.send(.workerJoined(workerID: 1, slots: 1, ioConcurrency: 4)))[1]!
+        harness.finish(sent, by: 1, micros: 2)
+        // Tiny waits allow a large IO prefetch, but the CPU allowance is still the initial one.
+        #expect(harness.state.holdLimit(slots: 1) == 2)
+    }
+
     @Test("two workers share long tasks evenly")
     func workersShare() {
         var harness = SchedulerHarness(tasks: 4)
