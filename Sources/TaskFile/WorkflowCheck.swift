@@ -11,8 +11,8 @@ struct WorkflowCheck {
 
     private let path: String
     private var entries: [Entry] = []
-    private var allIDs: [TaskID] = []
-    private var usesAfter = false
+    /// Whether some task waits for others.
+    private(set) var usesAfter = false
     /// The first task to name each pool.
     private var poolUses: [String: (line: Int, id: TaskID)] = [:]
     /// The pools the file declares.
@@ -24,7 +24,6 @@ struct WorkflowCheck {
 
     /// Notes a valid task.
     mutating func note(position: Int, line: Int, id: TaskID, schedule: TaskSchedule) {
-        allIDs.append(id)
         if !schedule.after.isEmpty {
             usesAfter = true
             entries.append(Entry(position: position, line: line, id: id, after: schedule.after))
@@ -36,8 +35,9 @@ struct WorkflowCheck {
     /// Adopts the file's `pools`.
     mutating func declare(_ pools: [String: PoolLimit]) { self.pools = pools }
 
-    /// The problems found once the whole file was read: unknown dependencies, cycles, undeclared pools.
-    func problems(knownPools: Set<String>) -> [TaskFileProblem] {
+    /// The problems found once the whole file was read: unknown dependencies, cycles, undeclared pools. `ids` are
+    /// the file's ids with their first uses.
+    func problems(knownPools: Set<String>, ids: TaskIDIndex) -> [TaskFileProblem] {
         var problems: [TaskFileProblem] = []
         for (pool, use) in poolUses.sorted(by: { $0.value.line < $1.value.line })
         where pools[pool] == nil && !knownPools.contains(pool) {
@@ -49,9 +49,9 @@ struct WorkflowCheck {
                         + "\(pool)=LIMIT" + (declared.isEmpty ? "" : " (declared: \(declared.joined(separator: ", ")))")))
         }
         guard usesAfter else { return problems }
-        let graph = dependencyGraph()
+        let graph = dependencyGraph(ids)
         for entry in entries {
-            for id in entry.after where graph.positions[id.key] == nil {
+            for id in entry.after where ids.firstUse(of: id.key) == nil {
                 problems.append(
                     TaskFileProblem(
                         path: path, line: entry.line, column: nil, task: "task \(entry.id)", field: "after",
@@ -70,19 +70,16 @@ struct WorkflowCheck {
         return problems
     }
 
-    /// Task positions by id key, and the index into `entries` of every task that waits for others.
-    private func dependencyGraph() -> (positions: [String: Int], entryOfPosition: [Int: Int]) {
-        var positions: [String: Int] = [:]
-        positions.reserveCapacity(allIDs.count)
-        for (position, id) in allIDs.enumerated() where positions[id.key] == nil { positions[id.key] = position }
+    /// The file's ids with their positions, and the index into `entries` of every task that waits for others.
+    private func dependencyGraph(_ ids: TaskIDIndex) -> (ids: TaskIDIndex, entryOfPosition: [Int: Int]) {
         var entryOfPosition: [Int: Int] = [:]
         for (index, entry) in entries.enumerated() { entryOfPosition[entry.position] = index }
-        return (positions, entryOfPosition)
+        return (ids, entryOfPosition)
     }
 
     /// One cycle, as indices into `entries` in `after` order, if the dependencies have any. Iterative depth-first
     /// search, so long chains cannot overflow the stack.
-    private func findCycle(_ graph: (positions: [String: Int], entryOfPosition: [Int: Int])) -> [Int]? {
+    private func findCycle(_ graph: (ids: TaskIDIndex, entryOfPosition: [Int: Int])) -> [Int]? {
         // 0: not visited, 1: on the current path, 2: done.
         var color = [UInt8](repeating: 0, count: entries.count)
         for root in entries.indices where color[root] == 0 {
@@ -96,7 +93,7 @@ struct WorkflowCheck {
                     continue
                 }
                 path[path.count - 1].next += 1
-                guard let position = graph.positions[dependencies[top.next].key],
+                guard let position = graph.ids.firstUse(of: dependencies[top.next].key)?.position,
                     let child = graph.entryOfPosition[position]
                 else { continue }
                 switch color[child] {
@@ -112,12 +109,5 @@ struct WorkflowCheck {
             }
         }
         return nil
-    }
-
-    /// Every task's position by id key, for resolving `after` while the tasks stream in; `nil` when no task
-    /// uses `after`.
-    func positionsIfNeeded() -> [String: Int]? {
-        guard usesAfter else { return nil }
-        return dependencyGraph().positions
     }
 }

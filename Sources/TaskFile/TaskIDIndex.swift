@@ -1,0 +1,158 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Task ids and where each was first used, kept compactly for files of millions of tasks.
+///
+/// A `Set<String>` or `[String: Int]` of every id costs about 40 bytes a task in buckets alone; this keeps the
+/// ids' bytes end to end in one buffer, a 64-bit fingerprint per id, and an open-addressing table of 32-bit
+/// entry numbers. Two ids are the same only when their bytes are: a fingerprint match is checked against the
+/// kept bytes, so a collision can never pass for a duplicate. With `recordsUses`, each id's first use
+/// (position, line, a caller's tag) is kept too, to name it in a message and to resolve `after`.
+/// Not thread-safe; a value type (`Sendable`), copied on write.
+public struct TaskIDIndex: Sendable {
+    /// Where an id was first used.
+    public struct Use: Sendable, Equatable {
+        /// The task's 0-based position in the file.
+        public var position: Int
+        /// The 1-based line where the task starts.
+        public var line: Int
+        /// What the caller noted about the use (how the id was written).
+        public var tag: UInt8
+
+        public init(position: Int, line: Int, tag: UInt8 = 0) {
+            self.position = position
+            self.line = line
+            self.tag = tag
+        }
+    }
+
+    /// Whether each id's first use is kept (otherwise only whether an id was seen).
+    public let recordsUses: Bool
+    /// Fingerprint bits kept: all but in tests, which keep none to make every id collide with every other.
+    private let fingerprintBits: UInt64
+    /// 1 + the entry number of the id in each slot; 0 for an empty slot. Its count is a power of two.
+    private var slots: [UInt32]
+    /// Each entry's fingerprint, to find its slot again when the table grows and to skip unequal ids cheaply.
+    private var fingerprints: [UInt64] = []
+    /// Where each entry's bytes end in `keyBytes` (each starts where the one before ends).
+    private var keyEnds: [Int] = []
+    /// The ids' UTF-8 bytes, end to end.
+    private var keyBytes: [UInt8] = []
+    /// Each entry's first use, when `recordsUses`.
+    private var uses: [Use] = []
+
+    /// An empty index sized for about `expectedCount` ids (it grows past that as needed).
+    public init(recordsUses: Bool, expectedCount: Int = 0) {
+        self.init(recordsUses: recordsUses, expectedCount: expectedCount, fingerprintBits: .max)
+    }
+
+    /// Like `init(recordsUses:expectedCount:)`, keeping only `fingerprintBits` of each fingerprint (tests).
+    package init(recordsUses: Bool, expectedCount: Int, fingerprintBits: UInt64) {
+        self.recordsUses = recordsUses
+        self.fingerprintBits = fingerprintBits
+        let wanted = max(16, min(expectedCount, 1 << 26))
+        var slotCount = 16
+        while slotCount * 3 < wanted * 4 { slotCount <<= 1 }
+        slots = [UInt32](repeating: 0, count: slotCount)
+        fingerprints.reserveCapacity(wanted)
+        keyEnds.reserveCapacity(wanted)
+        if recordsUses { uses.reserveCapacity(wanted) }
+    }
+
+    /// How many distinct ids the index holds.
+    public var count: Int { fingerprints.count }
+
+    /// Adds `key` with its first `use`; when the key is already there, returns the earlier use instead (and keeps
+    /// it). Without `recordsUses`, an earlier use comes back as `use` itself.
+    public mutating func insert(_ key: String, use: Use) -> Use? {
+        var key = key
+        return key.withUTF8 { bytes in
+            let fingerprint = fingerprint(bytes)
+            switch find(bytes, fingerprint: fingerprint) {
+            case .found(let entry):
+                return recordsUses ? uses[entry] : use
+            case .vacant(let slot):
+                append(bytes, fingerprint: fingerprint, use: use, into: slot)
+                return nil
+            }
+        }
+    }
+
+    /// Whether `key` is in the index.
+    public func contains(_ key: String) -> Bool { entry(of: key) != nil }
+
+    /// Where `key` was first used; `nil` when it is not in the index or uses are not recorded.
+    public func firstUse(of key: String) -> Use? {
+        guard recordsUses, let entry = entry(of: key) else { return nil }
+        return uses[entry]
+    }
+
+    private func entry(of key: String) -> Int? {
+        var key = key
+        return key.withUTF8 { bytes in
+            if case .found(let entry) = find(bytes, fingerprint: fingerprint(bytes)) { return entry }
+            return nil
+        }
+    }
+
+    private enum Probe {
+        case found(Int)
+        case vacant(Int)
+    }
+
+    /// The entry holding `bytes`, or the empty slot where it belongs. Linear probing; the table is never more
+    /// than three quarters full, so a probe always ends.
+    private func find(_ bytes: UnsafeBufferPointer<UInt8>, fingerprint: UInt64) -> Probe {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: fingerprint) & mask
+        while true {
+            let stored = slots[slot]
+            if stored == 0 { return .vacant(slot) }
+            let entry = Int(stored) - 1
+            if fingerprints[entry] == fingerprint && hasBytes(entry, bytes) { return .found(entry) }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private func hasBytes(_ entry: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = entry == 0 ? 0 : keyEnds[entry - 1]
+        let end = keyEnds[entry]
+        guard end - start == bytes.count else { return false }
+        return keyBytes.withUnsafeBufferPointer { kept in
+            bytes.isEmpty || memcmp(kept.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0
+        }
+    }
+
+    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>, fingerprint: UInt64, use: Use, into slot: Int) {
+        let entry = fingerprints.count
+        precondition(entry < Int(UInt32.max) - 1, "more than four billion task ids")
+        fingerprints.append(fingerprint)
+        keyBytes.append(contentsOf: bytes)
+        keyEnds.append(keyBytes.count)
+        if recordsUses { uses.append(use) }
+        slots[slot] = UInt32(entry + 1)
+        if fingerprints.count * 4 > slots.count * 3 { grow() }
+    }
+
+    /// Doubles the table and places every entry again by its fingerprint.
+    private mutating func grow() {
+        var larger = [UInt32](repeating: 0, count: slots.count * 2)
+        let mask = larger.count - 1
+        for (entry, fingerprint) in fingerprints.enumerated() {
+            var slot = Int(truncatingIfNeeded: fingerprint) & mask
+            while larger[slot] != 0 { slot = (slot + 1) & mask }
+            larger[slot] = UInt32(entry + 1)
+        }
+        slots = larger
+    }
+
+    /// A 64-bit fingerprint of an id's bytes (seeded per process, so crafted ids cannot aim at one slot).
+    private func fingerprint(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        return UInt64(bitPattern: Int64(hasher.finalize())) & fingerprintBits
+    }
+}
