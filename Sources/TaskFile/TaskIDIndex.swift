@@ -7,11 +7,11 @@ import Darwin
 /// Task ids and where each was first used, kept compactly for files of millions of tasks.
 ///
 /// A `Set<String>` or `[String: Int]` of every id costs about 40 bytes a task in buckets alone; this keeps the
-/// ids' bytes end to end in one buffer, a 64-bit fingerprint per id, and an open-addressing table of 32-bit
-/// entry numbers. Two ids are the same only when their bytes are: a fingerprint match is checked against the
-/// kept bytes, so a collision can never pass for a duplicate. With `recordsUses`, each id's first use
-/// (position, line, a caller's tag) is kept too, to name it in a message and to resolve `after`.
-/// Not thread-safe; a value type (`Sendable`), copied on write.
+/// ids' bytes end to end in one buffer and an open-addressing table whose slots hold an entry number and 32 bits
+/// of the id's hash (its fingerprint), so most probes never leave the table. Two ids are the same only when their
+/// bytes are: a fingerprint match is checked against the kept bytes, so a collision can never pass for a
+/// duplicate. With `recordsUses`, each id's first use (position, line, a caller's tag) is kept too, to name it in
+/// a message and to resolve `after`. Not thread-safe; a value type (`Sendable`), copied on write.
 public struct TaskIDIndex: Sendable {
     /// Where an id was first used.
     public struct Use: Sendable, Equatable {
@@ -29,14 +29,17 @@ public struct TaskIDIndex: Sendable {
         }
     }
 
+    /// The most ids an index holds (a slot's 32-bit fingerprint must still name its home slot).
+    public static let capacity = 1 << 31
+
     /// Whether each id's first use is kept (otherwise only whether an id was seen).
     public let recordsUses: Bool
     /// Fingerprint bits kept: all but in tests, which keep none to make every id collide with every other.
-    private let fingerprintBits: UInt64
-    /// 1 + the entry number of the id in each slot; 0 for an empty slot. Its count is a power of two.
-    private var slots: [UInt32]
-    /// Each entry's fingerprint, to find its slot again when the table grows and to skip unequal ids cheaply.
-    private var fingerprints: [UInt64] = []
+    private let fingerprintBits: UInt32
+    /// Per slot, 0 when empty, else the id's fingerprint in the high 32 bits and 1 + its entry number in the low
+    /// ones. The fingerprint's low bits are the slot an id starts probing from, so the table grows without hashing
+    /// the ids again. The slot count is a power of two.
+    private var slots: [UInt64]
     /// Where each entry's bytes end in `keyBytes` (each starts where the one before ends).
     private var keyEnds: [Int] = []
     /// The ids' UTF-8 bytes, end to end.
@@ -50,20 +53,19 @@ public struct TaskIDIndex: Sendable {
     }
 
     /// Like `init(recordsUses:expectedCount:)`, keeping only `fingerprintBits` of each fingerprint (tests).
-    package init(recordsUses: Bool, expectedCount: Int, fingerprintBits: UInt64) {
+    package init(recordsUses: Bool, expectedCount: Int, fingerprintBits: UInt32) {
         self.recordsUses = recordsUses
         self.fingerprintBits = fingerprintBits
         let wanted = max(16, min(expectedCount, 1 << 26))
         var slotCount = 16
         while slotCount * 3 < wanted * 4 { slotCount <<= 1 }
-        slots = [UInt32](repeating: 0, count: slotCount)
-        fingerprints.reserveCapacity(wanted)
+        slots = [UInt64](repeating: 0, count: slotCount)
         keyEnds.reserveCapacity(wanted)
         if recordsUses { uses.reserveCapacity(wanted) }
     }
 
     /// How many distinct ids the index holds.
-    public var count: Int { fingerprints.count }
+    public var count: Int { keyEnds.count }
 
     /// Adds `key` with its first `use`; when the key is already there, returns the earlier use instead (and keeps
     /// it). Without `recordsUses`, an earlier use comes back as `use` itself.
@@ -105,14 +107,16 @@ public struct TaskIDIndex: Sendable {
 
     /// The entry holding `bytes`, or the empty slot where it belongs. Linear probing; the table is never more
     /// than three quarters full, so a probe always ends.
-    private func find(_ bytes: UnsafeBufferPointer<UInt8>, fingerprint: UInt64) -> Probe {
+    private func find(_ bytes: UnsafeBufferPointer<UInt8>, fingerprint: UInt32) -> Probe {
         let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: fingerprint) & mask
+        var slot = Int(fingerprint) & mask
         while true {
             let stored = slots[slot]
             if stored == 0 { return .vacant(slot) }
-            let entry = Int(stored) - 1
-            if fingerprints[entry] == fingerprint && hasBytes(entry, bytes) { return .found(entry) }
+            if UInt32(truncatingIfNeeded: stored >> 32) == fingerprint {
+                let entry = Int(truncatingIfNeeded: stored & 0xFFFF_FFFF) - 1
+                if hasBytes(entry, bytes) { return .found(entry) }
+            }
             slot = (slot + 1) & mask
         }
     }
@@ -126,33 +130,33 @@ public struct TaskIDIndex: Sendable {
         }
     }
 
-    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>, fingerprint: UInt64, use: Use, into slot: Int) {
-        let entry = fingerprints.count
-        precondition(entry < Int(UInt32.max) - 1, "more than four billion task ids")
-        fingerprints.append(fingerprint)
+    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>, fingerprint: UInt32, use: Use, into slot: Int) {
+        let entry = keyEnds.count
+        precondition(entry < Self.capacity, "a task file with more than two billion task ids")
         keyBytes.append(contentsOf: bytes)
         keyEnds.append(keyBytes.count)
         if recordsUses { uses.append(use) }
-        slots[slot] = UInt32(entry + 1)
-        if fingerprints.count * 4 > slots.count * 3 { grow() }
+        slots[slot] = UInt64(fingerprint) << 32 | UInt64(entry + 1)
+        if keyEnds.count * 4 > slots.count * 3 { grow() }
     }
 
-    /// Doubles the table and places every entry again by its fingerprint.
+    /// Doubles the table and places every entry again, by the fingerprint its slot holds.
     private mutating func grow() {
-        var larger = [UInt32](repeating: 0, count: slots.count * 2)
+        var larger = [UInt64](repeating: 0, count: slots.count * 2)
         let mask = larger.count - 1
-        for (entry, fingerprint) in fingerprints.enumerated() {
-            var slot = Int(truncatingIfNeeded: fingerprint) & mask
+        for stored in slots where stored != 0 {
+            var slot = Int(truncatingIfNeeded: stored >> 32) & mask
             while larger[slot] != 0 { slot = (slot + 1) & mask }
-            larger[slot] = UInt32(entry + 1)
+            larger[slot] = stored
         }
         slots = larger
     }
 
-    /// A 64-bit fingerprint of an id's bytes (seeded per process, so crafted ids cannot aim at one slot).
-    private func fingerprint(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    /// 32 bits of a 64-bit hash of an id's bytes (seeded per process, so crafted ids cannot aim at one slot).
+    private func fingerprint(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         var hasher = Hasher()
         hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
-        return UInt64(bitPattern: Int64(hasher.finalize())) & fingerprintBits
+        let hash = UInt64(bitPattern: Int64(hasher.finalize()))
+        return UInt32(truncatingIfNeeded: hash ^ hash >> 32) & fingerprintBits
     }
 }

@@ -6,8 +6,8 @@ struct TaskIDIndexTests {
     /// Ids that share prefixes, differ only in length, are empty or not ASCII.
     static let awkwardIDs = ["", "1", "12", "121", "21", "1 ", "é", "e\u{301}", "a\u{0}b", "a", String(repeating: "x", count: 300)]
 
-    @Test("every distinct id is kept once, and a repeated one brings back its first use", arguments: [UInt64.max, 0])
-    func firstUses(fingerprintBits: UInt64) {
+    @Test("every distinct id is kept once, and a repeated one brings back its first use", arguments: [UInt32.max, 0])
+    func firstUses(fingerprintBits: UInt32) {
         var index = TaskIDIndex(recordsUses: true, expectedCount: 0, fingerprintBits: fingerprintBits)
         for (position, id) in Self.awkwardIDs.enumerated() {
             #expect(index.insert(id, use: .init(position: position, line: position + 10, tag: 1)) == nil)
