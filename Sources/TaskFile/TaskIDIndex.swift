@@ -8,9 +8,9 @@ import Darwin
 ///
 /// A `Set<String>` or `[String: Int]` of every id costs about 40 bytes a task in buckets alone; this keeps the
 /// ids' bytes end to end in one buffer and an open-addressing table whose slots hold an entry number and 32 bits
-/// of the id's hash (its fingerprint), so most probes never leave the table. Two ids are the same only when their
-/// bytes are: a fingerprint match is checked against the kept bytes, so a collision can never pass for a
-/// duplicate. With `recordsUses`, each id's first use (position, line, a caller's tag) is kept too, to name it in
+/// of the id's hash (its fingerprint), so most probes never leave the table. Two ids are the same exactly when
+/// their Strings are equal (canonically equivalent Unicode is one id, as everywhere else ids are compared): a
+/// fingerprint match is checked against the kept bytes, so a collision can never pass for a duplicate. With `recordsUses`, each id's first use (position, line, a caller's tag) is kept too, to name it in
 /// a message and to resolve `after`. Not thread-safe; a value type (`Sendable`), copied on write.
 public struct TaskIDIndex: Sendable {
     /// Where an id was first used.
@@ -70,10 +70,10 @@ public struct TaskIDIndex: Sendable {
     /// Adds `key` with its first `use`; when the key is already there, returns the earlier use instead (and keeps
     /// it). Without `recordsUses`, an earlier use comes back as `use` itself.
     public mutating func insert(_ key: String, use: Use) -> Use? {
-        var key = key
-        return key.withUTF8 { bytes in
-            let fingerprint = fingerprint(bytes)
-            switch find(bytes, fingerprint: fingerprint) {
+        let fingerprint = fingerprint(key)
+        var bytesOfKey = key
+        return bytesOfKey.withUTF8 { bytes in
+            switch find(key, bytes, fingerprint: fingerprint) {
             case .found(let entry):
                 return recordsUses ? uses[entry] : use
             case .vacant(let slot):
@@ -93,9 +93,10 @@ public struct TaskIDIndex: Sendable {
     }
 
     private func entry(of key: String) -> Int? {
-        var key = key
-        return key.withUTF8 { bytes in
-            if case .found(let entry) = find(bytes, fingerprint: fingerprint(bytes)) { return entry }
+        let fingerprint = fingerprint(key)
+        var bytesOfKey = key
+        return bytesOfKey.withUTF8 { bytes in
+            if case .found(let entry) = find(key, bytes, fingerprint: fingerprint) { return entry }
             return nil
         }
     }
@@ -105,9 +106,9 @@ public struct TaskIDIndex: Sendable {
         case vacant(Int)
     }
 
-    /// The entry holding `bytes`, or the empty slot where it belongs. Linear probing; the table is never more
+    /// The entry holding `key` (whose UTF-8 is `bytes`), or the empty slot where it belongs. Linear probing; the table is never more
     /// than three quarters full, so a probe always ends.
-    private func find(_ bytes: UnsafeBufferPointer<UInt8>, fingerprint: UInt32) -> Probe {
+    private func find(_ key: String, _ bytes: UnsafeBufferPointer<UInt8>, fingerprint: UInt32) -> Probe {
         let mask = slots.count - 1
         var slot = Int(fingerprint) & mask
         while true {
@@ -115,18 +116,23 @@ public struct TaskIDIndex: Sendable {
             if stored == 0 { return .vacant(slot) }
             if UInt32(truncatingIfNeeded: stored >> 32) == fingerprint {
                 let entry = Int(truncatingIfNeeded: stored & 0xFFFF_FFFF) - 1
-                if hasBytes(entry, bytes) { return .found(entry) }
+                if holds(entry, key, bytes) { return .found(entry) }
             }
             slot = (slot + 1) & mask
         }
     }
 
-    private func hasBytes(_ entry: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether `entry` is `key`: the same bytes, or (outside ASCII) a canonically equivalent String.
+    private func holds(_ entry: Int, _ key: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let start = entry == 0 ? 0 : keyEnds[entry - 1]
         let end = keyEnds[entry]
-        guard end - start == bytes.count else { return false }
-        return keyBytes.withUnsafeBufferPointer { kept in
-            bytes.isEmpty || memcmp(kept.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0
+        return keyBytes.withUnsafeBufferPointer { all in
+            let kept = UnsafeBufferPointer(rebasing: all[start..<end])
+            if kept.count == bytes.count && (bytes.isEmpty || memcmp(kept.baseAddress!, bytes.baseAddress!, bytes.count) == 0) {
+                return true
+            }
+            if kept.allSatisfy({ $0 < 0x80 }) && bytes.allSatisfy({ $0 < 0x80 }) { return false }
+            return String(decoding: kept, as: UTF8.self) == key
         }
     }
 
@@ -152,10 +158,11 @@ public struct TaskIDIndex: Sendable {
         slots = larger
     }
 
-    /// 32 bits of a 64-bit hash of an id's bytes (seeded per process, so crafted ids cannot aim at one slot).
-    private func fingerprint(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    /// 32 bits of the id's String hash (equal for canonically equivalent Strings; seeded per process, so crafted
+    /// ids cannot aim at one slot).
+    private func fingerprint(_ key: String) -> UInt32 {
         var hasher = Hasher()
-        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        hasher.combine(key)
         let hash = UInt64(bitPattern: Int64(hasher.finalize()))
         return UInt32(truncatingIfNeeded: hash ^ hash >> 32) & fingerprintBits
     }

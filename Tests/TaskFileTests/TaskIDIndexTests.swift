@@ -4,7 +4,7 @@ import Testing
 @Suite("TaskFile: the compact id index")
 struct TaskIDIndexTests {
     /// Ids that share prefixes, differ only in length, are empty or not ASCII.
-    static let awkwardIDs = ["", "1", "12", "121", "21", "1 ", "é", "e\u{301}", "a\u{0}b", "a", String(repeating: "x", count: 300)]
+    static let awkwardIDs = ["", "1", "12", "121", "21", "1 ", "é", "e", "a\u{0}b", "a", String(repeating: "x", count: 300)]
 
     @Test("every distinct id is kept once, and a repeated one brings back its first use", arguments: [UInt32.max, 0])
     func firstUses(fingerprintBits: UInt32) {
@@ -21,6 +21,16 @@ struct TaskIDIndexTests {
         #expect(index.count == Self.awkwardIDs.count)
         #expect(!index.contains("2"))
         #expect(index.firstUse(of: "1212") == nil)
+    }
+
+    @Test("canonically equivalent Unicode is one id, as when ids are compared as Strings", arguments: [UInt32.max, 0])
+    func canonicalEquivalence(fingerprintBits: UInt32) {
+        var index = TaskIDIndex(recordsUses: true, expectedCount: 0, fingerprintBits: fingerprintBits)
+        #expect(index.insert("caf\u{E9}", use: .init(position: 0, line: 1)) == nil)
+        #expect(index.insert("cafe\u{301}", use: .init(position: 1, line: 2)) == .init(position: 0, line: 1))
+        #expect(index.insert("cafe", use: .init(position: 2, line: 3)) == nil)
+        #expect(index.firstUse(of: "cafe\u{301}")?.position == 0)
+        #expect(index.count == 2)
     }
 
     @Test("it grows past its expected size and keeps every id findable")
