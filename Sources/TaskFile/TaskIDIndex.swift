@@ -42,8 +42,12 @@ public struct TaskIDIndex: Sendable {
     private var slots: [UInt64]
     /// Where each entry's bytes end in `keyBytes` (each starts where the one before ends).
     private var keyEnds: [Int] = []
-    /// The ids' UTF-8 bytes, end to end.
+    /// The UTF-8 bytes of the ids up to `longKeyLength` bytes, end to end.
     private var keyBytes: [UInt8] = []
+    /// Ids longer than `longKeyLength` bytes by entry (with no bytes in `keyBytes`): kept as the Strings they are,
+    /// whose storage the task's id shares, rather than copied into a buffer that grows by doubling.
+    private var longKeys: [Int: String] = [:]
+    private static let longKeyLength = 64
     /// Each entry's first use, when `recordsUses`.
     private var uses: [Use] = []
 
@@ -77,7 +81,7 @@ public struct TaskIDIndex: Sendable {
             case .found(let entry):
                 return recordsUses ? uses[entry] : use
             case .vacant(let slot):
-                append(bytes, fingerprint: fingerprint, use: use, into: slot)
+                append(key, bytes, fingerprint: fingerprint, use: use, into: slot)
                 return nil
             }
         }
@@ -126,6 +130,7 @@ public struct TaskIDIndex: Sendable {
     private func holds(_ entry: Int, _ key: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let start = entry == 0 ? 0 : keyEnds[entry - 1]
         let end = keyEnds[entry]
+        if start == end, let long = longKeys[entry] { return long == key }
         return keyBytes.withUnsafeBufferPointer { all in
             let kept = UnsafeBufferPointer(rebasing: all[start..<end])
             if kept.count == bytes.count && (bytes.isEmpty || memcmp(kept.baseAddress!, bytes.baseAddress!, bytes.count) == 0) {
@@ -136,10 +141,12 @@ public struct TaskIDIndex: Sendable {
         }
     }
 
-    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>, fingerprint: UInt32, use: Use, into slot: Int) {
+    private mutating func append(
+        _ key: String, _ bytes: UnsafeBufferPointer<UInt8>, fingerprint: UInt32, use: Use, into slot: Int
+    ) {
         let entry = keyEnds.count
         precondition(entry < Self.capacity, "a task file with more than two billion task ids")
-        keyBytes.append(contentsOf: bytes)
+        if bytes.count > Self.longKeyLength { longKeys[entry] = key } else { keyBytes.append(contentsOf: bytes) }
         keyEnds.append(keyBytes.count)
         if recordsUses { uses.append(use) }
         slots[slot] = UInt64(fingerprint) << 32 | UInt64(entry + 1)

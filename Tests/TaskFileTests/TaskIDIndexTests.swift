@@ -4,7 +4,8 @@ import Testing
 @Suite("TaskFile: the compact id index")
 struct TaskIDIndexTests {
     /// Ids that share prefixes, differ only in length, are empty or not ASCII.
-    static let awkwardIDs = ["", "1", "12", "121", "21", "1 ", "é", "e", "a\u{0}b", "a", String(repeating: "x", count: 300)]
+    static let awkwardIDs = ["", "1", "12", "121", "21", "1 ", "é", "e", "a\u{0}b", "a", String(repeating: "x", count: 300), String(repeating: "x", count: 299),
+        String(repeating: "é", count: 40), String(repeating: "x", count: 64), String(repeating: "x", count: 65)]
 
     @Test("every distinct id is kept once, and a repeated one brings back its first use", arguments: [UInt32.max, 0])
     func firstUses(fingerprintBits: UInt32) {
@@ -29,8 +30,11 @@ struct TaskIDIndexTests {
         #expect(index.insert("caf\u{E9}", use: .init(position: 0, line: 1)) == nil)
         #expect(index.insert("cafe\u{301}", use: .init(position: 1, line: 2)) == .init(position: 0, line: 1))
         #expect(index.insert("cafe", use: .init(position: 2, line: 3)) == nil)
+        let long = String(repeating: "long ", count: 20)
+        #expect(index.insert(long + "caf\u{E9}", use: .init(position: 3, line: 4)) == nil)
+        #expect(index.insert(long + "cafe\u{301}", use: .init(position: 4, line: 5)) == .init(position: 3, line: 4))
         #expect(index.firstUse(of: "cafe\u{301}")?.position == 0)
-        #expect(index.count == 2)
+        #expect(index.count == 3)
     }
 
     @Test("it grows past its expected size and keeps every id findable")
