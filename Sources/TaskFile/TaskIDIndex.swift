@@ -10,8 +10,9 @@ import Darwin
 /// ids' bytes end to end in one buffer and an open-addressing table whose slots hold an entry number and 32 bits
 /// of the id's hash (its fingerprint), so most probes never leave the table. Two ids are the same exactly when
 /// their Strings are equal (canonically equivalent Unicode is one id, as everywhere else ids are compared): a
-/// fingerprint match is checked against the kept bytes, so a collision can never pass for a duplicate. With `recordsUses`, each id's first use (position, line, a caller's tag) is kept too, to name it in
-/// a message and to resolve `after`. Not thread-safe; a value type (`Sendable`), copied on write.
+/// fingerprint match is checked against the kept bytes, so a collision can never pass for a duplicate. With
+/// `recordsUses`, each id's first use (position, line, a caller's tag) is kept too, to name it in a message and to
+/// resolve `after`. Not thread-safe; a value type (`Sendable`), copied on write.
 public struct TaskIDIndex: Sendable {
     /// Where an id was first used.
     public struct Use: Sendable, Equatable {
@@ -47,6 +48,7 @@ public struct TaskIDIndex: Sendable {
     /// Ids longer than `longKeyLength` bytes by entry (with no bytes in `keyBytes`): kept as the Strings they are,
     /// whose storage the task's id shares, rather than copied into a buffer that grows by doubling.
     private var longKeys: [Int: String] = [:]
+    /// Ids up to this many bytes are copied into `keyBytes`.
     private static let longKeyLength = 64
     /// Each entry's first use, when `recordsUses`.
     private var uses: [Use] = []
@@ -110,8 +112,8 @@ public struct TaskIDIndex: Sendable {
         case vacant(Int)
     }
 
-    /// The entry holding `key` (whose UTF-8 is `bytes`), or the empty slot where it belongs. Linear probing; the table is never more
-    /// than three quarters full, so a probe always ends.
+    /// The entry holding `key` (whose UTF-8 is `bytes`), or the empty slot where it belongs. Linear probing; the
+    /// table is never more than three quarters full, so a probe always ends.
     private func find(_ key: String, _ bytes: UnsafeBufferPointer<UInt8>, fingerprint: UInt32) -> Probe {
         let mask = slots.count - 1
         var slot = Int(fingerprint) & mask
@@ -133,7 +135,9 @@ public struct TaskIDIndex: Sendable {
         if start == end, let long = longKeys[entry] { return long == key }
         return keyBytes.withUnsafeBufferPointer { all in
             let kept = UnsafeBufferPointer(rebasing: all[start..<end])
-            if kept.count == bytes.count && (bytes.isEmpty || memcmp(kept.baseAddress!, bytes.baseAddress!, bytes.count) == 0) {
+            if kept.count == bytes.count
+                && (bytes.isEmpty || memcmp(kept.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+            {
                 return true
             }
             if kept.allSatisfy({ $0 < 0x80 }) && bytes.allSatisfy({ $0 < 0x80 }) { return false }

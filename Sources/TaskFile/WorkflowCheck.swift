@@ -49,7 +49,8 @@ struct WorkflowCheck {
                         + "\(pool)=LIMIT" + (declared.isEmpty ? "" : " (declared: \(declared.joined(separator: ", ")))")))
         }
         guard usesAfter else { return problems }
-        let graph = dependencyGraph(ids)
+        var entryOfPosition: [Int: Int] = [:]
+        for (index, entry) in entries.enumerated() { entryOfPosition[entry.position] = index }
         for entry in entries {
             for id in entry.after where ids.firstUse(of: id.key) == nil {
                 problems.append(
@@ -58,7 +59,7 @@ struct WorkflowCheck {
                         message: "no task has the id \(id); \"after\" names tasks of this file"))
             }
         }
-        if let cycle = findCycle(graph) {
+        if let cycle = findCycle(ids: ids, entryOfPosition: entryOfPosition) {
             let first = entries[cycle[0]]
             let names = (cycle + [cycle[0]]).map { "\(entries[$0].id)" }.joined(separator: " after ")
             problems.append(
@@ -70,16 +71,10 @@ struct WorkflowCheck {
         return problems
     }
 
-    /// The file's ids with their positions, and the index into `entries` of every task that waits for others.
-    private func dependencyGraph(_ ids: TaskIDIndex) -> (ids: TaskIDIndex, entryOfPosition: [Int: Int]) {
-        var entryOfPosition: [Int: Int] = [:]
-        for (index, entry) in entries.enumerated() { entryOfPosition[entry.position] = index }
-        return (ids, entryOfPosition)
-    }
-
-    /// One cycle, as indices into `entries` in `after` order, if the dependencies have any. Iterative depth-first
-    /// search, so long chains cannot overflow the stack.
-    private func findCycle(_ graph: (ids: TaskIDIndex, entryOfPosition: [Int: Int])) -> [Int]? {
+    /// One cycle, as indices into `entries` in `after` order, if the dependencies have any. `entryOfPosition` is the
+    /// index into `entries` of every task that waits for others, by position. Iterative depth-first search, so long
+    /// chains cannot overflow the stack.
+    private func findCycle(ids: TaskIDIndex, entryOfPosition: [Int: Int]) -> [Int]? {
         // 0: not visited, 1: on the current path, 2: done.
         var color = [UInt8](repeating: 0, count: entries.count)
         for root in entries.indices where color[root] == 0 {
@@ -93,8 +88,8 @@ struct WorkflowCheck {
                     continue
                 }
                 path[path.count - 1].next += 1
-                guard let position = graph.ids.firstUse(of: dependencies[top.next].key)?.position,
-                    let child = graph.entryOfPosition[position]
+                guard let position = ids.firstUse(of: dependencies[top.next].key)?.position,
+                    let child = entryOfPosition[position]
                 else { continue }
                 switch color[child] {
                 case 0:
