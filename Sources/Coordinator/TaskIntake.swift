@@ -142,7 +142,7 @@ final class TaskIntake {
         let schedule = task.schedule
         var after: [UInt64] = []
         if !schedule.after.isEmpty, let positions = workflow.taskPositions {
-            after = schedule.after.compactMap { positions[$0.key].map(UInt64.init) }
+            after = schedule.after.compactMap { positions.firstUse(of: $0.key).map { UInt64($0.position) } }
         }
         let demand = TaskDemand(
             pool: schedule.pool.flatMap { workflow.poolIndex[$0] }, cpus: schedule.cpus, gpus: schedule.gpus,
@@ -171,8 +171,8 @@ final class TaskIntake {
 
 /// What the task file says about the job's shape, kept for loading tasks.
 struct WorkflowFacts {
-    /// Task positions by id key, when some task has `after`.
-    var taskPositions: [String: Int]?
+    /// Every task's id with its position, when some task has `after`.
+    var taskPositions: TaskIDIndex?
     /// Pool indices (into the scheduler's configuration) by name.
     var poolIndex: [String: Int] = [:]
 }

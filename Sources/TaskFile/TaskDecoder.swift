@@ -4,12 +4,10 @@ import JSONValue
 /// validates built-in kinds and tracks ids for duplicates. Used by both `TaskFile.check` (which collects every
 /// problem) and `TaskFileReader` (which stops at the first). Not thread-safe.
 struct TaskDecoder {
-    /// Where an id was first used.
-    private struct FirstUse {
-        var position: Int
-        var line: Int
-        var explicit: Bool
-        var isString: Bool
+    /// How an id was written, kept as its first use's tag for the duplicate message.
+    private enum IDTag {
+        static let explicit: UInt8 = 1
+        static let string: UInt8 = 2
     }
 
     /// What the decoder is used for.
@@ -36,10 +34,10 @@ struct TaskDecoder {
     /// The verdict on the defaults' own `run` + `args`, when both are set: checked once for every task that
     /// inherits both.
     private var defaultArgsAreValid: Bool?
-    private var firstUses: [String: FirstUse] = [:]
+    /// Every id used so far; when checking, with where it was first used.
+    private(set) var ids: TaskIDIndex
     /// Dependencies, pools and resource requests, checked once the whole file was read.
     private(set) var workflow: WorkflowCheck
-    private var usedKeys: Set<String> = []
 
     /// A decoder for the file at `path` of `fileSize` bytes (used to size the id table up front).
     init(
@@ -52,11 +50,7 @@ struct TaskDecoder {
         self.keepsDefinitions = keepsDefinitions
         workflow = WorkflowCheck(path: path)
         // Tasks take at least a few dozen bytes each; reserving for that many avoids most rehashing.
-        let expectedTasks = min(fileSize / 32, 1 << 20)
-        switch purpose {
-        case .check: firstUses.reserveCapacity(expectedTasks)
-        case .read: usedKeys.reserveCapacity(expectedTasks)
-        }
+        ids = TaskIDIndex(recordsUses: purpose == .check, expectedCount: min(fileSize / 32, 1 << 20))
     }
 
     /// Notes that the defaults cannot be known (the file is broken before them).
@@ -219,22 +213,22 @@ struct TaskDecoder {
         _ id: TaskID, explicit: Bool, position: Int, line: Int
     ) -> TaskSpecError? {
         let note = #" (a task without "id" uses its position as its id)"#
+        let isString = id.original.stringValue != nil
+        let tag = (explicit ? IDTag.explicit : 0) | (isString ? IDTag.string : 0)
+        guard let first = ids.insert(id.key, use: TaskIDIndex.Use(position: position, line: line, tag: tag))
+        else { return nil }
         if purpose == .read {
-            guard !usedKeys.insert(id.key).inserted else { return nil }
             return TaskSpecError(
                 field: explicit ? "id" : nil,
                 message: "duplicate id \(id) at position \(position): an earlier task has the same id"
                     + (explicit ? "" : note))
         }
-        let isString = id.original.stringValue != nil
-        let use = FirstUse(position: position, line: line, explicit: explicit, isString: isString)
-        guard let first = firstUses.updateValue(use, forKey: id.key) else { return nil }
-        firstUses[id.key] = first
+        let firstExplicit = first.tag & IDTag.explicit != 0
         var message =
             "duplicate id \(id) at position \(position): the task at position \(first.position) (line \(first.line)) "
             + "already uses it"
-        if !explicit || !first.explicit { message += note }
-        if isString != first.isString {
+        if !explicit || !firstExplicit { message += note }
+        if isString != (first.tag & IDTag.string != 0) {
             message += "; the number \(id.key) and the string \"\(id.key)\" are the same id"
         }
         message += "; give every task a unique id"

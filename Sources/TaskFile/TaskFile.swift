@@ -106,7 +106,9 @@ public struct TaskFile: Sendable {
                 break scanning
             }
         }
-        if problems.isEmpty && omitted == 0 { record(decoder.workflow.problems(knownPools: knownPools)) }
+        if problems.isEmpty && omitted == 0 {
+            record(decoder.workflow.problems(knownPools: knownPools, ids: decoder.ids))
+        }
         let valid = problems.isEmpty && omitted == 0
         if keeps, valid, let identity = file.identity {
             cache.store(CheckedTaskCache.Entry(identity: identity, definitions: kept))
@@ -116,7 +118,7 @@ public struct TaskFile: Sendable {
         var check = TaskFileCheck(taskCount: taskCount, problems: problems, omittedProblemCount: omitted)
         if valid {
             check.pools = decoder.workflow.pools
-            check.taskPositions = decoder.workflow.positionsIfNeeded()
+            check.taskPositions = decoder.workflow.usesAfter ? decoder.ids : nil
             check.largestCPUs = decoder.workflow.largestCPUs.map { ($0.cpus, "task \($0.id) (line \($0.line))") }
         }
         return check

@@ -8,8 +8,8 @@ public struct TaskFileCheck: Sendable {
     public let omittedProblemCount: Int
     /// The pools the file declares (`"pools"`).
     public var pools: [String: PoolLimit] = [:]
-    /// Every task's position by id key, when some task has `after` (to resolve dependencies while streaming).
-    public var taskPositions: [String: Int]?
+    /// Every task's id with its position, when some task has `after` (to resolve dependencies while streaming).
+    public var taskPositions: TaskIDIndex?
     /// The most CPU slots any one task asks for, and which task, when some task asks for more than one.
     public var largestCPUs: (cpus: Int, task: String)?
 

@@ -11,8 +11,8 @@ struct WorkflowCheck {
 
     private let path: String
     private var entries: [Entry] = []
-    private var allIDs: [TaskID] = []
-    private var usesAfter = false
+    /// Whether some task waits for others.
+    private(set) var usesAfter = false
     /// The first task to name each pool.
     private var poolUses: [String: (line: Int, id: TaskID)] = [:]
     /// The pools the file declares.
@@ -24,7 +24,6 @@ struct WorkflowCheck {
 
     /// Notes a valid task.
     mutating func note(position: Int, line: Int, id: TaskID, schedule: TaskSchedule) {
-        allIDs.append(id)
         if !schedule.after.isEmpty {
             usesAfter = true
             entries.append(Entry(position: position, line: line, id: id, after: schedule.after))
@@ -36,8 +35,9 @@ struct WorkflowCheck {
     /// Adopts the file's `pools`.
     mutating func declare(_ pools: [String: PoolLimit]) { self.pools = pools }
 
-    /// The problems found once the whole file was read: unknown dependencies, cycles, undeclared pools.
-    func problems(knownPools: Set<String>) -> [TaskFileProblem] {
+    /// The problems found once the whole file was read: unknown dependencies, cycles, undeclared pools. `ids` are
+    /// the file's ids with their first uses.
+    func problems(knownPools: Set<String>, ids: TaskIDIndex) -> [TaskFileProblem] {
         var problems: [TaskFileProblem] = []
         for (pool, use) in poolUses.sorted(by: { $0.value.line < $1.value.line })
         where pools[pool] == nil && !knownPools.contains(pool) {
@@ -49,16 +49,17 @@ struct WorkflowCheck {
                         + "\(pool)=LIMIT" + (declared.isEmpty ? "" : " (declared: \(declared.joined(separator: ", ")))")))
         }
         guard usesAfter else { return problems }
-        let graph = dependencyGraph()
+        var entryOfPosition: [Int: Int] = [:]
+        for (index, entry) in entries.enumerated() { entryOfPosition[entry.position] = index }
         for entry in entries {
-            for id in entry.after where graph.positions[id.key] == nil {
+            for id in entry.after where ids.firstUse(of: id.key) == nil {
                 problems.append(
                     TaskFileProblem(
                         path: path, line: entry.line, column: nil, task: "task \(entry.id)", field: "after",
                         message: "no task has the id \(id); \"after\" names tasks of this file"))
             }
         }
-        if let cycle = findCycle(graph) {
+        if let cycle = findCycle(ids: ids, entryOfPosition: entryOfPosition) {
             let first = entries[cycle[0]]
             let names = (cycle + [cycle[0]]).map { "\(entries[$0].id)" }.joined(separator: " after ")
             problems.append(
@@ -70,19 +71,10 @@ struct WorkflowCheck {
         return problems
     }
 
-    /// Task positions by id key, and the index into `entries` of every task that waits for others.
-    private func dependencyGraph() -> (positions: [String: Int], entryOfPosition: [Int: Int]) {
-        var positions: [String: Int] = [:]
-        positions.reserveCapacity(allIDs.count)
-        for (position, id) in allIDs.enumerated() where positions[id.key] == nil { positions[id.key] = position }
-        var entryOfPosition: [Int: Int] = [:]
-        for (index, entry) in entries.enumerated() { entryOfPosition[entry.position] = index }
-        return (positions, entryOfPosition)
-    }
-
-    /// One cycle, as indices into `entries` in `after` order, if the dependencies have any. Iterative depth-first
-    /// search, so long chains cannot overflow the stack.
-    private func findCycle(_ graph: (positions: [String: Int], entryOfPosition: [Int: Int])) -> [Int]? {
+    /// One cycle, as indices into `entries` in `after` order, if the dependencies have any. `entryOfPosition` is the
+    /// index into `entries` of every task that waits for others, by position. Iterative depth-first search, so long
+    /// chains cannot overflow the stack.
+    private func findCycle(ids: TaskIDIndex, entryOfPosition: [Int: Int]) -> [Int]? {
         // 0: not visited, 1: on the current path, 2: done.
         var color = [UInt8](repeating: 0, count: entries.count)
         for root in entries.indices where color[root] == 0 {
@@ -96,8 +88,8 @@ struct WorkflowCheck {
                     continue
                 }
                 path[path.count - 1].next += 1
-                guard let position = graph.positions[dependencies[top.next].key],
-                    let child = graph.entryOfPosition[position]
+                guard let position = ids.firstUse(of: dependencies[top.next].key)?.position,
+                    let child = entryOfPosition[position]
                 else { continue }
                 switch color[child] {
                 case 0:
@@ -112,12 +104,5 @@ struct WorkflowCheck {
             }
         }
         return nil
-    }
-
-    /// Every task's position by id key, for resolving `after` while the tasks stream in; `nil` when no task
-    /// uses `after`.
-    func positionsIfNeeded() -> [String: Int]? {
-        guard usesAfter else { return nil }
-        return dependencyGraph().positions
     }
 }

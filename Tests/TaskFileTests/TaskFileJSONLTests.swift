@@ -30,6 +30,24 @@ struct TaskFileJSONLTests {
         #expect(check.taskCount == 7)
     }
 
+    @Test("a duplicate id far down a large file names both lines; canonically equivalent ids are one id")
+    func duplicatesInALargeFile() throws {
+        let directory = try TemporaryDirectory()
+        var lines = (0..<300_000).map { #"{"id": "t\#($0)", "exec": ["a"]}"# }
+        lines[299_998] = #"{"id": "t7", "exec": ["a"]}"#
+        lines[5] = #"{"id": "caf\u00e9", "exec": ["a"]}"#
+        lines[299_999] = #"{"id": "cafe\u0301", "exec": ["a"]}"#
+        let path = try directory.write("big.jsonl", lines.joined(separator: "\n"))
+        let check = TaskFile(path: path, validateKind: testKinds).check()
+        #expect(check.taskCount == 300_000)
+        let found = check.problems.map { ($0.line, $0.field, $0.message) }
+        try #require(found.count == 2)
+        #expect(found[0].0 == 299_999 && found[0].1 == "id")
+        #expect(found[0].2.hasPrefix(#"duplicate id "t7" at position 299998: the task at position 7 (line 8) already uses it"#))
+        #expect(found[1].0 == 300_000 && found[1].1 == "id")
+        #expect(found[1].2.contains("at position 299999: the task at position 5 (line 6) already uses it"))
+    }
+
     @Test("an empty JSONL file is a problem")
     func emptyFile() throws {
         let directory = try TemporaryDirectory()

@@ -32,7 +32,9 @@ struct WorkflowCheckTests {
         let check = TaskFile(path: path, validateKind: testKinds).check(knownPools: [])
         #expect(check.isValid)
         #expect(check.pools == ["api": PoolLimit(limit: 3, perSecond: 10)])
-        #expect(check.taskPositions == ["x": 0, "1": 1])
+        #expect(check.taskPositions?.firstUse(of: "x")?.position == 0)
+        #expect(check.taskPositions?.firstUse(of: "1")?.position == 1)
+        #expect(check.taskPositions?.count == 2)
         #expect(check.largestCPUs?.cpus == 2)
     }
 
