@@ -215,6 +215,12 @@ struct TaskDecoder {
         let note = #" (a task without "id" uses its position as its id)"#
         let isString = id.original.stringValue != nil
         let tag = (explicit ? IDTag.explicit : 0) | (isString ? IDTag.string : 0)
+        guard ids.count < TaskIDIndex.capacity else {
+            return TaskSpecError(
+                field: nil,
+                message: "the file holds more than \(TaskIDIndex.capacity - 1) tasks, the most one job takes; split it "
+                    + "into several task files")
+        }
         guard let first = ids.insert(id.key, use: TaskIDIndex.Use(position: position, line: line, tag: tag))
         else { return nil }
         if purpose == .read {

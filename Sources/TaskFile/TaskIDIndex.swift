@@ -70,9 +70,6 @@ public struct TaskIDIndex: Sendable {
         if recordsUses { uses.reserveCapacity(wanted) }
     }
 
-    /// How many distinct ids the index holds.
-    public var count: Int { keyEnds.count }
-
     /// Adds `key` with its first `use`; when the key is already there, returns the earlier use instead (and keeps
     /// it). Without `recordsUses`, an earlier use comes back as `use` itself.
     public mutating func insert(_ key: String, use: Use) -> Use? {
@@ -88,6 +85,9 @@ public struct TaskIDIndex: Sendable {
             }
         }
     }
+
+    /// How many distinct ids the index holds.
+    public var count: Int { keyEnds.count }
 
     /// Whether `key` is in the index.
     public func contains(_ key: String) -> Bool { entry(of: key) != nil }
