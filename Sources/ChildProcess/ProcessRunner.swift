@@ -41,7 +41,7 @@ public enum ProcessRunner {
         }
         let plan = try LaunchPlan(configuration)
         var streams = try ChildStreams(configuration)
-        let machineOOMKillsBefore = tree == nil ? nil : ProcessTree.machineOOMKills()
+        let machineOOMKillsBefore = tree?.machineOOMKillsBeforeStart()
         // A tree's child starts inside the tree's groups and comes with a pidfd, which tells the pump when the program
         // itself ended.
         let pid: pid_t
@@ -85,11 +85,10 @@ public enum ProcessRunner {
         pump.run(sink: sink ?? onLine.map { LineSplittingSink(onLine: $0) }, watch: watch)
         // With a watch the pump ran until the program ended, so it is reaped at once; without, it may still run.
         let status = process.tryWait() ?? process.wait()
-        // Only a SIGKILL can be the out-of-memory killer's; reading the machine's count again costs more than a
-        // short program, so it is read only then.
+        // Only a SIGKILL can be the out-of-memory killer's, so the machine's count is read again only then.
         let memory = tree?.finish(
             kernelOOMKillsBefore: machineOOMKillsBefore,
-            kernelOOMKillsAfter: status.signal == SIGKILL ? ProcessTree.machineOOMKills() : nil)
+            kernelOOMKillsAfter: status.signal == SIGKILL && machineOOMKillsBefore != nil ? tree?.machineOOMKillsAfterEnd() : nil)
         return ProcessOutput(
             status: status,
             stdout: pump.stdout.bytes, stderr: pump.stderr.bytes,
