@@ -68,7 +68,9 @@ public enum ProcessRunner {
             streams.closeAll()
             throw error
         }
-        streams.closeChildEnds()
+        // With a pidfd the pump learns of the program's end from it, so this process keeps its own copies of the
+        // output pipes' write ends until then (see `PumpWatch.heldWriters`).
+        let heldWriters = streams.closeChildEnds(keepingOutputWriters: programEnd >= 0)
         tree?.started(leader: pid)
         let process = SpawnedProcess(pid: pid, leadsProcessGroup: configuration.newProcessGroup)
         started(process)
@@ -78,7 +80,7 @@ public enum ProcessRunner {
             input: configuration.stdin ?? [], inputOffset: streams.inputWritten, cap: configuration.outputCap)
         let watch = tree.map { tree in
             PumpWatch(
-                programEnd: programEnd, onProgramEnd: { tree.programEnded() },
+                programEnd: programEnd, heldWriters: heldWriters, onProgramEnd: { tree.programEnded() },
                 tickNanoseconds: ProcessRunner.memoryCheckNanoseconds, onTick: { tree.enforceMemoryLimit() },
                 drainMilliseconds: ProcessRunner.drainAfterEndMilliseconds)
         }
@@ -152,16 +154,21 @@ private struct ChildStreams {
         Descriptors.close(&parentStdin)
     }
 
-    /// Closes the ends the child received (it has its own copies now).
-    mutating func closeChildEnds() {
-        for source in [childStdin, childStdout, childStderr] {
+    /// Closes the ends the child received (it has its own copies now), except, with `keepingOutputWriters`, the
+    /// write ends of its stdout and stderr pipes, which are returned for the caller to close.
+    @discardableResult
+    mutating func closeChildEnds(keepingOutputWriters: Bool = false) -> [Int32] {
+        var kept: [Int32] = []
+        if case .descriptor(let fd) = childStdin { Descriptors.close(fd) }
+        for source in [childStdout, childStderr] {
             if case .descriptor(let fd) = source {
-                Descriptors.close(fd)
+                if keepingOutputWriters { kept.append(fd) } else { Descriptors.close(fd) }
             }
         }
         childStdin = .devNull
         childStdout = .inherit
         childStderr = .inherit
+        return kept
     }
 
     /// Closes every descriptor (after a failed start).
