@@ -25,6 +25,15 @@ enum Descriptors {
         }
     }
 
+    /// /dev/null, opened once for the whole process (read-write, close-on-exec, 3 or higher) and never closed: a
+    /// child that gets it as a standard stream installs it with one dup2 instead of opening /dev/null itself while its
+    /// parent thread waits. `nil` when it cannot be opened (the child then opens /dev/null).
+    static let devNull: Int32? = {
+        let fd = open("/dev/null", O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        return try? aboveStandardStreams(fd, executable: "/dev/null")
+    }()
+
     /// `fd` itself when it is 3 or higher; otherwise a close-on-exec duplicate >= 3, closing `fd`.
     /// Low numbers only appear when this process runs with 0, 1 or 2 closed.
     private static func aboveStandardStreams(_ fd: Int32, executable: String) throws(SpawnError) -> Int32 {

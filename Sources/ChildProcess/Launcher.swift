@@ -135,7 +135,7 @@ enum Launcher {
         let stdio: [Int32] = streams.map { source in
             switch source {
             case .inherit: CCHILDPROCESS_INHERIT
-            case .devNull: CCHILDPROCESS_DEV_NULL
+            case .devNull: Descriptors.devNull ?? CCHILDPROCESS_DEV_NULL
             case .descriptor(let fd): fd
             }
         }

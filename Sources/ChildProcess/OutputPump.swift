@@ -13,6 +13,9 @@ struct OutputPump {
     private var inputOffset: Int
     private(set) var stdout: CappedOutput
     private(set) var stderr: CappedOutput
+    /// How many times `run` woke while the program it watches still ran: once per chunk of output and per memory
+    /// check, and never for a stream the program closed (see `PumpWatch.heldWriters`). Counted for tests.
+    private(set) var wakesBeforeProgramEnd = 0
 
     /// Takes ownership of the descriptors (closing each at its end); `input[inputOffset...]` is
     /// what stdin still has to receive.
@@ -36,6 +39,9 @@ struct OutputPump {
     /// stream; the capture is the same either way.
     mutating func run(sink: (any OutputSink)? = nil, watch: PumpWatch? = nil) {
         var watch = watch
+        defer { watch?.closeHeldWriters() }
+        // Held write ends without a pidfd would keep the streams open for ever.
+        if (watch?.programEnd ?? -1) < 0 { watch?.closeHeldWriters() }
         guard stdoutFD >= 0 || stderrFD >= 0 || stdinFD >= 0 || (watch?.programEnd ?? -1) >= 0 else { return }
         var sigpipeGuard = stdinFD >= 0 ? SigpipeGuard() : nil
         var sawBrokenPipe = false
@@ -62,6 +68,7 @@ struct OutputPump {
                 if watch != nil { Descriptors.close(&watch!.programEnd) }
                 break
             }
+            if (watch?.programEnd ?? -1) >= 0, polled[3].revents == 0 { wakesBeforeProgramEnd += 1 }
             if polled[0].revents != 0 {
                 OutputPump.drain(&stdoutFD, .stdout, into: &stdout, sink: sink, buffer: buffer)
             }
@@ -76,6 +83,7 @@ struct OutputPump {
                 // what is still in the pipes for a moment at most.
                 Descriptors.close(&watch!.programEnd)
                 Descriptors.close(&stdinFD)
+                watch!.closeHeldWriters()
                 watch!.onProgramEnd()
                 closeStreamsAt = PumpWatch.now() + UInt64(watch!.drainMilliseconds) * 1_000_000
             }
@@ -135,6 +143,11 @@ struct OutputPump {
 struct PumpWatch {
     /// A pidfd of the program, readable once it ends; owned (closed) by the pump.
     var programEnd: Int32
+    /// This process's copies of the write ends of the program's stdout and stderr pipes, owned (closed) by the pump
+    /// once the program ended. While they are open the streams cannot reach end of file, so the pump wakes for output
+    /// and for the program's end, not also once per stream as the exiting program closes it: one wake for a silent
+    /// program instead of about three. Everything the program wrote is in the pipes by the time its pidfd is readable.
+    var heldWriters: [Int32] = []
     /// Called once, when the program ended.
     var onProgramEnd: () -> Void
     /// How often `onTick` runs while the pump runs.
@@ -142,6 +155,12 @@ struct PumpWatch {
     var onTick: () -> Void
     /// How long the streams are still read after the program ended.
     var drainMilliseconds: Int
+
+    /// Closes `heldWriters`: from then on the streams end when every process still holding them has closed them.
+    mutating func closeHeldWriters() {
+        for fd in heldWriters { Descriptors.close(fd) }
+        heldWriters = []
+    }
 
     static func now() -> UInt64 {
         var time = timespec()

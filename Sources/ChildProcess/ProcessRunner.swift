@@ -41,7 +41,7 @@ public enum ProcessRunner {
         }
         let plan = try LaunchPlan(configuration)
         var streams = try ChildStreams(configuration)
-        let machineOOMKillsBefore = tree == nil ? nil : ProcessTree.machineOOMKills()
+        let machineOOMKillsBefore = tree?.machineOOMKillsBeforeStart()
         // A tree's child starts inside the tree's groups and comes with a pidfd, which tells the pump when the program
         // itself ended.
         let pid: pid_t
@@ -68,7 +68,9 @@ public enum ProcessRunner {
             streams.closeAll()
             throw error
         }
-        streams.closeChildEnds()
+        // With a pidfd the pump learns of the program's end from it, so this process keeps its own copies of the
+        // output pipes' write ends until then (see `PumpWatch.heldWriters`).
+        let heldWriters = streams.closeChildEnds(keepingOutputWriters: programEnd >= 0)
         tree?.started(leader: pid)
         let process = SpawnedProcess(pid: pid, leadsProcessGroup: configuration.newProcessGroup)
         started(process)
@@ -78,18 +80,17 @@ public enum ProcessRunner {
             input: configuration.stdin ?? [], inputOffset: streams.inputWritten, cap: configuration.outputCap)
         let watch = tree.map { tree in
             PumpWatch(
-                programEnd: programEnd, onProgramEnd: { tree.programEnded() },
+                programEnd: programEnd, heldWriters: heldWriters, onProgramEnd: { tree.programEnded() },
                 tickNanoseconds: ProcessRunner.memoryCheckNanoseconds, onTick: { tree.enforceMemoryLimit() },
                 drainMilliseconds: ProcessRunner.drainAfterEndMilliseconds)
         }
         pump.run(sink: sink ?? onLine.map { LineSplittingSink(onLine: $0) }, watch: watch)
         // With a watch the pump ran until the program ended, so it is reaped at once; without, it may still run.
         let status = process.tryWait() ?? process.wait()
-        // Only a SIGKILL can be the out-of-memory killer's; reading the machine's count again costs more than a
-        // short program, so it is read only then.
+        // Only a SIGKILL can be the out-of-memory killer's, so the machine's count is read again only then.
         let memory = tree?.finish(
             kernelOOMKillsBefore: machineOOMKillsBefore,
-            kernelOOMKillsAfter: status.signal == SIGKILL ? ProcessTree.machineOOMKills() : nil)
+            kernelOOMKillsAfter: status.signal == SIGKILL && machineOOMKillsBefore != nil ? tree?.machineOOMKillsAfterEnd() : nil)
         return ProcessOutput(
             status: status,
             stdout: pump.stdout.bytes, stderr: pump.stderr.bytes,
@@ -153,16 +154,21 @@ private struct ChildStreams {
         Descriptors.close(&parentStdin)
     }
 
-    /// Closes the ends the child received (it has its own copies now).
-    mutating func closeChildEnds() {
-        for source in [childStdin, childStdout, childStderr] {
+    /// Closes the ends the child received (it has its own copies now), except, with `keepingOutputWriters`, the
+    /// write ends of its stdout and stderr pipes, which are returned for the caller to close.
+    @discardableResult
+    mutating func closeChildEnds(keepingOutputWriters: Bool = false) -> [Int32] {
+        var kept: [Int32] = []
+        if case .descriptor(let fd) = childStdin { Descriptors.close(fd) }
+        for source in [childStdout, childStderr] {
             if case .descriptor(let fd) = source {
-                Descriptors.close(fd)
+                if keepingOutputWriters { kept.append(fd) } else { Descriptors.close(fd) }
             }
         }
         childStdin = .devNull
         childStdout = .inherit
         childStderr = .inherit
+        return kept
     }
 
     /// Closes every descriptor (after a failed start).

@@ -72,8 +72,11 @@ public final class ProcessTree: Sendable {
     /// when given. Never fails: without control groups it falls back as described above.
     public init(label: String, memoryLimitBytes: UInt64?, mounts: CgroupMounts = ProcessTree.mounts) {
         let number = Self.counter.wrappingAdd(1, ordering: .relaxed).newValue
-        let safeLabel = String(label.unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" }.prefix(40))
-        let name = Self.treeGroupPrefix + "\(safeLabel)-\(number)"
+        // Named only when a group is made (most trees reuse one).
+        let name = {
+            let safeLabel = String(label.unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" }.prefix(40))
+            return Self.treeGroupPrefix + "\(safeLabel)-\(number)"
+        }
         let pid = getpid()
         self.memoryLimitBytes = memoryLimitBytes
         self.marker = ("JOBRUN_PROCESS_TREE", "\(pid)-\(number)")
@@ -82,7 +85,7 @@ public final class ProcessTree: Sendable {
         // limit take one (a limit's peak and out-of-memory counts must be this tree's own).
         let unified = mounts.unified.flatMap { directory in
             (memoryLimitBytes == nil ? Self.idleGroups.take(under: Self.processGroupPath(under: directory)) : nil)
-                ?? Self.makeGroup(under: directory, name: name)
+                ?? Self.makeGroup(under: directory, name: name(), keepingOpen: true)
         }
         var memory: Cgroup?
         var enforcement = MemoryEnforcement.none
@@ -93,7 +96,7 @@ public final class ProcessTree: Sendable {
                 unified.write("memory.swap.max", "0")
                 memory = unified
                 enforcement = .cgroup2
-            } else if let group = mounts.memoryV1.flatMap({ Self.makeGroup(under: $0, name: name) }) {
+            } else if let group = mounts.memoryV1.flatMap({ Self.makeGroup(under: $0, name: name()) }) {
                 if group.write("memory.limit_in_bytes", String(limit)) {
                     // No swap for the tree either, where the kernel accounts it; otherwise the limit only moves pages out.
                     if group.has("memory.memsw.limit_in_bytes") { group.write("memory.memsw.limit_in_bytes", String(limit)) }
@@ -141,10 +144,10 @@ public final class ProcessTree: Sendable {
         directory + "/" + groupPrefix + String(getpid())
     }
 
-    /// `<directory>/jobrun-<pid>/<name>`, creating the per-process group when needed.
-    private static func makeGroup(under directory: String, name: String) -> Cgroup? {
+    /// `<directory>/jobrun-<pid>/<name>`, creating the per-process group when needed; `keepingOpen` as in `Cgroup`.
+    private static func makeGroup(under directory: String, name: String, keepingOpen: Bool = false) -> Cgroup? {
         guard let parent = Cgroup.create(processGroupPath(under: directory)) else { return nil }
-        return Cgroup.create(parent.path + "/" + name)
+        return Cgroup.create(parent.path + "/" + name, keepingOpen: keepingOpen)
     }
 
     /// The groups a new child starts in: the cgroup2 group's directory, and the `cgroup.procs` files of cgroup v1
@@ -300,10 +303,34 @@ public final class ProcessTree: Sendable {
         return report
     }
 
-    /// The kernel's count of out-of-memory kills on the whole machine (`oom_kill` in /proc/vmstat), or `nil`. Read
-    /// before every tree's program starts, so it scans bytes: splitting the file's 5 KiB into strings cost more than
-    /// the kernel's fork of a short program.
-    static func machineOOMKills() -> UInt64? {
+    /// The machine's out-of-memory kill count to compare with `machineOOMKillsAfterEnd()` once the program died of a
+    /// SIGKILL, taken before it starts: `nil` for a tree with a memory group of its own, whose group counts its kills.
+    /// Usually the count read for a tree started a moment ago (see `OOMKillBaseline`).
+    func machineOOMKillsBeforeStart() -> UInt64? {
+        guard memoryGroup == nil else { return nil }
+        let now = PumpWatch.now()
+        if case .reuse(let count) = Self.oomKillBaseline.withLock({ $0.beforeStart(now: now) }) { return count }
+        return Self.readMachineOOMKills(at: now)
+    }
+
+    /// The machine's out-of-memory kill count now, for a tree whose `machineOOMKillsBeforeStart()` was not `nil`.
+    func machineOOMKillsAfterEnd() -> UInt64? {
+        Self.readMachineOOMKills(at: PumpWatch.now())
+    }
+
+    /// The last reading of the machine's out-of-memory kill count, shared by every tree of this process.
+    private static let oomKillBaseline = Mutex(OOMKillBaseline(maxAgeNanoseconds: 250_000_000))
+
+    /// Reads the machine's count and keeps it as the latest reading.
+    private static func readMachineOOMKills(at now: UInt64) -> UInt64? {
+        let count = machineOOMKills()
+        if let count { oomKillBaseline.withLock { $0.recorded(count, now: now) } }
+        return count
+    }
+
+    /// The kernel's count of out-of-memory kills on the whole machine (`oom_kill` in /proc/vmstat), or `nil`. It
+    /// scans bytes: splitting the file's 5 KiB into strings cost more than the kernel's fork of a short program.
+    private static func machineOOMKills() -> UInt64? {
         (try? WholeFile.read("/proc/vmstat")).flatMap { keyedNumber("oom_kill", in: $0) }
     }
 }

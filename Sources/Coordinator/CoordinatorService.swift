@@ -8,6 +8,7 @@ import JSONValue
 import ProcessSignals
 import Scheduler
 import Settings
+import SystemIO
 import TaskFile
 import WireProtocol
 import ZeroMQ

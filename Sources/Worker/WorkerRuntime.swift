@@ -29,6 +29,7 @@ public final class WorkerRuntime {
     /// Runs until the worker should exit and returns the process exit status
     /// (0 when the coordinator said so, 1 when it was lost, 2 when it refused this worker or never answered).
     public func run() -> Int32 {
+        DescriptorLimit.raiseToHardLimit()
         SignalPipe.ignore(SIGINT)  // the coordinator decides what Ctrl-C means for its tasks
         SignalPipe.ignore(SIGPIPE)
         guard let signals = SignalPipe.install(for: [SIGTERM, SIGHUP]), let outbox = ResultOutbox() else {

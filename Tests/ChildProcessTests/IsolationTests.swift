@@ -6,16 +6,7 @@ import Testing
     /// Descriptors >= 3 that this process lets children inherit (not close-on-exec): those are
     /// someone else's business, not a leak of this module.
     private func inheritableDescriptors() -> Set<Int32> {
-        guard let directory = opendir("/proc/self/fd") else { return [] }
-        defer { closedir(directory) }
-        var result: Set<Int32> = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if let fd = Int32(name), fd >= 3, dirfd(directory) != fd, fcntl(fd, F_GETFD) & FD_CLOEXEC == 0 {
-                result.insert(fd)
-            }
-        }
-        return result
+        Set(openDescriptors().filter { $0 >= 3 && fcntl($0, F_GETFD) & FD_CLOEXEC == 0 })
     }
 
     @Test(arguments: backends)

@@ -126,3 +126,15 @@ let backends: [Int32?] = [nil, SIGKILL]
 func shell(_ script: String, deathSignal: Int32? = nil) -> SpawnConfiguration {
     SpawnConfiguration(executable: "/bin/sh", arguments: ["-c", script], parentDeathSignal: deathSignal)
 }
+
+/// The descriptors this process has open now (read from /proc/self/fd, without the one that reads it).
+func openDescriptors() -> [Int32] {
+    guard let directory = opendir("/proc/self/fd") else { return [] }
+    defer { closedir(directory) }
+    var result: [Int32] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if let fd = Int32(name), fd != dirfd(directory) { result.append(fd) }
+    }
+    return result
+}

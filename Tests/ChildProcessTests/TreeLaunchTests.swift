@@ -111,3 +111,44 @@ extension TreeLaunchTests {
         }
     }
 }
+
+extension TreeLaunchTests {
+    @Test("a tree's cgroup2 group keeps its directory and cgroup.procs open, and reads its members through them")
+    func keptGroupDescriptors() throws {
+        guard let unified = ProcessTree.mounts.unified else {
+            print("process tree: no writable cgroup2 hierarchy here; nothing to check")
+            return
+        }
+        let group = try #require(Cgroup.create(unified + "/jobrun-test-kept-\(getpid())", keepingOpen: true))
+        defer { group.remove(waitingUpTo: 2000) }
+        let open = openDescriptorTargets()
+        #expect(open.contains(group.path), "directory not kept open: \(open)")
+        #expect(open.contains(group.path + "/cgroup.procs"), "cgroup.procs not kept open: \(open)")
+        #expect(group.members().isEmpty)
+
+        // A child started inside the group is seen through the kept descriptor while it runs, and gone once reaped.
+        let directory = try #require(group.openDirectory())
+        #expect(directory != -1 && fcntl(directory, F_GETFD) & FD_CLOEXEC != 0, "the directory would leak into children")
+        let plan = try LaunchPlan(SpawnConfiguration(executable: "/bin/sleep", arguments: ["1000"]))
+        let launched = try Launcher.launchTracked(
+            plan, stdin: .devNull, stdout: .inherit, stderr: .inherit, newProcessGroup: false, parentDeathSignal: nil,
+            groups: Launcher.CgroupEntry(directory: directory))
+        close(directory)
+        defer { if launched.pidfd >= 0 { close(launched.pidfd) } }
+        #expect(group.members() == [launched.pid])
+        #expect(Cgroup(path: group.path).members() == [launched.pid], "the path and the kept descriptor disagree")
+        kill(launched.pid, SIGKILL)
+        var status: Int32 = 0
+        #expect(waitpid(launched.pid, &status, 0) == launched.pid)
+        #expect(eventually(within: 5) { group.members().isEmpty })
+    }
+
+    /// What this process's descriptors point at (the targets of /proc/self/fd).
+    private func openDescriptorTargets() -> Set<String> {
+        Set(openDescriptors().compactMap { fd in
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let count = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count - 1)
+            return count > 0 ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
+        })
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WireProtocol
 import ZeroMQ
 
 /// The command-line side of remote workers, without a network: usage errors, key problems, keygen.
@@ -99,5 +100,37 @@ struct RemoteOptionsTests {
             environment: ["JOBRUN_CONFIG_DIR": scratch.path("config")], timeout: 60)
         #expect(job.status == 0, "\(job.stderr)")
         #expect(try scratch.results("tasks.results.jsonl").count == 20)
+    }
+}
+
+extension RemoteOptionsTests {
+    @Test("a worker started with a low descriptor limit raises it to the hard limit before it says hello")
+    func workerRaisesItsDescriptorLimit() throws {
+        let scratch = try Scratch()
+        let context = try ZMQContext()
+        defer { context.terminate() }
+        let coordinator = try ZMQSocket(context: context, type: .router)
+        defer { coordinator.close() }
+        try coordinator.setLinger(milliseconds: 0)
+        try coordinator.bind("tcp://127.0.0.1:0")
+        let endpoint = try coordinator.lastEndpoint()
+        // Each exec task a worker runs at once holds about seven descriptors; 1024 would cap it near 140 tasks.
+        let agent = JobrunProcess(
+            executable: "/usr/bin/prlimit",
+            arguments: ["--nofile=1024:8192", JobrunProcess.binary, "worker", "--connect", endpoint, "--insecure", "--workers", "1", "--once"],
+            environment: ["JOBRUN_CONFIG_DIR": scratch.path("config")])
+        try agent.start()
+        defer { agent.stop() }
+        var items = [PollItem(socket: coordinator, events: .readable)]
+        _ = try zmqPoll(&items, timeoutMilliseconds: 30_000)
+        let frames = try #require(try coordinator.receiveMultipart(dontWait: true), "the worker said hello")
+        guard case .hello(let hello)? = try? WireMessage(decoding: try #require(frames.last)) else {
+            Issue.record("not a hello: \(frames)")
+            return
+        }
+        let limits = try String(contentsOfFile: "/proc/\(hello.pid)/limits", encoding: .utf8)
+        let line = try #require(limits.split(separator: "\n").first { $0.hasPrefix("Max open files") })
+        let numbers = line.split(separator: " ").compactMap { Int($0) }
+        #expect(numbers == [8192, 8192], "\(line)")
     }
 }

@@ -28,13 +28,17 @@ struct HTTPClientTests {
         #expect(PlainHTTPTarget(url) == nil)
     }
 
-    /// Runs `body` with a fresh worker's services and shuts its client down afterwards.
+    /// Runs `body` with a fresh worker's services and shuts its client down afterwards. The body runs on the worker's
+    /// IO event loop, as a worker's IO tasks do: on Swift's shared pool, other suites' blocking waits could hold it up
+    /// past a request's deadline.
     private func withContext(
         connectionsPerHost: Int = 8, _ body: (TaskContext) async throws -> Void
     ) async throws {
         let services = WorkerServices(cpuSlots: 1, ioConcurrency: 16, httpConnectionsPerHost: connectionsPerHost)
         do {
-            try await body(TaskContext(sequence: 0, attempt: 1, services: services))
+            try await withTaskExecutorPreference(services.ioExecutor) {
+                try await body(TaskContext(sequence: 0, attempt: 1, services: services))
+            }
         } catch {
             await services.shutdown()
             throw error
