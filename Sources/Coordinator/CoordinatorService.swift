@@ -13,8 +13,8 @@ import TaskFile
 import WireProtocol
 import ZeroMQ
 
-/// Runs one job in the foreground: checks the task file, starts local workers, drives the scheduler, records
-/// results and reports progress. Returns the process exit status (`SubmitExitCode`).
+/// Runs one job in the foreground: starts local workers, checks the task file while they start, drives the scheduler,
+/// records results and reports progress. Returns the process exit status (`SubmitExitCode`).
 ///
 /// This type only wires the parts together and runs the loop: each part owns its own state (`LocalWorkerPool`,
 /// `WorkerRoster`, `RemoteHosts`, `TaskIntake`, `ResultRecorder`, `StreamedOutputRelay`, `WorkerSupply`,
