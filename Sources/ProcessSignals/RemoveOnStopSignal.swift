@@ -11,7 +11,8 @@ nonisolated(unsafe) private var pathsToRemove: [UnsafeMutablePointer<CChar>] = [
 /// For work done before a `SignalPipe` exists: the coordinator makes its runtime directory and starts its workers
 /// before it checks the task file, and a Ctrl-C during a long check must not leave that directory behind. The
 /// handler calls only `unlink`, `rmdir`, `sigaction` and `raise` (async-signal-safe). A signal the process was started
-/// with ignored stays ignored. Installing a `SignalPipe` later replaces these handlers.
+/// with ignored stays ignored; blocked ones are unblocked, as the job's loop would. Installing a `SignalPipe` later
+/// replaces these handlers.
 public enum RemoveOnStopSignal {
     /// Removes `paths` in order on a stop signal: files are unlinked, directories (empty by then) removed.
     public static func arm(paths: [String]) {
@@ -35,5 +36,10 @@ public enum RemoveOnStopSignal {
             sigemptyset(&action.sa_mask)
             sigaction(number, &action, nil)
         }
+        // As `SignalPipe.install` does: whoever started us may have blocked them, and the mask survives exec.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for number in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, number) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 }
