@@ -195,6 +195,10 @@ struct HostileUseTests {
         try job.start()
         defer { job.stop() }
         #expect(StopTests.waitUntil(timeout: 30) { StopTests.children(of: job.pid).count == 2 })
+        // The workers start while the task file is checked: wait until both run a task, so the job has begun.
+        #expect(StopTests.waitUntil(timeout: 30) {
+            StopTests.children(of: job.pid).allSatisfy { !StopTests.children(of: $0).isEmpty }
+        })
         kill(job.pid, SIGHUP)
         let outcome = try job.finish(timeout: 60)
         #expect(outcome.status == 130, "\(outcome.stderr)")
