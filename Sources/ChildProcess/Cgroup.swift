@@ -56,7 +56,7 @@ struct Cgroup: Sendable, Equatable {
 
     /// The processes in the group now.
     func members() -> [Int32] {
-        let bytes = kept.flatMap { $0.readProcs() } ?? (try? WholeFile.read(path + "/cgroup.procs"))
+        let bytes = kept.flatMap { $0.readProcs(path: path) } ?? (try? WholeFile.read(path + "/cgroup.procs"))
         guard let bytes else { return [] }
         return bytes.split(separator: UInt8(ascii: "\n")).compactMap { Int32(String(decoding: $0, as: UTF8.self)) }
     }
@@ -173,24 +173,8 @@ private final class KeptDescriptors: Sendable {
     }
 
     /// The whole of `cgroup.procs` as it is now, read from its start (the kernel formats it afresh for a read at
-    /// offset 0), at most `WholeFile.defaultLimit` bytes; `nil` when it cannot be read (the group was removed).
-    func readProcs() -> [UInt8]? {
-        var bytes = [UInt8](repeating: 0, count: 4096)
-        var filled = 0
-        while true {
-            if filled == bytes.count {
-                guard bytes.count < WholeFile.defaultLimit else { return nil }
-                bytes.append(contentsOf: repeatElement(0, count: bytes.count))
-            }
-            let count = bytes.withUnsafeMutableBytes { pread(procs, $0.baseAddress! + filled, $0.count - filled, off_t(filled)) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if count == 0 { break }
-            filled += count
-        }
-        bytes.removeLast(bytes.count - filled)
-        return bytes
+    /// offset 0); `nil` when it cannot be read (the group was removed).
+    func readProcs(path: String) -> [UInt8]? {
+        try? WholeFile.read(descriptor: procs, path: path + "/cgroup.procs", fromStart: true)
     }
 }

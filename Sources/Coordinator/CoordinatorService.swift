@@ -101,8 +101,7 @@ public final class CoordinatorService {
             stopWorkers()
             return SubmitExitCode.failures
         }
-        let status = checkAndRun(endpoints)
-        return status
+        return checkAndRun(endpoints)
     }
 
     /// Checks the task file and the results file, then runs the job; the workers started already are stopped when

@@ -13,6 +13,8 @@ final class JobEndpoints {
     let register: ZMQSocket
     /// Where every worker's results, output and heartbeats arrive.
     let results: ZMQSocket
+    /// The sockets' names in the runtime directory.
+    static let registerName = "register", resultsName = "results"
 
     init(maxFrameBytes: Int) throws {
         runtime = try RuntimeDirectory()
@@ -31,8 +33,8 @@ final class JobEndpoints {
             try register.setMaxMessageSize(1 << 20)
             try results.setMaxMessageSize(Int64(maxFrameBytes))
             try results.setReceiveHighWaterMark(0)
-            try register.bind(runtime.endpoint("register"))
-            try results.bind(runtime.endpoint("results"))
+            try register.bind(runtime.endpoint(Self.registerName))
+            try results.bind(runtime.endpoint(Self.resultsName))
             self.register = register
             self.results = results
         } catch {
@@ -44,12 +46,13 @@ final class JobEndpoints {
         }
     }
 
-    var registerEndpoint: String { runtime.endpoint("register") }
+    var registerEndpoint: String { runtime.endpoint(Self.registerName) }
 
     /// Until the job's loop handles signals itself, a stop signal removes the directory (the workers hear of it by
     /// their parent-death signal).
     func removeOnStopSignal() {
-        RemoveOnStopSignal.arm(paths: ["register", "results", "pid"].map { runtime.path + "/" + $0 } + [runtime.path])
+        let files = [Self.registerName, Self.resultsName, RuntimeDirectory.pidFileName]
+        RemoveOnStopSignal.arm(paths: files.map { runtime.path + "/" + $0 } + [runtime.path])
     }
 
     /// Closes both sockets, ends the context (every other socket of it must be closed already) and removes the

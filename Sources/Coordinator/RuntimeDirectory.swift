@@ -13,6 +13,8 @@ import Glibc
 /// theirs) are removed by the next coordinator of the same user.
 struct RuntimeDirectory {
     let path: String
+    /// The file naming the directory's coordinator.
+    static let pidFileName = "pid"
 
     init() throws(CoordinatorError) {
         let base = getenv("XDG_RUNTIME_DIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
@@ -24,7 +26,7 @@ struct RuntimeDirectory {
         }
         path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         chmod(path, 0o700)
-        let pidFile = open(path + "/pid", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        let pidFile = open(path + "/" + Self.pidFileName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if pidFile >= 0 {
             let text = Array("\(getpid())\n".utf8)
             _ = text.withUnsafeBytes { write(pidFile, $0.baseAddress, $0.count) }
@@ -48,7 +50,7 @@ struct RuntimeDirectory {
             let candidate = "\(base)/\(name)"
             var status = stat()
             guard lstat(candidate, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == getuid(),
-                let owner = readPID(candidate + "/pid"), owner != getpid(), kill(owner, 0) != 0, errno == ESRCH
+                let owner = readPID(candidate + "/" + pidFileName), owner != getpid(), kill(owner, 0) != 0, errno == ESRCH
             else { continue }
             RuntimeDirectory(existing: candidate).remove()
         }

@@ -91,7 +91,7 @@ final class WorkerRoster {
             if !isRemote { localWorkers.registered(pid: hello.pid, as: id) }
             let welcome = Welcome(
                 workerID: id, taskEndpoint: taskEndpoint,
-                resultEndpoint: isRemote ? remote?.resultEndpoint ?? "" : runtime!.endpoint("results"),
+                resultEndpoint: isRemote ? remote?.resultEndpoint ?? "" : runtime!.endpoint(JobEndpoints.resultsName),
                 heartbeatMilliseconds: UInt32(settings.heartbeatMilliseconds),
                 heartbeatMisses: UInt32(settings.heartbeatMisses), outputCapBytes: UInt32(settings.outputCapBytes),
                 killGraceMilliseconds: UInt32(settings.killGraceMilliseconds), streamOutput: configuration.streamOutput,

@@ -124,9 +124,13 @@ final class PlainHTTPClient: Sendable {
             state.lastSweep = now
             var expired: [PlainHTTPConnection] = []
             for (poolKey, var pool) in state.pools {
-                let kept = pool.idle.filter { now - $0.since < Self.idleTimeout && $0.connection.channel.isActive }
+                var kept = pool.idle
+                kept.removeAll { entry in
+                    let stale = now - entry.since >= Self.idleTimeout || !entry.connection.channel.isActive
+                    if stale { expired.append(entry.connection) }
+                    return stale
+                }
                 guard kept.count != pool.idle.count else { continue }
-                expired += pool.idle.filter { now - $0.since >= Self.idleTimeout || !$0.connection.channel.isActive }.map(\.connection)
                 pool.idle = kept
                 state.pools[poolKey] = pool.users == 0 && kept.isEmpty ? nil : pool
             }

@@ -51,10 +51,13 @@ public enum WholeFile {
     }
 
     /// The rest of an open descriptor's content, at most `limit` bytes; `path` names it in errors. The descriptor
-    /// stays open.
+    /// stays open. With `fromStart`, the content from offset 0 with `pread`, leaving the descriptor's offset alone
+    /// (for a file kept open and read again, such as a control group's `cgroup.procs`).
     ///
     /// - Throws: `ReadError` when reading fails or there are more than `limit` bytes.
-    public static func read(descriptor: Int32, path: String, limit: Int = defaultLimit) throws(ReadError) -> [UInt8] {
+    public static func read(
+        descriptor: Int32, path: String, limit: Int = defaultLimit, fromStart: Bool = false
+    ) throws(ReadError) -> [UInt8] {
         // Read straight into the result, which grows as needed: a small file (every /proc and control-group file read
         // per task) costs one allocation and no copy.
         let bound = max(limit, 0)
@@ -62,7 +65,11 @@ public enum WholeFile {
         var filled = 0
         while true {
             if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: min(bytes.count, bound + 1 - bytes.count))) }
-            let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                fromStart
+                    ? pread(descriptor, buffer.baseAddress! + filled, buffer.count - filled, off_t(filled))
+                    : Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw ReadError(path: path, reason: .cannotRead, code: errno)
