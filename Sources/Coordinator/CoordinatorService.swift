@@ -48,6 +48,8 @@ public final class CoordinatorService {
     let messages: WorkerMessages
     /// The last `waitingText` and when it was worked out.
     var waitingCache: (at: UInt64, text: String) = (0, "")
+    /// The signals that stop the job, read before any handler replaces what the process started with.
+    private let stopSignals = SignalPipe.honouringNohup([SIGINT, SIGTERM, SIGHUP])
 
     public init(configuration: JobConfiguration) {
         self.configuration = configuration
@@ -86,7 +88,7 @@ public final class CoordinatorService {
             Self.printError("jobrun: \(error)")
             return SubmitExitCode.failures
         }
-        endpoints.removeOnStopSignal()
+        endpoints.removeOnStopSignal(stopSignals)
         roster.open(context: endpoints.context, runtime: endpoints.runtime)
         driver.registerEndpoint = endpoints.registerEndpoint
         defer {
@@ -153,7 +155,7 @@ public final class CoordinatorService {
         SignalPipe.ignore(SIGPIPE)
         // A results file past the file-size limit fails its write (handled) instead of killing the coordinator.
         SignalPipe.ignore(SIGXFSZ)
-        guard let signals = SignalPipe.install(for: [SIGINT, SIGTERM, SIGHUP, SIGCHLD]) else {
+        guard let signals = SignalPipe.install(for: stopSignals + [SIGCHLD]) else {
             throw CoordinatorError("cannot create the signal pipe: \(String(cString: strerror(errno)))")
         }
         let register = endpoints.register

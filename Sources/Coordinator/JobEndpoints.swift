@@ -50,9 +50,9 @@ final class JobEndpoints {
 
     /// Until the job's loop handles signals itself, a stop signal removes the directory (the workers hear of it by
     /// their parent-death signal).
-    func removeOnStopSignal() {
+    func removeOnStopSignal(_ signals: [Int32]) {
         let files = [Self.registerName, Self.resultsName, RuntimeDirectory.pidFileName]
-        RemoveOnStopSignal.arm(paths: files.map { runtime.path + "/" + $0 } + [runtime.path])
+        RemoveOnStopSignal.arm(paths: files.map { runtime.path + "/" + $0 } + [runtime.path], signals: signals)
     }
 
     /// Closes both sockets, ends the context (every other socket of it must be closed already) and removes the

@@ -61,6 +61,21 @@ public final class SignalPipe {
         }
     }
 
+    /// Whether `number` is ignored now. Read it before installing handlers, which replace what the process started
+    /// with.
+    public static func isIgnored(_ number: Int32) -> Bool {
+        var current = sigaction()
+        sigaction(number, nil, &current)
+        guard let handler = current.__sigaction_handler.sa_handler else { return false }
+        return unsafeBitCast(handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+    }
+
+    /// `signals` without SIGHUP when the process started with it ignored: whoever ran it under `nohup` asked it to
+    /// outlive its terminal, so a hang-up must not stop it. Call before any handler for SIGHUP is installed.
+    public static func honouringNohup(_ signals: [Int32]) -> [Int32] {
+        isIgnored(SIGHUP) ? signals.filter { $0 != SIGHUP } : signals
+    }
+
     /// Ignores a signal in this process (for example SIGPIPE, or SIGINT in workers whose coordinator handles it).
     public static func ignore(_ signalNumber: Int32) {
         signal(signalNumber, SIG_IGN)

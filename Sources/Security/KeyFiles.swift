@@ -16,10 +16,11 @@ public enum KeyFiles {
     /// The authorized worker keys file's name in the configuration directory.
     public static let authorizedKeysName = "authorized_keys"
 
-    /// Where keys live by default: `$JOBRUN_CONFIG_DIR` when set, else `$HOME/.config/jobrun`.
-    public static func configurationDirectory() -> String {
-        if let custom = environment("JOBRUN_CONFIG_DIR"), !custom.isEmpty { return custom }
-        let home = environment("HOME").flatMap { $0.isEmpty ? nil : $0 } ?? "/root"
+    /// Where keys live by default: `$JOBRUN_CONFIG_DIR` when set, else `$HOME/.config/jobrun`. `variable` reads the
+    /// environment (a parameter so tests need not change the process's own, which other tests' children inherit).
+    public static func configurationDirectory(variable: (String) -> String? = environment) -> String {
+        if let custom = variable("JOBRUN_CONFIG_DIR"), !custom.isEmpty { return custom }
+        let home = variable("HOME").flatMap { $0.isEmpty ? nil : $0 } ?? "/root"
         return home + "/.config/jobrun"
     }
 
@@ -115,7 +116,7 @@ public enum KeyFiles {
         return Z85.encode(bytes)
     }
 
-    static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+    @usableFromInline static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 
     static func octal(_ mode: mode_t) -> String {
         "0" + String(mode & 0o777, radix: 8)

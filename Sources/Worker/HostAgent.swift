@@ -67,13 +67,13 @@ public final class HostAgent {
         self.lastServed = Clocks.monotonicNanoseconds()
     }
 
-    /// Runs until idle for `idleExitSeconds`, until the job ends with `once`, or until SIGTERM/SIGINT; returns
-    /// the exit status: 0 after serving (for an idle exit: the last coordinator ended its job), 1 for an idle exit
-    /// after losing the coordinator mid-job with none coming back, 2 when no coordinator was ever served (or one
-    /// refused these workers).
+    /// Runs until idle for `idleExitSeconds`, until the job ends with `once`, or until SIGTERM, SIGINT or SIGHUP
+    /// (not under `nohup`); returns the exit status: 0 after serving (for an idle exit: the last coordinator ended its
+    /// job), 1 for an idle exit after losing the coordinator mid-job with none coming back, 2 when no coordinator was
+    /// ever served (or one refused these workers).
     public func run() -> Int32 {
         SignalPipe.ignore(SIGPIPE)
-        guard let signals = SignalPipe.install(for: [SIGTERM, SIGINT, SIGHUP, SIGCHLD]) else {
+        guard let signals = SignalPipe.install(for: SignalPipe.honouringNohup([SIGTERM, SIGINT, SIGHUP]) + [SIGCHLD]) else {
             WorkerRuntime.report("jobrun worker: cannot create the signal pipe: \(String(cString: strerror(errno)))")
             return 1
         }

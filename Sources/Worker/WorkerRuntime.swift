@@ -32,7 +32,16 @@ public final class WorkerRuntime {
         DescriptorLimit.raiseToHardLimit()
         SignalPipe.ignore(SIGINT)  // the coordinator decides what Ctrl-C means for its tasks
         SignalPipe.ignore(SIGPIPE)
-        guard let signals = SignalPipe.install(for: [SIGTERM, SIGHUP]), let outbox = ResultOutbox() else {
+        let stopSignals: [Int32]
+        if configuration.parentPID != nil {
+            // The coordinator or host agent that started this worker decides what a hang-up means (under `nohup`:
+            // nothing); it stops its workers itself.
+            SignalPipe.ignore(SIGHUP)
+            stopSignals = [SIGTERM]
+        } else {
+            stopSignals = SignalPipe.honouringNohup([SIGTERM, SIGHUP])
+        }
+        guard let signals = SignalPipe.install(for: stopSignals), let outbox = ResultOutbox() else {
             return fail("cannot create its wake-up descriptors: \(String(cString: strerror(errno)))", status: 1)
         }
         let context: ZMQContext

@@ -36,15 +36,16 @@ import Testing
 
     @Test(arguments: backends)
     func theChildStartsWithDefaultSignalActionsAndAnEmptyMask(deathSignal: Int32?) throws {
-        // Ignore SIGHUP and SIGQUIT in this process and block SIGUSR1 and SIGINT on this thread,
-        // as a coordinator might; the child must get none of that.
-        var previousHup = sigaction()
-        var previousQuit = sigaction()
+        // Ignore two signals in this process and block SIGUSR1 and SIGINT on this thread, as a coordinator might; the
+        // child must get none of that. Dispositions are process-wide and inherited by every child started meanwhile,
+        // also by other tests running now, so the ignored ones are signals that no jobrun process or test uses.
+        var previousUser2 = sigaction()
+        var previousVirtualAlarm = sigaction()
         var ignore = sigaction()
         ignore.__sigaction_handler.sa_handler = SIG_IGN
         sigemptyset(&ignore.sa_mask)
-        sigaction(SIGHUP, &ignore, &previousHup)
-        sigaction(SIGQUIT, &ignore, &previousQuit)
+        sigaction(SIGUSR2, &ignore, &previousUser2)
+        sigaction(SIGVTALRM, &ignore, &previousVirtualAlarm)
         var blocked = sigset_t()
         sigemptyset(&blocked)
         sigaddset(&blocked, SIGUSR1)
@@ -53,8 +54,8 @@ import Testing
         pthread_sigmask(SIG_BLOCK, &blocked, &previousMask)
         defer {
             pthread_sigmask(SIG_SETMASK, &previousMask, nil)
-            sigaction(SIGHUP, &previousHup, nil)
-            sigaction(SIGQUIT, &previousQuit, nil)
+            sigaction(SIGUSR2, &previousUser2, nil)
+            sigaction(SIGVTALRM, &previousVirtualAlarm, nil)
         }
 
         let output = try ProcessRunner.run(

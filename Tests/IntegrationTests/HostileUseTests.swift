@@ -206,6 +206,30 @@ struct HostileUseTests {
         #expect(outcome.stderr.contains("--resume"), "\(outcome.stderr)")
     }
 
+    @Test("under nohup a hang-up stops neither the job nor its workers")
+    func hangUpUnderNohup() throws {
+        let scratch = try Scratch()
+        let file = try scratch.write("jobs.jsonl", (0..<6).map { #"{"id": \#($0), "shell": "sleep 1"}"# }.joined(separator: "\n"))
+        let job = JobrunProcess(executable: "/usr/bin/nohup", arguments: [JobrunProcess.binary, "submit", file, "--workers", "2"])
+        try job.start()
+        defer { job.stop() }
+        #expect(StopTests.waitUntil(timeout: 30) {
+            let workers = StopTests.children(of: job.pid)
+            return workers.count == 2 && workers.allSatisfy { !StopTests.children(of: $0).isEmpty }
+        })
+        // A closed terminal reaches the whole job's process group: the coordinator and its workers.
+        let workers = StopTests.children(of: job.pid)
+        for pid in [job.pid] + workers { kill(pid, SIGHUP) }
+        usleep(300_000)
+        #expect(workers.allSatisfy { !StopTests.isGone($0) }, "a worker stopped on the hang-up")
+        let outcome = try job.finish(timeout: 60)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(!outcome.stderr.contains("interrupted"), "\(outcome.stderr)")
+        let lines = try String(contentsOfFile: scratch.path("jobs.results.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 6)
+        #expect(lines.allSatisfy { $0.contains(#""status":"ok""#) }, "\(lines)")
+    }
+
     @Test("--workers far beyond the cores is capped, saying how to force it")
     func workersCapped() throws {
         let scratch = try Scratch()

@@ -93,10 +93,12 @@ struct KeyFilesTests {
 
     @Test("the configuration directory follows JOBRUN_CONFIG_DIR")
     func configurationDirectory() {
-        setenv("JOBRUN_CONFIG_DIR", "/tmp/jobrun-config-test", 1)
-        #expect(KeyFiles.configurationDirectory() == "/tmp/jobrun-config-test")
-        unsetenv("JOBRUN_CONFIG_DIR")
-        #expect(KeyFiles.configurationDirectory().hasSuffix("/.config/jobrun"))
+        let custom = ["JOBRUN_CONFIG_DIR": "/tmp/jobrun-config-test", "HOME": "/home/someone"]
+        #expect(KeyFiles.configurationDirectory { custom[$0] } == "/tmp/jobrun-config-test")
+        let unset = ["HOME": "/home/someone"]
+        #expect(KeyFiles.configurationDirectory { unset[$0] } == "/home/someone/.config/jobrun")
+        let empty = ["JOBRUN_CONFIG_DIR": "", "HOME": ""]
+        #expect(KeyFiles.configurationDirectory { empty[$0] } == "/root/.config/jobrun")
     }
 
     @Test("fingerprints are stable and differ between keys")
