@@ -28,6 +28,8 @@ final class WorkerSession {
     /// A task whose handler ignored its timeout for the whole kill grace; its CPU thread may never return.
     private let stuckTask: StuckTask
     private var runners: [Task<Void, Never>] = []
+    /// The slot runners' own threads.
+    private var slotThreads: [SlotThread] = []
     /// Every decision; this class performs its actions.
     private var machine: WorkerMachine
     private var outbound = OutboundQueue()
@@ -128,11 +130,14 @@ final class WorkerSession {
         let outbox = self.outbox
         for _ in 0..<max(configuration.slots, 1) {
             let inbox = self.inbox
+            let thread = SlotThread()
+            if let thread { slotThreads.append(thread) }
+            let onSlotThread = thread != nil
             runners.append(
-                Task.detached {
+                Task.detached(executorPreference: thread) {
                     while let task = await inbox.next() {
                         outbox.started(StartedTask(sequence: task.sequence, attempt: task.assignment.attempt))
-                        outbox.append(await executor.execute(task))
+                        outbox.append(await executor.execute(task, onSlotThread: onSlotThread))
                     }
                 }
             )
@@ -167,6 +172,7 @@ final class WorkerSession {
         // Each child that ends appends its result to the outbox, whose descriptor wakes this wait.
         waitOnOutbox(upToNanoseconds: Self.stopGraceNanoseconds) { children.isEmpty }
         children.signalAll(SIGKILL)
+        for thread in slotThreads { thread.stop() }
         guard services.hasHTTPClient else { return }
         let closed = Atomic<Bool>(false)
         let services = self.services
