@@ -137,7 +137,8 @@ final class WorkerSession {
                 Task.detached(executorPreference: thread) {
                     while let task = await inbox.next() {
                         outbox.started(StartedTask(sequence: task.sequence, attempt: task.assignment.attempt))
-                        outbox.append(await executor.execute(task, onSlotThread: onSlotThread))
+                        let result = await executor.execute(task, onSlotThread: onSlotThread)
+                        outbox.append(result, heldAt: inbox.hasQueued ? Clocks.monotonicNanoseconds() : nil)
                     }
                 }
             )
@@ -212,10 +213,13 @@ final class WorkerSession {
         if let exit = perform(machine.handle(.connected(now: Clocks.monotonicNanoseconds())), results: results) { return exit }
         while true {
             items[3] = PollItem(socket: results, events: outbound.isEmpty ? [] : .writable)
-            let linesDueIn =
-                machine.hasOutputCredit ? outputLines?.nanosecondsUntilDue(now: Clocks.monotonicNanoseconds()) : nil
+            let before = Clocks.monotonicNanoseconds()
+            let linesDueIn = machine.hasOutputCredit ? outputLines?.nanosecondsUntilDue(now: before) : nil
+            // While the runners have queued work they may hold results; this thread then wakes within the hold time.
+            let resultsDueIn = inbox.hasQueued ? ResultOutbox.holdNanoseconds : outbox.nanosecondsUntilDue(now: before)
+            let dueIn = [linesDueIn, resultsDueIn].compactMap { $0 }.min()
             do {
-                _ = try zmqPoll(&items, timeoutMilliseconds: min(100, linesDueIn.map { Int($0 / 1_000_000) + 1 } ?? 100))
+                _ = try zmqPoll(&items, timeoutMilliseconds: min(100, dueIn.map { Int($0 / 1_000_000) + 1 } ?? 100))
             } catch {
                 return .failed("poll failed: \(error)")
             }
@@ -232,7 +236,8 @@ final class WorkerSession {
                 if let exit = perform(machine.handle(event), results: results) { return exit }
             }
             let linesDue = outputLines?.nanosecondsUntilDue(now: now) == 0
-            if items[1].returnedEvents.contains(.readable) || outbox.hasStarts || linesDue {
+            // Held results go with whatever woke this thread, or when due.
+            if items[1].returnedEvents.contains(.readable) || outbox.hasStarts || linesDue || outbox.hasResults {
                 if let exit = takeOutbox(results: results, linesDue: linesDue) { return exit }
             }
             if items[3].returnedEvents.contains(.writable) { try? outbound.flush(on: results) }

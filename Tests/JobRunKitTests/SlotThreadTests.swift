@@ -14,11 +14,20 @@ struct SlotThreadTests {
         func note(_ entry: String) { order.withLock { $0.append(entry) } }
     }
 
-    /// Waits until `condition` holds, for at most a minute (a loaded machine can be slow to start a thread).
-    private static func wait(until condition: () -> Bool) {
+    /// Blocks this thread until `condition` holds, for at most a minute (a loaded machine can be slow to start a
+    /// thread). Only on threads of the CPU pool: the cooperative pool's must not block.
+    private static func block(until condition: () -> Bool) {
         for _ in 0..<60_000 {
             if condition() { return }
             usleep(1_000)
+        }
+    }
+
+    /// Waits without blocking a thread until `condition` holds, for at most a minute.
+    private static func wait(until condition: () -> Bool) async throws {
+        for _ in 0..<12_000 {
+            if condition() { return }
+            try await Task.sleep(for: .milliseconds(5))
         }
     }
 
@@ -56,15 +65,15 @@ struct SlotThreadTests {
             try await pool.run {
                 record.note("busy")
                 // Bounded: the other side sets the flag once the holder asked for the slot.
-                Self.wait(until: { record.release.load(ordering: .acquiring) })
+                Self.block(until: { record.release.load(ordering: .acquiring) })
                 record.note("busy done")
             }
         }
-        Self.wait(until: { !record.order.withLock { $0.isEmpty } })
+        try await Self.wait(until: { !record.order.withLock { $0.isEmpty } })
         let holder = Task.detached(executorPreference: thread) {
             try await pool.runHoldingSlot { record.note("held") }
         }
-        usleep(20_000)
+        try await Task.sleep(for: .milliseconds(20))
         record.release.store(true, ordering: .releasing)
         try await busy.value
         try await holder.value
