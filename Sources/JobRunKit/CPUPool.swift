@@ -18,6 +18,12 @@ public final class CPUPool: Sendable {
         limiter = AsyncLimiter(limit: self.slots)
     }
 
+    /// Runs `body` on the calling thread once a CPU slot is free: for a caller on a thread it may block, a slot
+    /// runner on its `SlotThread`, which then saves the hand-off to a CPU thread and back.
+    public func runHoldingSlot<Value: Sendable>(_ body: () throws -> Value) async throws -> Value {
+        try await limiter.withPermit { try body() }
+    }
+
     /// Runs `body` on a CPU slot once one is free, and resumes the caller with its outcome.
     public func run<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
         try await limiter.withPermit {

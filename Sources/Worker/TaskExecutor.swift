@@ -30,11 +30,13 @@ struct TaskExecutor: Sendable {
 
     let services: WorkerServices
 
-    func execute(_ task: PreparedTask) async -> TaskResult {
+    /// Runs `task`. `onSlotThread`: the caller runs on a `SlotThread` of its own, which a command's run may block
+    /// instead of waiting on a CPU thread.
+    func execute(_ task: PreparedTask, onSlotThread: Bool = false) async -> TaskResult {
         let assignment = task.assignment
         let startedAt = Clocks.realTimeMicroseconds()
         let start = Clocks.monotonicNanoseconds()
-        let outcome = await outcome(of: task)
+        let outcome = await outcome(of: task, onSlotThread: onSlotThread)
         let elapsed = (Clocks.monotonicNanoseconds() - start) / 1000
         return TaskResult(
             sequence: assignment.sequence, attempt: assignment.attempt, outcome: outcome.outcome,
@@ -43,7 +45,7 @@ struct TaskExecutor: Sendable {
         )
     }
 
-    private func outcome(of task: PreparedTask) async -> ResultBody {
+    private func outcome(of task: PreparedTask, onSlotThread: Bool) async -> ResultBody {
         let spec: TaskSpec
         switch task.spec {
         case .success(let decoded): spec = decoded
@@ -56,9 +58,10 @@ struct TaskExecutor: Sendable {
         case .run(let kind, let arguments):
             return await runHandler(kind: kind, arguments: arguments, timeout: spec.timeout, assignment: assignment)
         case .exec(let argv):
-            return await runProcess(argv: argv, spec: spec, assignment: assignment)
+            return await runProcess(argv: argv, spec: spec, assignment: assignment, onSlotThread: onSlotThread)
         case .shell(let command):
-            return await runProcess(argv: ["/bin/sh", "-c", command], spec: spec, assignment: assignment)
+            return await runProcess(
+                argv: ["/bin/sh", "-c", command], spec: spec, assignment: assignment, onSlotThread: onSlotThread)
         }
     }
 
@@ -97,7 +100,7 @@ struct TaskExecutor: Sendable {
     }
 
     /// Runs a command. It holds a CPU slot for its whole run unless the task says `"io": true`.
-    private func runProcess(argv: [String], spec: TaskSpec, assignment: TaskAssignment) async -> ResultBody {
+    private func runProcess(argv: [String], spec: TaskSpec, assignment: TaskAssignment, onSlotThread: Bool) async -> ResultBody {
         let sequence = assignment.sequence
         var configuration = SpawnConfiguration(executable: argv[0], arguments: Array(argv.dropFirst()))
         configuration.environment = spec.environment
@@ -121,7 +124,10 @@ struct TaskExecutor: Sendable {
                 let sink = outputLines.map { TaskOutputSink(buffer: $0, sequence: sequence, attempt: assignment.attempt) }
                 return try ProcessRunner.run(launch, started: { children.add($0, tree: tree, sequence: sequence) }, sink: sink)
             }
-            let output = spec.io ? try await BlockingCall.run(wait) : try await services.cpu.run(wait)
+            let output =
+                if spec.io { try await BlockingCall.run(wait) } else if onSlotThread {
+                    try await services.cpu.runHoldingSlot(wait)
+                } else { try await services.cpu.run(wait) }
             let stoppedBecause: TaskOutcome? =
                 watchdog?.fired == true ? .timeout : (children.isCancelling ? .cancelled : nil)
             if ProcessEnding.mayHaveDiedWithHost(output.status, memory: output.memory, stoppedBecause: stoppedBecause) {

@@ -56,6 +56,8 @@ final class TaskInbox: Sendable {
         }
     }
 
+    var hasQueued: Bool { state.withLock { $0.head < $0.queued.count } }
+
     /// Removes up to `count` queued tasks, the most recently queued first, and returns them.
     func takeLast(_ count: Int) -> [PreparedTask] {
         state.withLock { state in

@@ -12,8 +12,8 @@ import ZeroMQ
 /// A worker process: registers with a coordinator, runs the tasks it is sent, and reports results.
 ///
 /// Threads: the thread calling `run()` owns every ZeroMQ socket and runs the `zmq_poll` loop; tasks run in slot
-/// runners on Swift's cooperative pool (CPU work on the worker's CPU slots), and hand results back through the
-/// `ResultOutbox`, whose eventfd wakes the loop. The worker exits when told to, when its coordinator stays silent
+/// runners, each on a `SlotThread` of its own (IO-bound ones on the IO event loop), and hand results back through
+/// the `ResultOutbox`, whose pipe wakes the loop. The worker exits when told to, when its coordinator stays silent
 /// for `heartbeatMisses` periods, when its parent process changes (local workers), or on SIGTERM.
 public final class WorkerRuntime {
     private let configuration: WorkerConfiguration

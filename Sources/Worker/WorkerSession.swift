@@ -28,6 +28,8 @@ final class WorkerSession {
     /// A task whose handler ignored its timeout for the whole kill grace; its CPU thread may never return.
     private let stuckTask: StuckTask
     private var runners: [Task<Void, Never>] = []
+    /// The slot runners' own threads.
+    private var slotThreads: [SlotThread] = []
     /// Every decision; this class performs its actions.
     private var machine: WorkerMachine
     private var outbound = OutboundQueue()
@@ -128,11 +130,15 @@ final class WorkerSession {
         let outbox = self.outbox
         for _ in 0..<max(configuration.slots, 1) {
             let inbox = self.inbox
+            let thread = SlotThread()
+            if let thread { slotThreads.append(thread) }
+            let onSlotThread = thread != nil
             runners.append(
-                Task.detached {
+                Task.detached(executorPreference: thread) {
                     while let task = await inbox.next() {
                         outbox.started(StartedTask(sequence: task.sequence, attempt: task.assignment.attempt))
-                        outbox.append(await executor.execute(task))
+                        let result = await executor.execute(task, onSlotThread: onSlotThread)
+                        outbox.append(result, heldAt: inbox.hasQueued ? Clocks.monotonicNanoseconds() : nil)
                     }
                 }
             )
@@ -167,6 +173,7 @@ final class WorkerSession {
         // Each child that ends appends its result to the outbox, whose descriptor wakes this wait.
         waitOnOutbox(upToNanoseconds: Self.stopGraceNanoseconds) { children.isEmpty }
         children.signalAll(SIGKILL)
+        for thread in slotThreads { thread.stop() }
         guard services.hasHTTPClient else { return }
         let closed = Atomic<Bool>(false)
         let services = self.services
@@ -206,10 +213,13 @@ final class WorkerSession {
         if let exit = perform(machine.handle(.connected(now: Clocks.monotonicNanoseconds())), results: results) { return exit }
         while true {
             items[3] = PollItem(socket: results, events: outbound.isEmpty ? [] : .writable)
-            let linesDueIn =
-                machine.hasOutputCredit ? outputLines?.nanosecondsUntilDue(now: Clocks.monotonicNanoseconds()) : nil
+            let before = Clocks.monotonicNanoseconds()
+            let linesDueIn = machine.hasOutputCredit ? outputLines?.nanosecondsUntilDue(now: before) : nil
+            // While the runners have queued work they may hold results; this thread then wakes within the hold time.
+            let resultsDueIn = inbox.hasQueued ? ResultOutbox.holdNanoseconds : outbox.nanosecondsUntilDue(now: before)
+            let dueIn = [linesDueIn, resultsDueIn].compactMap { $0 }.min()
             do {
-                _ = try zmqPoll(&items, timeoutMilliseconds: min(100, linesDueIn.map { Int($0 / 1_000_000) + 1 } ?? 100))
+                _ = try zmqPoll(&items, timeoutMilliseconds: min(100, dueIn.map { Int($0 / 1_000_000) + 1 } ?? 100))
             } catch {
                 return .failed("poll failed: \(error)")
             }
@@ -226,7 +236,8 @@ final class WorkerSession {
                 if let exit = perform(machine.handle(event), results: results) { return exit }
             }
             let linesDue = outputLines?.nanosecondsUntilDue(now: now) == 0
-            if items[1].returnedEvents.contains(.readable) || outbox.hasStarts || linesDue {
+            // Held results go with whatever woke this thread, or when due.
+            if items[1].returnedEvents.contains(.readable) || outbox.hasStarts || linesDue || outbox.hasResults {
                 if let exit = takeOutbox(results: results, linesDue: linesDue) { return exit }
             }
             if items[3].returnedEvents.contains(.writable) { try? outbound.flush(on: results) }
