@@ -7,10 +7,10 @@ import WireProtocol
 /// Finished tasks waiting for the worker's socket thread to send them, plus the pipe that wakes that thread.
 ///
 /// A result whose runner has another task queued may wait: for other results (up to `heldResults`) or for the socket
-/// thread to wake anyway, at most `holdNanoseconds`. Sending each result of a millisecond task alone cost wake-ups of
-/// the socket thread, both ZeroMQ IO threads and the coordinator, a quarter of the job's context switches; the
-/// coordinator does not miss them, since the worker holds queued tasks. A result whose runner would wait for work next
-/// wakes the socket thread at once.
+/// thread to wake anyway, at most `holdNanoseconds` (the socket thread bounds its poll by that while runners have
+/// queued work). Sending each result of a millisecond command alone woke the socket thread, both ZeroMQ IO threads and
+/// the coordinator: half of the job's context switches. The coordinator does not miss them, since the worker holds
+/// queued tasks. A result whose runner would wait for work next wakes the socket thread at once.
 ///
 /// No wake-up is lost: `append` writes a byte to the pipe when it decides to wake the thread and no byte is pending,
 /// and the socket thread empties the pipe *before* it takes the results. A result appended after the take finds no
