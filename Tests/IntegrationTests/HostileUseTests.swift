@@ -286,6 +286,30 @@ struct HostileUseTests {
         #expect(left == ["jobrun-LIVE00", "jobrun-NOPID0"], "\(left)")
     }
 
+    @Test("without $XDG_RUNTIME_DIR the runtime directory is in the user's own /tmp/jobrun-runtime-UID, removed at the end")
+    func runtimeDirectoryUnderOwnParent() throws {
+        let scratch = try Scratch()
+        let file = try scratch.write("jobs.jsonl", #"{"id": 1, "exec": ["sleep", "1"]}"#)
+        let job = JobrunProcess(["submit", file, "--workers", "1", "-q"], environment: ["XDG_RUNTIME_DIR": ""])
+        try job.start()
+        defer { job.stop() }
+        let parent = "/tmp/jobrun-runtime-\(getuid())"
+        let ownPID = "\(job.pid)\n"
+        // Other tests' jobs share the parent: find this job's directory by the pid it names.
+        let mine = { () -> String? in
+            ((try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []).first {
+                (try? String(contentsOfFile: parent + "/" + $0 + "/pid", encoding: .utf8)) == ownPID
+            }
+        }
+        #expect(StopTests.waitUntil(timeout: 30) { mine() != nil })
+        let name = mine()
+        var status = stat()
+        #expect(lstat(parent, &status) == 0 && status.st_mode & 0o777 == 0o700 && status.st_uid == getuid())
+        let outcome = try job.finish(timeout: 60)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        if let name { #expect(!FileManager.default.fileExists(atPath: parent + "/" + name)) }
+    }
+
     @Test("workers lost because the coordinator itself was frozen are replaced, even with crash_loop_limit = 1")
     func coordinatorFreezeNotHeldAgainstWorkers() throws {
         let scratch = try Scratch()
