@@ -73,7 +73,8 @@ public final class HostAgent {
     /// ever served (or one refused these workers).
     public func run() -> Int32 {
         SignalPipe.ignore(SIGPIPE)
-        guard let signals = SignalPipe.install(for: SignalPipe.honouringNohup([SIGTERM, SIGINT, SIGHUP]) + [SIGCHLD]) else {
+        let stopSignals = SignalPipe.honouringNohup([SIGTERM, SIGINT, SIGHUP])
+        guard let signals = SignalPipe.install(for: stopSignals + [SIGCHLD]) else {
             WorkerRuntime.report("jobrun worker: cannot create the signal pipe: \(String(cString: strerror(errno)))")
             return 1
         }
