@@ -1,5 +1,6 @@
 import CChildProcess  // Its headers own the zero initializers of the C structs used here (sigset_t, stat...).
 import Glibc
+import SystemIO
 
 /// A validated `SpawnConfiguration` turned into what the kernel needs: the path to execute, and
 /// `argv` / `envp` as C arrays. Building it checks the working directory and searches `PATH`, so
@@ -43,7 +44,7 @@ struct LaunchPlan: ~Copyable {
         } else {
             let searchPath =
                 configuration.environment["PATH"]
-                ?? getenv("PATH").map { String(cString: $0) }
+                ?? EnvironmentVariable.value("PATH")
                 ?? ExecutableSearch.defaultSearchPath
             switch ExecutableSearch.find(
                 executable, searchPath: searchPath, workingDirectory: configuration.workingDirectory)

@@ -40,7 +40,7 @@ struct RuntimeDirectory {
     /// of 5,000), and never stops short of a directory it should remove. If that path is not a directory of this
     /// user's closed to others (someone else made it, or a link), the directories go straight under `temporary`.
     static func base(
-        runtime: String? = getenv("XDG_RUNTIME_DIR").map { String(cString: $0) }, temporary: String = "/tmp"
+        runtime: String? = EnvironmentVariable.value("XDG_RUNTIME_DIR"), temporary: String = "/tmp"
     ) -> String {
         if let runtime, !runtime.isEmpty { return runtime }
         let own = "\(temporary)/jobrun-runtime-\(getuid())"

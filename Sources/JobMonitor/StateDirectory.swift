@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Clock
+import SystemIO
 
 /// The directory holding every job's state directory on this machine.
 ///
@@ -21,7 +22,7 @@ public struct StateDirectory: Sendable, Equatable {
     ///
     /// - Parameter environment: looks a variable up; the process environment by default.
     public static func standard(
-        environment: (String) -> String? = { getenv($0).map { String(cString: $0) } }
+        environment: (String) -> String? = EnvironmentVariable.value
     ) -> StateDirectory {
         func value(_ name: String) -> String? { environment(name).flatMap { $0.isEmpty ? nil : $0 } }
         if let explicit = value("JOBRUN_STATE_DIR") { return StateDirectory(path: FileText.absolute(explicit)) }
@@ -53,7 +54,7 @@ public struct StateDirectory: Sendable, Equatable {
     }
 
     /// How many job directories `prune` keeps by default: `$JOBRUN_KEEP_JOBS` when set (0 keeps all), else 100.
-    public static func keptJobs(environment: (String) -> String? = { getenv($0).map { String(cString: $0) } }) -> Int {
+    public static func keptJobs(environment: (String) -> String? = EnvironmentVariable.value) -> Int {
         environment("JOBRUN_KEEP_JOBS").flatMap { Int($0) }.map { max($0, 0) } ?? 100
     }
 

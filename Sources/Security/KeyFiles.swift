@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Crypto
+import SystemIO
 public import ZeroMQ
 
 /// Reading and writing jobrun's CURVE key files: `jobrun.key` (the secret key, mode 0600) and `jobrun.pub`
@@ -16,11 +17,12 @@ public enum KeyFiles {
     /// The authorized worker keys file's name in the configuration directory.
     public static let authorizedKeysName = "authorized_keys"
 
-    /// Where keys live by default: `$JOBRUN_CONFIG_DIR` when set, else `$HOME/.config/jobrun`. `variable` reads the
-    /// environment (a parameter so tests need not change the process's own, which other tests' children inherit).
-    public static func configurationDirectory(variable: (String) -> String? = environment) -> String {
-        if let custom = variable("JOBRUN_CONFIG_DIR"), !custom.isEmpty { return custom }
-        let home = variable("HOME").flatMap { $0.isEmpty ? nil : $0 } ?? "/root"
+    /// Where keys live by default: `$JOBRUN_CONFIG_DIR` when set, else `$HOME/.config/jobrun`.
+    ///
+    /// - Parameter environment: looks a variable up; the process environment by default.
+    public static func configurationDirectory(environment: (String) -> String? = EnvironmentVariable.value) -> String {
+        if let custom = environment("JOBRUN_CONFIG_DIR"), !custom.isEmpty { return custom }
+        let home = environment("HOME").flatMap { $0.isEmpty ? nil : $0 } ?? "/root"
         return home + "/.config/jobrun"
     }
 
@@ -115,8 +117,6 @@ public enum KeyFiles {
         }
         return Z85.encode(bytes)
     }
-
-    @usableFromInline static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 
     static func octal(_ mode: mode_t) -> String {
         "0" + String(mode & 0o777, radix: 8)

@@ -65,7 +65,7 @@ extension WorkerConfiguration {
     /// A worker its coordinator started waits for its welcome as long as that coordinator lives (the wait ends when
     /// its parent changes): the coordinator starts its workers before it checks the task file, which can take long.
     public static func fromEnvironment(registerEndpoint: String, handlers: HandlerRegistry) -> WorkerConfiguration {
-        let variable = { (name: String) in getenv(name).map { String(cString: $0) } }
+        let variable = EnvironmentVariable.value
         var configuration = WorkerConfiguration(
             registerEndpoint: registerEndpoint, token: variable("JOBRUN_TOKEN") ?? "",
             parentPID: variable("JOBRUN_PARENT_PID").flatMap { Int32($0) }, handlers: handlers)
