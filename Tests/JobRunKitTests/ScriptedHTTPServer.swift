@@ -43,10 +43,17 @@ final class ScriptedHTTPServer: Sendable {
             throw POSIXError(.EADDRNOTAVAIL)
         }
         port = Int(UInt16(bigEndian: address.sin_port))
+        // The accepting thread owns the listening descriptor and closes it once `stop` made `accept` fail: closed
+        // by `stop` instead, its number could be reused by another test's server before this thread calls `accept`
+        // again, and this server would then answer that one's requests.
         Thread.detachNewThread { [self] in
             while true {
                 let connection = accept(listener, nil, nil)
-                guard connection >= 0 else { return }
+                if connection < 0, errno == EINTR || errno == ECONNABORTED { continue }
+                guard connection >= 0 else {
+                    close(listener)
+                    return
+                }
                 counters.withLock { $0.connections += 1 }
                 Thread.detachNewThread { [self] in serve(connection, respond: respond) }
             }
@@ -58,10 +65,10 @@ final class ScriptedHTTPServer: Sendable {
     /// Request targets received so far, in order.
     var paths: [String] { counters.withLock { $0.paths } }
 
-    /// Stops accepting (connections already open end when their clients close them).
+    /// Stops accepting (connections already open end when their clients close them); the accepting thread then
+    /// closes the listening descriptor.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func serve(_ connection: Int32, respond: @Sendable (String) -> Reply) {
